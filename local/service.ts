@@ -1,0 +1,27 @@
+/**
+ * One AWS service served over the AWS JSON 1.0 protocol. The server routes
+ * `X-Amz-Target: <targetPrefix>.<Operation>` to `handle(operation, input)`;
+ * a thrown `AwsServiceError` becomes the error response AWS would send.
+ */
+export interface AwsJsonService {
+  /** e.g. `AWSStepFunctions` or `GraniteServiceVersion20100801`. */
+  readonly targetPrefix: string;
+  /** Whether errors also carry the `x-amzn-query-error: <Code>;Sender` header (CloudWatch's query-compatible mode). */
+  readonly awsQueryCompatible?: boolean;
+  handle(operation: string, input: Record<string, unknown>): Promise<unknown>;
+}
+
+/** A datapoint as `PutMetricData` takes it; the Step Functions service emits `AWS/States` metrics through this. */
+export interface MetricDatum {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  value: number;
+  timestampMs: number;
+  unit?: string;
+}
+
+/** What the Step Functions service needs of CloudWatch. */
+export interface MetricSink {
+  putMetric(datum: MetricDatum): void;
+}
