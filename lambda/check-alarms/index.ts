@@ -1,0 +1,136 @@
+/**
+ * One poll of the deployment: are the alarms healthy, and is the current
+ * step over? Reads both alarm types, plus the alarm history since the last
+ * poll, so an alarm that fired and recovered between two polls still counts.
+ * Its verdict is data (`next`), not an exception: the Choice routes on it.
+ */
+import { type CloudWatchClient, DescribeAlarmHistoryCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { type AlarmStatus, describeAlarms } from '../shared/aws';
+import { createCloudWatchClient, createSfnClient } from '../shared/clients';
+import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
+import { assertNoDrift } from '../shared/drift';
+import { AlarmNotFoundError } from '../shared/errors';
+import { logDeployment, logger } from '../shared/logger';
+
+export interface CheckAlarmsDeps {
+  sfn: SFNClient;
+  cloudWatch: CloudWatchClient;
+  clock?: Clock;
+}
+
+export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Promise<DeployerState> {
+  const state = copyState(event.state);
+  const { deployment, request } = state;
+  const now = eventTime(event.now, deps.clock ?? systemClock);
+
+  await assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]);
+  const fired = await firedAlarms(deps.cloudWatch, {
+    names: request.alarms,
+    failingStates: request.failOnInsufficientData ? ['ALARM', 'INSUFFICIENT_DATA'] : ['ALARM'],
+    since: new Date(deployment.lastCheckedAt),
+    watchStartedAt: new Date(deployment.watchStartedAt),
+    countAlreadyFiring: !request.ignoreAlarmsAlreadyFiring,
+  });
+  deployment.polls += 1;
+  deployment.lastCheckedAt = now.toISOString();
+
+  const stepEndsAt = new Date(deployment.stepEndsAt ?? now.toISOString()).getTime();
+  if (fired.length > 0) {
+    deployment.next = 'ROLL_BACK';
+    deployment.firedAlarms = fired;
+  } else if (now.getTime() >= stepEndsAt) {
+    const last = deployment.stepIndex >= deployment.steps.length - 1;
+    deployment.next = last ? 'FINISH' : 'SHIFT';
+    if (!last) deployment.stepIndex += 1;
+  } else {
+    deployment.next = 'POLL';
+    // The last wait of a step ends exactly at its end, so every step gets a final check before the next shift.
+    const remaining = Math.ceil((stepEndsAt - now.getTime()) / 1000);
+    deployment.waitSeconds = Math.max(1, Math.min(request.alarmPollingSeconds, remaining));
+  }
+  logger.info('Checked alarms', { next: deployment.next, fired, step: deployment.stepIndex + 1, polls: deployment.polls });
+  return state;
+}
+
+export interface AlarmWatch {
+  names: readonly string[];
+  failingStates: StateValue[];
+  /** Start of the window not yet checked. */
+  since: Date;
+  watchStartedAt: Date;
+  /** Whether an alarm already failing when the watch started counts (unless it transitioned since). */
+  countAlreadyFiring: boolean;
+}
+
+/** Descriptions of the watched alarms that are failing now, or went to a failing state since `since`. */
+export async function firedAlarms(cloudWatch: CloudWatchClient, watch: AlarmWatch): Promise<string[]> {
+  if (watch.names.length === 0) return [];
+  const alarms = await describeAlarms(cloudWatch, watch.names);
+  const missing = watch.names.filter((name) => !alarms.has(name));
+  if (missing.length > 0) throw new AlarmNotFoundError(missing);
+
+  const fired: string[] = [];
+  for (const alarm of alarms.values()) {
+    if (watch.failingStates.includes(alarm.state) && (watch.countAlreadyFiring || transitionedSince(alarm, watch.watchStartedAt))) {
+      fired.push(`${alarm.name} is ${alarm.state}: ${alarm.reason}`);
+    } else if (transitionedSince(alarm, watch.since)) {
+      // Its state changed since the last poll: look for a blip into a failing state in between.
+      const blip = await failingTransitionSince(cloudWatch, alarm.name, watch);
+      if (blip) fired.push(`${alarm.name} was ${blip.state} at ${blip.at.toISOString()}: ${blip.reason}`);
+    }
+  }
+  return fired;
+}
+
+function transitionedSince(alarm: AlarmStatus, since: Date): boolean {
+  return alarm.transitionedAt === undefined || alarm.transitionedAt.getTime() >= since.getTime();
+}
+
+async function failingTransitionSince(
+  cloudWatch: CloudWatchClient,
+  alarmName: string,
+  watch: AlarmWatch,
+): Promise<{ state: string; at: Date; reason: string } | undefined> {
+  let nextToken: string | undefined;
+  do {
+    const page = await cloudWatch.send(
+      new DescribeAlarmHistoryCommand({
+        AlarmName: alarmName,
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        HistoryItemType: 'StateUpdate',
+        StartDate: watch.since,
+        ScanBy: 'TimestampAscending',
+        MaxRecords: 100,
+        NextToken: nextToken,
+      }),
+    );
+    for (const item of page.AlarmHistoryItems ?? []) {
+      const newState = parseNewState(item.HistoryData);
+      if (newState && watch.failingStates.includes(newState.stateValue as StateValue)) {
+        return { state: newState.stateValue, at: item.Timestamp ?? watch.since, reason: newState.stateReason ?? '' };
+      }
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+/** `HistoryData` of a `StateUpdate` is a JSON string: `{"oldState": {...}, "newState": {"stateValue": "ALARM", ...}}`. */
+function parseNewState(historyData: string | undefined): { stateValue: string; stateReason?: string } | undefined {
+  if (!historyData) return undefined;
+  try {
+    const parsed = JSON.parse(historyData) as { newState?: { stateValue?: string; stateReason?: string } };
+    return parsed.newState?.stateValue ? { stateValue: parsed.newState.stateValue, stateReason: parsed.newState.stateReason } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sfn = createSfnClient();
+const cloudWatch = createCloudWatchClient();
+
+export const handler = async (event: LoopEvent): Promise<DeployerState> => {
+  logDeployment(event.executionArn);
+  return checkAlarms(event, { sfn, cloudWatch });
+};

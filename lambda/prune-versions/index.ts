@@ -1,0 +1,106 @@
+/**
+ * After a promotion, deletes old versions so the state machine stays under
+ * its 1000-version quota. Keeps the `historyMax` newest, and never deletes
+ * the origin, the target, or a version any alias routes to. The delete API
+ * refills at 1 request/s, so a large prune spans several invocations: each
+ * stops before its time runs out and the state machine calls it again.
+ */
+import { DeleteStateMachineVersionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { isNamed, listAllAliases, listAllVersions, readAliasRouting } from '../shared/aws';
+import { createSfnClient } from '../shared/clients';
+import { copyState, type DeployerState, type LoopEvent } from '../shared/deployment';
+import { logDeployment, logger } from '../shared/logger';
+
+export interface PruneVersionsDeps {
+  sfn: SFNClient;
+  /** Milliseconds this invocation has left; the Lambda context's `getRemainingTimeInMillis`. */
+  timeLeftMs?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Stop deleting when less than this is left, so the invocation returns its progress in time. */
+export const TIME_MARGIN_MS = 30_000;
+/** Alias updates are eventually consistent: a version just moved off an alias can still conflict for seconds. */
+export const CONFLICT_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 16000];
+
+export async function pruneVersions(event: LoopEvent, deps: PruneVersionsDeps): Promise<DeployerState> {
+  const state = copyState(event.state);
+  const { deployment, request } = state;
+  const timeLeftMs = deps.timeLeftMs ?? (() => Number.POSITIVE_INFINITY);
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const pruned = [...(state.result?.prunedVersionArns ?? [])];
+  let finished = true;
+
+  if (request.historyMax > 0) {
+    const versions = await listAllVersions(deps.sfn, deployment.stateMachineArn);
+    const kept = new Set([
+      ...versions.slice(0, request.historyMax),
+      deployment.originVersionArn,
+      deployment.targetVersionArn,
+      ...(await aliasReferencedVersions(deps.sfn, deployment.stateMachineArn)),
+    ]);
+    const candidates = versions.filter((version) => !kept.has(version));
+    logger.info('Pruning versions', { total: versions.length, keep: request.historyMax, deleting: candidates.length });
+    for (const versionArn of candidates) {
+      if (timeLeftMs() < TIME_MARGIN_MS) {
+        finished = false;
+        break;
+      }
+      if (await deleteVersion(deps.sfn, versionArn, sleep)) pruned.push(versionArn);
+    }
+  }
+
+  state.result = {
+    outcome: 'PROMOTED',
+    stateMachineArn: deployment.stateMachineArn,
+    aliasArn: deployment.aliasArn,
+    fromVersionArn: deployment.originVersionArn,
+    toVersionArn: deployment.targetVersionArn,
+    timeline: deployment.timeline,
+    prunedVersionArns: pruned,
+  };
+  deployment.next = finished ? 'FINISH' : 'PRUNE';
+  return state;
+}
+
+/** Every version any alias of the state machine routes to. */
+async function aliasReferencedVersions(sfn: SFNClient, stateMachineArn: string): Promise<string[]> {
+  const referenced: string[] = [];
+  for (const aliasArn of await listAllAliases(sfn, stateMachineArn)) {
+    const routing = await readAliasRouting(sfn, aliasArn);
+    referenced.push(...(routing ?? []).map((entry) => entry.stateMachineVersionArn));
+  }
+  return referenced;
+}
+
+/**
+ * Deletes one version; true when it is gone. A `ConflictException` means an
+ * alias still references it: retried while alias updates settle, then the
+ * version is kept, since something references it.
+ */
+async function deleteVersion(sfn: SFNClient, versionArn: string, sleep: (ms: number) => Promise<void>): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await sfn.send(new DeleteStateMachineVersionCommand({ stateMachineVersionArn: versionArn }));
+      return true;
+    } catch (error) {
+      const delay = CONFLICT_RETRY_DELAYS_MS[attempt];
+      if (!isNamed(error, 'ConflictException')) throw error;
+      if (delay === undefined) {
+        logger.warn('Kept a version an alias still references', { versionArn, error: (error as Error).message });
+        return false;
+      }
+      await sleep(delay);
+    }
+  }
+}
+
+const sfn = createSfnClient();
+
+export const handler = async (
+  event: LoopEvent,
+  context?: { getRemainingTimeInMillis?: () => number },
+): Promise<DeployerState> => {
+  logDeployment(event.executionArn);
+  return pruneVersions(event, { sfn, timeLeftMs: context?.getRemainingTimeInMillis?.bind(context) });
+};

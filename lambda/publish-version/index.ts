@@ -1,0 +1,231 @@
+/**
+ * First step of a deployment: validate the request, decide which version to
+ * deploy (uploading and publishing it if asked), read the alias, check that
+ * every alarm exists, and plan the weight steps. Everything that can reject
+ * the request is checked before the first write.
+ */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateStateMachineAliasCommand,
+  DescribeStateMachineCommand,
+  ListStateMachineVersionsCommand,
+  PublishStateMachineVersionCommand,
+  type SFNClient,
+  UpdateStateMachineCommand,
+} from '@aws-sdk/client-sfn';
+import { aliasArnOf, resolveStateMachineArn, scopeOf, versionArnOf } from '../shared/arns';
+import { describeAlarms, isNamed, readAliasRouting } from '../shared/aws';
+import { createCloudWatchClient, createSfnClient } from '../shared/clients';
+import { type Clock, type DeployerState, eventTime, systemClock } from '../shared/deployment';
+import {
+  AlarmAlreadyFiringError,
+  AlarmNotFoundError,
+  DeploymentInProgressError,
+  InvalidDeployRequestError,
+  RevisionConflictError,
+  StateMachineNotFoundError,
+  VersionNotFoundError,
+} from '../shared/errors';
+import { logDeployment, logger } from '../shared/logger';
+import { planSteps, takeOverSteps } from '../shared/plan';
+import { BUILT_IN_DEFAULTS, type DeployRequest, definitionString, parseDeployRequest, type RequestDefaults } from '../shared/request';
+import { describeRouting, readAlias, type RoutingEntry } from '../shared/routing';
+
+export interface PublishVersionEvent {
+  /** The deploy request as the user sent it. */
+  request: unknown;
+  now?: string;
+  /** The deployer's own execution: a target given by name lives in its region and account. */
+  executionArn: string;
+}
+
+export interface PublishVersionDeps {
+  sfn: SFNClient;
+  cloudWatch: CloudWatchClient;
+  clock?: Clock;
+  defaults?: RequestDefaults;
+}
+
+export async function publishVersion(event: PublishVersionEvent, deps: PublishVersionDeps): Promise<DeployerState> {
+  const request = parseDeployRequest(event.request, deps.defaults);
+  const now = eventTime(event.now, deps.clock ?? systemClock).toISOString();
+  const stateMachineArn = resolveStateMachineArn(request.stateMachine, scopeOf(event.executionArn));
+  const aliasArn = aliasArnOf(stateMachineArn, request.alias);
+  const { definition: _uploaded, ...carried } = request;
+
+  // Read-only checks first: a rejected request changes nothing.
+  const latestRevisionId = await describeTarget(deps.sfn, stateMachineArn);
+  const routing = await readAliasRouting(deps.sfn, aliasArn);
+  if (routing && !routing.some((entry) => entry.weight === 100) && !request.force) {
+    throw new DeploymentInProgressError(
+      `Alias ${request.alias} is split ${describeRouting(routing)}: an earlier deployment did not finish. ` +
+        'Set force to take it over.',
+    );
+  }
+  await checkAlarms(deps.cloudWatch, request);
+  const existingVersion = await findExistingVersion(deps.sfn, request, stateMachineArn);
+
+  const targetVersionArn = existingVersion ?? (await publish(deps.sfn, request, stateMachineArn, latestRevisionId));
+  logger.info('Version to deploy', { targetVersionArn, aliasArn, routing });
+
+  if (!routing) {
+    await deps.sfn.send(
+      new CreateStateMachineAliasCommand({
+        name: request.alias,
+        routingConfiguration: [{ stateMachineVersionArn: targetVersionArn, weight: 100 }],
+      }),
+    );
+    return finished(carried, 'CREATED_ALIAS', stateMachineArn, aliasArn, null, targetVersionArn, [{ at: now, weight: 100 }]);
+  }
+
+  const situation = readAlias(routing, targetVersionArn);
+  if (situation.kind === 'on-target') {
+    return finished(carried, 'NO_CHANGE', stateMachineArn, aliasArn, targetVersionArn, targetVersionArn, []);
+  }
+  let steps = planSteps(request.strategy, request.increment, request.intervalSeconds);
+  if (situation.kind === 'split') {
+    logger.warn('Taking over a split alias', { routing, targetWeight: situation.targetWeight });
+    steps = takeOverSteps(steps, situation.targetWeight, request.intervalSeconds);
+  }
+  return {
+    request: carried,
+    deployment: {
+      stateMachineArn,
+      aliasArn,
+      originVersionArn: situation.originVersionArn,
+      targetVersionArn,
+      steps,
+      stepIndex: 0,
+      watchStartedAt: now,
+      lastCheckedAt: now,
+      routing: normalized(routing),
+      timeline: [],
+      waitSeconds: 0,
+      next: 'SHIFT',
+      polls: 0,
+    },
+  };
+}
+
+/** Confirms the target exists and returns its latest revision id. */
+async function describeTarget(sfn: SFNClient, stateMachineArn: string): Promise<string | undefined> {
+  try {
+    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+    return described.revisionId;
+  } catch (error) {
+    if (isNamed(error, 'StateMachineDoesNotExist') || isNamed(error, 'InvalidArn')) {
+      throw new StateMachineNotFoundError(`State machine ${stateMachineArn} does not exist`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function checkAlarms(cloudWatch: CloudWatchClient, request: DeployRequest): Promise<void> {
+  const alarms = await describeAlarms(cloudWatch, request.alarms);
+  const missing = request.alarms.filter((name) => !alarms.has(name));
+  if (missing.length > 0) throw new AlarmNotFoundError(missing);
+  if (request.ignoreAlarmsAlreadyFiring) return;
+  const failing = new Set(request.failOnInsufficientData ? ['ALARM', 'INSUFFICIENT_DATA'] : ['ALARM']);
+  const firing = [...alarms.values()].filter((alarm) => failing.has(alarm.state)).map((alarm) => `${alarm.name} (${alarm.state})`);
+  if (firing.length > 0) throw new AlarmAlreadyFiringError(firing);
+}
+
+/** The existing version to deploy: the one named, or the newest when nothing is to be published. */
+async function findExistingVersion(sfn: SFNClient, request: DeployRequest, stateMachineArn: string): Promise<string | undefined> {
+  if (request.version !== undefined) {
+    const versionArn = String(request.version).startsWith('arn:')
+      ? String(request.version)
+      : versionArnOf(stateMachineArn, Number(request.version));
+    try {
+      await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: versionArn }));
+    } catch (error) {
+      if (isNamed(error, 'StateMachineDoesNotExist') || isNamed(error, 'ResourceNotFound')) {
+        throw new VersionNotFoundError(`Version ${versionArn} does not exist`, { cause: error });
+      }
+      throw error;
+    }
+    return versionArn;
+  }
+  if (request.definition !== undefined || request.publishRevision) return undefined;
+  const newest = await sfn.send(new ListStateMachineVersionsCommand({ stateMachineArn, maxResults: 1 }));
+  const versionArn = newest.stateMachineVersions?.[0]?.stateMachineVersionArn;
+  if (!versionArn) {
+    throw new VersionNotFoundError(
+      `State machine ${stateMachineArn} has no published version: set publishRevision, or give a definition, to publish one`,
+    );
+  }
+  return versionArn;
+}
+
+/**
+ * Uploads the definition if given, then publishes exactly the revision this
+ * deployment saw or wrote: the `revisionId` guard turns a concurrent update
+ * into a conflict instead of deploying someone else's change.
+ */
+async function publish(sfn: SFNClient, request: DeployRequest, stateMachineArn: string, latestRevisionId?: string): Promise<string> {
+  let revisionId = latestRevisionId;
+  if (request.definition !== undefined) {
+    try {
+      const updated = await sfn.send(
+        new UpdateStateMachineCommand({ stateMachineArn, definition: definitionString(request.definition) }),
+      );
+      revisionId = updated.revisionId;
+    } catch (error) {
+      if (isNamed(error, 'InvalidDefinition')) {
+        throw new InvalidDeployRequestError([`definition was rejected by Step Functions: ${(error as Error).message}`]);
+      }
+      throw error;
+    }
+  }
+  try {
+    const published = await sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn, revisionId }));
+    return published.stateMachineVersionArn!;
+  } catch (error) {
+    if (isNamed(error, 'ConflictException')) {
+      throw new RevisionConflictError(
+        `State machine ${stateMachineArn} changed while this deployment was publishing revision ${revisionId}: ` +
+          'someone else updated it; start the deployment again',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** The routing without 0% entries, as the deployer compares it later. */
+function normalized(routing: RoutingEntry[]): RoutingEntry[] {
+  return routing.filter((entry) => entry.weight > 0);
+}
+
+function finished(
+  request: DeployerState['request'],
+  outcome: 'CREATED_ALIAS' | 'NO_CHANGE',
+  stateMachineArn: string,
+  aliasArn: string,
+  fromVersionArn: string | null,
+  toVersionArn: string,
+  timeline: { at: string; weight: number }[],
+): DeployerState {
+  return {
+    request,
+    result: { outcome, stateMachineArn, aliasArn, fromVersionArn, toVersionArn, timeline, prunedVersionArns: [] },
+  };
+}
+
+const sfn = createSfnClient();
+const cloudWatch = createCloudWatchClient();
+
+/** Defaults the deployer construct sets for requests that leave them out. */
+export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): RequestDefaults {
+  return {
+    strategy: (env.DEFAULT_STRATEGY as RequestDefaults['strategy'] | undefined) ?? BUILT_IN_DEFAULTS.strategy,
+    increment: Number(env.DEFAULT_INCREMENT ?? BUILT_IN_DEFAULTS.increment),
+    intervalSeconds: Number(env.DEFAULT_INTERVAL_SECONDS ?? BUILT_IN_DEFAULTS.intervalSeconds),
+    alarmPollingSeconds: Number(env.DEFAULT_ALARM_POLLING_SECONDS ?? BUILT_IN_DEFAULTS.alarmPollingSeconds),
+  };
+}
+
+export const handler = async (event: PublishVersionEvent): Promise<DeployerState> => {
+  logDeployment(event.executionArn);
+  return publishVersion(event, { sfn, cloudWatch, defaults: defaultsFromEnvironment() });
+};

@@ -1,0 +1,48 @@
+/** Step Functions ARNs: `arn:<partition>:states:<region>:<account>:<resource>:<name>[:<qualifier>]`. */
+
+const STATE_MACHINE_ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/;
+const VERSION_ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80}):(\d+)$/;
+const ANY_STATES_ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):[A-Za-z]+:/;
+export const STATE_MACHINE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+/** AWS's alias name rule: 1–80 characters of letters, digits, `_-.`, and not all digits. */
+export const ALIAS_NAME = /^(?=.*[a-zA-Z_\-.])[a-zA-Z0-9_\-.]{1,80}$/;
+
+export interface ArnScope {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+/** Partition, region and account of any Step Functions ARN (e.g. the deployer's own execution). */
+export function scopeOf(arn: string): ArnScope {
+  const match = ANY_STATES_ARN.exec(arn);
+  if (!match) throw new Error(`Not a Step Functions ARN: ${arn}`);
+  return { partition: match[1]!, region: match[2]!, account: match[3]! };
+}
+
+export function isStateMachineArn(value: string): boolean {
+  return STATE_MACHINE_ARN.test(value);
+}
+
+export function isVersionArn(value: string): boolean {
+  return VERSION_ARN.test(value);
+}
+
+/** The target's unqualified ARN: a name lives in the deployer's own partition, region and account. */
+export function resolveStateMachineArn(nameOrArn: string, scope: ArnScope): string {
+  if (nameOrArn.startsWith('arn:')) return nameOrArn;
+  return `arn:${scope.partition}:states:${scope.region}:${scope.account}:stateMachine:${nameOrArn}`;
+}
+
+/** The unqualified state machine ARN a version ARN belongs to. */
+export function stateMachineOfVersion(versionArn: string): string {
+  return versionArn.replace(/:\d+$/, '');
+}
+
+export function versionArnOf(stateMachineArn: string, version: number): string {
+  return `${stateMachineArn}:${version}`;
+}
+
+export function aliasArnOf(stateMachineArn: string, aliasName: string): string {
+  return `${stateMachineArn}:${aliasName}`;
+}

@@ -1,0 +1,97 @@
+/**
+ * The loop state that travels in the deployer execution's JSON from one
+ * Lambda to the next. Each Lambda takes the state and returns the next one.
+ */
+import type { PlanStep } from './plan';
+import type { DeployRequest } from './request';
+import type { RoutingEntry } from './routing';
+
+/** What the loop does after a Lambda returns; the state machine's Choice routes on it. */
+export type NextMove = 'SHIFT' | 'POLL' | 'ROLL_BACK' | 'FINISH' | 'PRUNE';
+
+export interface TimelineEntry {
+  /** ISO time of the shift. */
+  readonly at: string;
+  /** Percent routed to the new version. */
+  readonly weight: number;
+}
+
+export interface Deployment {
+  readonly stateMachineArn: string;
+  readonly aliasArn: string;
+  readonly originVersionArn: string;
+  readonly targetVersionArn: string;
+  readonly steps: PlanStep[];
+  /** The step the next shift applies, or the step being held. */
+  stepIndex: number;
+  /** When alarms started being watched: transitions to ALARM from here on count. */
+  readonly watchStartedAt: string;
+  /** End of the window already checked for alarm transitions. */
+  lastCheckedAt: string;
+  stepEndsAt?: string;
+  /** The routing the alias must have now: what the deployer last wrote, or found at the start. */
+  routing: RoutingEntry[];
+  timeline: TimelineEntry[];
+  /** Seconds the next Wait lasts. */
+  waitSeconds: number;
+  next: NextMove;
+  /** Alarm checks made so far. */
+  polls: number;
+  firedAlarms?: string[];
+  rollbackCause?: string;
+}
+
+export type Outcome = 'PROMOTED' | 'NO_CHANGE' | 'CREATED_ALIAS';
+
+/** The successful output of a deployment. */
+export interface DeploymentResult {
+  outcome: Outcome;
+  stateMachineArn: string;
+  aliasArn: string;
+  fromVersionArn: string | null;
+  toVersionArn: string;
+  timeline: TimelineEntry[];
+  prunedVersionArns: string[];
+}
+
+/** The request as carried in the loop: the definition is uploaded already, so it is not carried again (state is capped at 256 KiB). */
+export type CarriedRequest = Omit<DeployRequest, 'definition'>;
+
+export interface DeployerState {
+  request: CarriedRequest;
+  deployment?: Deployment;
+  /** Present once the deployment is over (success outcomes). */
+  result?: DeploymentResult;
+  /** The error a `Catch` put in the state (`ResultPath: $.failure`), for rollback. */
+  failure?: { Error?: string; Cause?: string };
+}
+
+/** What every loop Lambda receives from the state machine. */
+export interface LoopEvent {
+  state: DeployerState;
+  /** `$$.State.EnteredTime`: the state machine's clock, so runs on a virtual clock stay consistent. */
+  now?: string;
+  /** `$$.Execution.Id` of the deployer execution. */
+  executionArn?: string;
+}
+
+/** A clock the Lambdas are given; production uses the wall clock when the state machine gave no time. */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
+
+/** The time of an event: the state machine's when it gave one, else the injected clock's. */
+export function eventTime(now: string | undefined, clock: Clock): Date {
+  return now ? new Date(now) : clock();
+}
+
+/** A deployment's state as the loop requires it, or a clear error when a Lambda is called out of order. */
+export function requireDeployment(state: DeployerState): Deployment {
+  if (!state.deployment) throw new Error('The deployer state carries no deployment: the state machine called this step out of order');
+  return state.deployment;
+}
+
+/** The state and its deployment, copied so a Lambda never mutates its input. */
+export function copyState(state: DeployerState): DeployerState & { deployment: Deployment } {
+  const copy = structuredClone(state);
+  return { ...copy, deployment: requireDeployment(copy) };
+}

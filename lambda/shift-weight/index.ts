@@ -1,0 +1,45 @@
+/**
+ * Moves the alias to the weight of the current step, after checking that the
+ * alias still routes as this deployment left it. A routing someone else
+ * wrote is never overwritten: the deployment stops with `AliasDrift`.
+ */
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { writeAliasRouting } from '../shared/aws';
+import { createSfnClient } from '../shared/clients';
+import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
+import { assertNoDrift } from '../shared/drift';
+import { logDeployment, logger } from '../shared/logger';
+import { routingFor } from '../shared/routing';
+
+export interface ShiftWeightDeps {
+  sfn: SFNClient;
+  clock?: Clock;
+}
+
+export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Promise<DeployerState> {
+  const state = copyState(event.state);
+  const deployment = state.deployment;
+  const step = deployment.steps[deployment.stepIndex];
+  if (!step) throw new Error(`No step ${deployment.stepIndex} in a plan of ${deployment.steps.length} steps`);
+  const desired = routingFor(deployment.targetVersionArn, deployment.originVersionArn, step.weight);
+
+  // The desired routing also counts as "as left": a retried shift may have written it already.
+  await assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing, desired]);
+  await writeAliasRouting(deps.sfn, deployment.aliasArn, desired);
+
+  const now = eventTime(event.now, deps.clock ?? systemClock);
+  deployment.routing = desired;
+  deployment.timeline.push({ at: now.toISOString(), weight: step.weight });
+  deployment.stepEndsAt = new Date(now.getTime() + step.holdSeconds * 1000).toISOString();
+  deployment.waitSeconds = Math.min(state.request.alarmPollingSeconds, step.holdSeconds);
+  deployment.next = 'POLL';
+  logger.info('Shifted weight', { weight: step.weight, step: deployment.stepIndex + 1, of: deployment.steps.length, routing: desired });
+  return state;
+}
+
+const sfn = createSfnClient();
+
+export const handler = async (event: LoopEvent): Promise<DeployerState> => {
+  logDeployment(event.executionArn);
+  return shiftWeight(event, { sfn });
+};
