@@ -16,3 +16,17 @@ export interface Clock {
   /** Calls `fn` every `periodMs` of virtual time, first at the next multiple of `periodMs`; returns a function that stops it. */
   every(periodMs: number, fn: (nowMs: number) => void | Promise<void>): () => void;
 }
+
+/** Held while work is in flight that a fast-forward jump must not overtake. */
+export interface BusyHold {
+  /** Idempotent. */
+  release(): void;
+}
+
+/** A clock that knows when the cloud is busy (in-flight requests, running executions). */
+export interface BusyClock extends Clock {
+  /** Marks the clock busy until `release()`. */
+  hold(): BusyHold;
+  /** Holds the clock busy until `work` settles; returns `work`. */
+  busy<T>(work: Promise<T>): Promise<T>;
+}

@@ -1,3 +1,15 @@
+/** Who is calling and where: the region comes from the request's SigV4 credential scope. */
+export interface RequestContext {
+  readonly region: string;
+  readonly accountId: string;
+}
+
+/** An AWS token bucket: `bucketSize` calls at once, refilled at `refillPerSecond`. */
+export interface TokenBucketLimit {
+  readonly bucketSize: number;
+  readonly refillPerSecond: number;
+}
+
 /**
  * One AWS service served over the AWS JSON 1.0 protocol. The server routes
  * `X-Amz-Target: <targetPrefix>.<Operation>` to `handle(operation, input)`;
@@ -8,7 +20,9 @@ export interface AwsJsonService {
   readonly targetPrefix: string;
   /** Whether errors also carry the `x-amzn-query-error: <Code>;Sender` header (CloudWatch's query-compatible mode). */
   readonly awsQueryCompatible?: boolean;
-  handle(operation: string, input: Record<string, unknown>): Promise<unknown>;
+  handle(operation: string, input: Record<string, unknown>, context?: RequestContext): Promise<unknown>;
+  /** AWS's documented throttle for an operation, applied when the server enforces throttling. */
+  rateLimit?(operation: string, region: string): TokenBucketLimit | undefined;
 }
 
 /** A datapoint as `PutMetricData` takes it; the Step Functions service emits `AWS/States` metrics through this. */

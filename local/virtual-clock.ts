@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Clock } from './clock';
+import type { BusyClock, BusyHold } from './clock';
 
 export interface VirtualClockOptions {
   /** Virtual time at creation, ms since the epoch. @default Date.now() */
@@ -16,12 +16,6 @@ export interface VirtualClockOptions {
   readonly settleTurns?: number;
   /** Real ms to wait before a jump, so a request already on the wire is not overtaken. @default 1 */
   readonly graceMs?: number;
-}
-
-/** Held while something must not be overtaken by a fast-forward jump. */
-export interface BusyHold {
-  /** Idempotent. */
-  release(): void;
 }
 
 interface Sleeper {
@@ -50,7 +44,7 @@ const realDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * time order, interleaved with sleepers) but never cause a jump, so an idle cloud
  * with no sleepers stands still instead of spinning through alarm evaluations.
  */
-export class VirtualClock implements Clock {
+export class VirtualClock implements BusyClock {
   readonly speed: number;
   readonly fastForward: boolean;
   private readonly settleTurns: number;

@@ -1,0 +1,99 @@
+import { AwsServiceError } from './aws-error';
+
+/** The failures tests can inject: AWS's throttle and its two transient 5xx errors. */
+export type FaultError = 'ThrottlingException' | 'ServiceUnavailable' | 'InternalFailure';
+
+export interface FaultSpec {
+  /** Operation name, e.g. `UpdateStateMachineAlias`. */
+  readonly operation: string;
+  /** @default 'ThrottlingException' */
+  readonly error?: FaultError;
+  /** How many of the next calls fail. @default 1 */
+  readonly count?: number;
+  /** Restrict to one service's target prefix, e.g. `AWSStepFunctions`. @default - any service */
+  readonly target?: string;
+}
+
+export interface PendingFault {
+  readonly operation: string;
+  readonly error: FaultError;
+  readonly remaining: number;
+  readonly target?: string;
+}
+
+const FAULT_ERRORS: Record<FaultError, { status: number; message: string }> = {
+  ThrottlingException: { status: 400, message: 'Rate exceeded' },
+  ServiceUnavailable: { status: 503, message: 'The request has failed due to a temporary failure of the server.' },
+  InternalFailure: {
+    status: 500,
+    message: 'The request processing has failed because of an unknown error, exception or failure.',
+  },
+};
+
+export function faultError(error: FaultError): AwsServiceError {
+  const { status, message } = FAULT_ERRORS[error];
+  return new AwsServiceError(error, message, status);
+}
+
+/** Makes the next N calls of an operation fail, so tests can exercise retries and rollbacks. */
+export class FaultInjector {
+  private faults: { operation: string; error: FaultError; remaining: number; target?: string }[] = [];
+
+  inject(spec: FaultSpec): void {
+    const error = spec.error ?? 'ThrottlingException';
+    const count = spec.count ?? 1;
+    if (typeof spec.operation !== 'string' || spec.operation === '') {
+      throw new Error(`operation must be a non-empty string, got: ${JSON.stringify(spec.operation)}`);
+    }
+    if (!(error in FAULT_ERRORS)) {
+      throw new Error(`error must be one of ${Object.keys(FAULT_ERRORS).join(', ')}, got: ${JSON.stringify(error)}`);
+    }
+    if (!Number.isInteger(count) || count < 1) throw new Error(`count must be an integer >= 1, got: ${count}`);
+    this.faults.push({ operation: spec.operation, error, remaining: count, target: spec.target });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  pending(): PendingFault[] {
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  /** Consumes one matching fault, if any, and returns the error the call must fail with. */
+  take(target: string, operation: string): AwsServiceError | undefined {
+    const fault = this.faults.find(
+      (f) => f.operation === operation && (f.target === undefined || f.target === target),
+    );
+    if (!fault) return undefined;
+    fault.remaining--;
+    if (fault.remaining === 0) this.faults = this.faults.filter((f) => f !== fault);
+    return faultError(fault.error);
+  }
+}
+
+/** Counts calls per `<targetPrefix>.<Operation>`, so tests can assert how often the cloud was called. */
+export class CallLog {
+  private readonly counts = new Map<string, number>();
+
+  record(target: string, operation: string): void {
+    const key = `${target}.${operation}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  /** Calls of `operation` (any service), or of `Prefix.Operation` when the name has a dot. */
+  count(operation: string): number {
+    if (operation.includes('.')) return this.counts.get(operation) ?? 0;
+    let total = 0;
+    for (const [key, n] of this.counts) if (key.slice(key.lastIndexOf('.') + 1) === operation) total += n;
+    return total;
+  }
+
+  all(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  reset(): void {
+    this.counts.clear();
+  }
+}

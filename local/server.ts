@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsServiceError } from './aws-error';
+import type { BusyClock } from './clock';
+import { CallLog, FaultInjector, faultError, type FaultSpec } from './faults';
+import type { AwsJsonService, RequestContext } from './service';
+import { TokenBuckets } from './token-bucket';
+
+export interface LocalServerOptions {
+  readonly clock: BusyClock;
+  /** 0 picks a free port. @default 0 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  /** Used when a request carries no SigV4 credential scope. @default 'us-east-1' */
+  readonly defaultRegion?: string;
+  /** Enforce each service's documented token buckets. @default false */
+  readonly throttling?: boolean;
+}
+
+const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
+const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
+
+/**
+ * The local cloud's HTTP endpoint: AWS JSON 1.0 over `POST /`, routed by
+ * `X-Amz-Target` to registered services or proxied to another local server,
+ * plus a small admin API under `/_local/` for tests.
+ */
+export class LocalServer {
+  readonly faults = new FaultInjector();
+  readonly calls = new CallLog();
+  private readonly services = new Map<string, AwsJsonService>();
+  private readonly proxies = new Map<string, URL>();
+  private readonly buckets: TokenBuckets;
+  private readonly server: http.Server;
+  private readonly clock: BusyClock;
+  private readonly accountId: string;
+  private readonly defaultRegion: string;
+  private readonly throttling: boolean;
+  private url: string | undefined;
+
+  constructor(private readonly options: LocalServerOptions) {
+    this.clock = options.clock;
+    this.accountId = options.accountId ?? '123456789012';
+    this.defaultRegion = options.defaultRegion ?? 'us-east-1';
+    this.throttling = options.throttling ?? false;
+    this.buckets = new TokenBuckets(options.clock);
+    this.server = http.createServer((req, res) => void this.clock.busy(this.serve(req, res)));
+    this.server.keepAliveTimeout = 1000;
+  }
+
+  /** Routes `X-Amz-Target: <service.targetPrefix>.*` to `service`. */
+  register(service: AwsJsonService): void {
+    this.services.set(service.targetPrefix, service);
+  }
+
+  /** Forwards `X-Amz-Target: <targetPrefix>.*` requests unchanged to another HTTP server (e.g. dynalite). */
+  proxy(targetPrefix: string, baseUrl: string): void {
+    this.proxies.set(targetPrefix, new URL(baseUrl));
+  }
+
+  async listen(): Promise<string> {
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://${host}:${port}`;
+    return this.url;
+  }
+
+  get endpoint(): string {
+    if (!this.url) throw new Error('the server is not listening yet');
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const body = await readBody(req);
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path.startsWith('/_local/')) return this.serveAdmin(req.method ?? 'GET', path, body, res);
+      if (req.method !== 'POST' || path !== '/') {
+        return sendJson(res, 404, { __type: 'UnknownOperationException', message: `No route for ${req.method} ${path}` });
+      }
+      await this.serveAws(req, body, res);
+    } catch (err) {
+      console.error('local cloud: request failed:', err);
+      if (!res.headersSent) sendError(res, internalFailure(), false);
+    }
+  }
+
+  private async serveAws(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<void> {
+    const target = header(req, 'x-amz-target') ?? '';
+    const dot = target.lastIndexOf('.');
+    const prefix = dot > 0 ? target.slice(0, dot) : '';
+    const operation = dot > 0 ? target.slice(dot + 1) : '';
+    const service = this.services.get(prefix);
+    const proxyUrl = this.proxies.get(prefix);
+    if (!operation || (!service && !proxyUrl)) {
+      return sendError(res, new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`), false);
+    }
+    this.calls.record(prefix, operation);
+    const context: RequestContext = { region: regionOf(req) ?? this.defaultRegion, accountId: this.accountId };
+    const queryCompatible = service?.awsQueryCompatible ?? false;
+
+    const injected = this.faults.take(prefix, operation);
+    if (injected) return sendError(res, injected, queryCompatible);
+    const limit = this.throttling ? service?.rateLimit?.(operation, context.region) : undefined;
+    if (limit && !this.buckets.take(`${context.region}/${prefix}.${operation}`, limit)) {
+      return sendError(res, faultError('ThrottlingException'), queryCompatible);
+    }
+
+    if (proxyUrl) return forward(req, body, proxyUrl, res);
+    let input: unknown;
+    try {
+      input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    } catch {
+      return sendError(res, new AwsServiceError('SerializationException', 'Malformed JSON request body'), queryCompatible);
+    }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return sendError(res, new AwsServiceError('SerializationException', 'Expected a JSON object'), queryCompatible);
+    }
+    try {
+      const output = await service!.handle(operation, input as Record<string, unknown>, context);
+      sendJson(res, 200, output ?? {});
+    } catch (err) {
+      if (err instanceof AwsServiceError) return sendError(res, err, queryCompatible);
+      console.error(`local cloud: ${target} failed:`, err);
+      sendError(res, internalFailure(), queryCompatible);
+    }
+  }
+
+  private serveAdmin(method: string, path: string, body: Buffer, res: http.ServerResponse): void {
+    const route = `${method} ${path}`;
+    switch (route) {
+      case 'GET /_local/faults':
+        return sendJson(res, 200, { faults: this.faults.pending() });
+      case 'POST /_local/faults': {
+        try {
+          const spec = JSON.parse(body.toString('utf8') || '{}') as FaultSpec;
+          this.faults.inject(spec);
+        } catch (err) {
+          return sendJson(res, 400, { message: (err as Error).message });
+        }
+        return sendJson(res, 200, { faults: this.faults.pending() });
+      }
+      case 'DELETE /_local/faults':
+        this.faults.clear();
+        return sendJson(res, 200, { faults: [] });
+      case 'GET /_local/calls':
+        return sendJson(res, 200, { calls: this.calls.all() });
+      case 'DELETE /_local/calls':
+        this.calls.reset();
+        return sendJson(res, 200, { calls: {} });
+      case 'GET /_local/clock':
+        return sendJson(res, 200, { nowMs: this.clock.now(), now: new Date(this.clock.now()).toISOString() });
+      default:
+        return sendJson(res, 404, { message: `No admin route ${route}` });
+    }
+  }
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function regionOf(req: http.IncomingMessage): string | undefined {
+  return CREDENTIAL_SCOPE.exec(header(req, 'authorization') ?? '')?.[1];
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': JSON_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** AWS's JSON error shape; query-compatible services (CloudWatch) also name the code in a header. */
+function sendError(res: http.ServerResponse, err: AwsServiceError, queryCompatible: boolean): void {
+  const headers: Record<string, string> = {};
+  if (queryCompatible) headers['x-amzn-query-error'] = `${err.code};${err.statusCode >= 500 ? 'Receiver' : 'Sender'}`;
+  sendJson(res, err.statusCode, { __type: err.code, message: err.message, ...err.fields }, headers);
+}
+
+function internalFailure(): AwsServiceError {
+  return faultError('InternalFailure');
+}
+
+function forward(req: http.IncomingMessage, body: Buffer, base: URL, res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const upstream = http.request(
+      {
+        hostname: base.hostname,
+        port: base.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: base.host, 'content-length': String(body.length) },
+      },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+        upstreamRes.on('end', () => resolve());
+        upstreamRes.on('error', () => resolve());
+      },
+    );
+    upstream.on('error', (err) => {
+      console.error(`local cloud: proxy to ${base.href} failed:`, err);
+      if (!res.headersSent) sendError(res, faultError('ServiceUnavailable'), false);
+      resolve();
+    });
+    upstream.end(body);
+  });
+}

@@ -1,0 +1,216 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { AwsServiceError } from '../../local/aws-error';
+import { LocalServer } from '../../local/server';
+import type { AwsJsonService, RequestContext } from '../../local/service';
+import { VirtualClock } from '../../local/virtual-clock';
+
+const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
+
+/** A service that answers with what it was asked, or throws what it is told to. */
+class EchoService implements AwsJsonService {
+  readonly seen: { operation: string; input: Record<string, unknown>; context?: RequestContext }[] = [];
+  failWith: AwsServiceError | Error | undefined;
+  constructor(
+    readonly targetPrefix: string,
+    readonly awsQueryCompatible = false,
+  ) {}
+  async handle(operation: string, input: Record<string, unknown>, context?: RequestContext): Promise<unknown> {
+    this.seen.push({ operation, input, context });
+    if (this.failWith) throw this.failWith;
+    return { stateMachines: [] };
+  }
+  rateLimit(operation: string) {
+    return operation === 'ListStateMachines' ? { bucketSize: 2, refillPerSecond: 1 } : undefined;
+  }
+}
+
+describe('LocalServer', () => {
+  let clock: VirtualClock;
+  let server: LocalServer;
+  let sfnService: EchoService;
+  let sfn: SFNClient;
+
+  const start = async (throttling = false) => {
+    clock = new VirtualClock({ speed: 0 });
+    server = new LocalServer({ clock, throttling });
+    sfnService = new EchoService('AWSStepFunctions');
+    server.register(sfnService);
+    const endpoint = await server.listen();
+    sfn = new SFNClient({ endpoint, region: 'eu-west-3', credentials, maxAttempts: 1 });
+    return endpoint;
+  };
+  afterEach(async () => {
+    sfn.destroy();
+    await server.close();
+    clock.stop();
+  });
+
+  it('routes by X-Amz-Target and takes the region from the SigV4 credential scope', async () => {
+    await start();
+    const out = await sfn.send(new ListStateMachinesCommand({ maxResults: 5 }));
+    expect(out.stateMachines).toEqual([]);
+    expect(sfnService.seen).toEqual([
+      {
+        operation: 'ListStateMachines',
+        input: { maxResults: 5 },
+        context: { region: 'eu-west-3', accountId: '123456789012' },
+      },
+    ]);
+    expect(server.calls.count('ListStateMachines')).toBe(1);
+    expect(server.calls.all()).toEqual({ 'AWSStepFunctions.ListStateMachines': 1 });
+  });
+
+  it('returns AWS JSON errors that the SDK raises as the same-named exception', async () => {
+    await start();
+    sfnService.failWith = new AwsServiceError('ConflictException', 'in use', 409);
+    const err = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ConflictException', message: 'in use', $metadata: { httpStatusCode: 409 } });
+  });
+
+  it('adds the x-amzn-query-error header for query-compatible services', async () => {
+    const endpoint = await start();
+    const cw = new EchoService('GraniteServiceVersion20100801', true);
+    server.register(cw);
+    cw.failWith = new AwsServiceError('ResourceNotFound', 'no such alarm', 404);
+    const client = new CloudWatchClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const err = await client.send(new DescribeAlarmsCommand({})).catch((e: unknown) => e);
+    client.destroy();
+    expect(err).toMatchObject({ name: 'ResourceNotFound', message: 'no such alarm' });
+    const raw = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'GraniteServiceVersion20100801.DescribeAlarms' },
+      body: '{}',
+    });
+    expect(raw.headers.get('x-amzn-query-error')).toBe('ResourceNotFound;Sender');
+    expect(raw.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+    expect(await raw.json()).toEqual({ __type: 'ResourceNotFound', message: 'no such alarm' });
+  });
+
+  it('answers an unknown target with UnknownOperationException', async () => {
+    const endpoint = await start();
+    const raw = await fetch(endpoint, { method: 'POST', headers: { 'x-amz-target': 'Nope_20200101.Do' }, body: '{}' });
+    expect(raw.status).toBe(400);
+    expect(await raw.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+
+  it('turns an unexpected service failure into InternalFailure (500)', async () => {
+    await start();
+    sfnService.failWith = new Error('boom');
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const err = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
+    spy.mockRestore();
+    expect(err).toMatchObject({ name: 'InternalFailure', $metadata: { httpStatusCode: 500 } });
+  });
+
+  it('rejects a malformed JSON body with SerializationException', async () => {
+    const endpoint = await start();
+    const raw = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSStepFunctions.ListStateMachines' },
+      body: '{not json',
+    });
+    expect(raw.status).toBe(400);
+    expect(await raw.json()).toMatchObject({ __type: 'SerializationException' });
+  });
+
+  describe('fault injection', () => {
+    it('fails the next N calls of an operation as asked, then recovers', async () => {
+      await start();
+      server.faults.inject({ operation: 'ListStateMachines', error: 'ThrottlingException', count: 2 });
+      const first = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
+      const second = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
+      expect(first).toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+      expect(second).toMatchObject({ name: 'ThrottlingException' });
+      await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
+      expect(sfnService.seen).toHaveLength(1);
+      expect(server.calls.count('ListStateMachines')).toBe(3);
+    });
+
+    it('injects 5xx errors through the HTTP admin endpoint', async () => {
+      const endpoint = await start();
+      const res = await fetch(`${endpoint}/_local/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ operation: 'ListStateMachines', error: 'ServiceUnavailable' }),
+      });
+      expect(await res.json()).toEqual({
+        faults: [{ operation: 'ListStateMachines', error: 'ServiceUnavailable', remaining: 1 }],
+      });
+      const err = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+
+      await fetch(`${endpoint}/_local/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ operation: 'ListStateMachines', error: 'InternalFailure', count: 3 }),
+      });
+      await fetch(`${endpoint}/_local/faults`, { method: 'DELETE' });
+      await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
+      const calls = await (await fetch(`${endpoint}/_local/calls`)).json();
+      expect(calls).toEqual({ calls: { 'AWSStepFunctions.ListStateMachines': 2 } });
+    });
+
+    it('refuses a bad fault spec with a message naming the field', async () => {
+      const endpoint = await start();
+      const res = await fetch(`${endpoint}/_local/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ operation: 'X', error: 'Oops' }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(/^error must be one of ThrottlingException, ServiceUnavailable, InternalFailure/);
+    });
+  });
+
+  describe('token buckets', () => {
+    it('throttles once the bucket is empty and refills on the virtual clock', async () => {
+      await start(true);
+      await sfn.send(new ListStateMachinesCommand({}));
+      await sfn.send(new ListStateMachinesCommand({}));
+      await expect(sfn.send(new ListStateMachinesCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException' });
+      await clock.advance(1000);
+      await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
+      await expect(sfn.send(new ListStateMachinesCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException' });
+    });
+
+    it('is off by default', async () => {
+      await start(false);
+      for (let i = 0; i < 5; i++) await sfn.send(new ListStateMachinesCommand({}));
+      expect(sfnService.seen).toHaveLength(5);
+    });
+  });
+
+  it('proxies a target prefix to another local HTTP server', async () => {
+    const endpoint = await start();
+    const upstream = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+        res.end(JSON.stringify({ target: req.headers['x-amz-target'], body }));
+      });
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    server.proxy('DynamoDB_20120810', `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables' },
+      body: '{"Limit":1}',
+    });
+    expect(await res.json()).toEqual({ target: 'DynamoDB_20120810.ListTables', body: '{"Limit":1}' });
+    expect(server.calls.count('DynamoDB_20120810.ListTables')).toBe(1);
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+
+  it('holds the clock busy while a request is in flight', async () => {
+    await start();
+    let busyDuringRequest = -1;
+    sfnService.handle = async () => {
+      busyDuringRequest = clock.busyHolds;
+      return { stateMachines: [] };
+    };
+    await sfn.send(new ListStateMachinesCommand({}));
+    expect(busyDuringRequest).toBe(1);
+    expect(clock.busyHolds).toBe(0);
+  });
+});
