@@ -1,0 +1,105 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The five Lambdas of a deployer, one folder each under `lambda/`. */
+export const DEPLOYER_FUNCTIONS = ['publish-version', 'shift-weight', 'check-alarms', 'rollback', 'prune-versions'] as const;
+export type DeployerFunctionName = (typeof DEPLOYER_FUNCTIONS)[number];
+
+const TIMEOUTS: Record<DeployerFunctionName, Duration> = {
+  'publish-version': Duration.minutes(2),
+  'shift-weight': Duration.minutes(1),
+  'check-alarms': Duration.minutes(2),
+  rollback: Duration.minutes(2),
+  // The delete API refills at 1 request/s: a large prune needs the longest timeout, and resumes if it runs out.
+  'prune-versions': Duration.minutes(15),
+};
+
+/**
+ * The Step Functions actions each Lambda needs on a target. Versions and
+ * aliases are authorized against the target's unqualified ARN.
+ */
+export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
+  'publish-version': [
+    'states:DescribeStateMachine',
+    'states:UpdateStateMachine',
+    'states:PublishStateMachineVersion',
+    'states:ListStateMachineVersions',
+    'states:DescribeStateMachineAlias',
+    'states:CreateStateMachineAlias',
+  ],
+  'shift-weight': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
+  'check-alarms': ['states:DescribeStateMachineAlias'],
+  rollback: ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
+  'prune-versions': [
+    'states:ListStateMachineVersions',
+    'states:DeleteStateMachineVersion',
+    'states:ListStateMachineAliases',
+    'states:DescribeStateMachineAlias',
+  ],
+};
+
+/**
+ * The CloudWatch actions each Lambda needs. `DescribeAlarms` and
+ * `DescribeAlarmHistory` only return composite alarms when granted on `*`
+ * (alarm ARNs are not enough), and both are read-only.
+ */
+export const ALARM_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
+  'publish-version': ['cloudwatch:DescribeAlarms'],
+  'check-alarms': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+};
+
+export interface DeployerFunctionsProps {
+  readonly logRetention: logs.RetentionDays;
+  readonly environment: Partial<Record<DeployerFunctionName, Record<string, string>>>;
+}
+
+/** Builds the deployer's Lambdas, bundled locally with esbuild. */
+export class DeployerFunctions extends Construct {
+  readonly functions: Record<DeployerFunctionName, nodejs.NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: DeployerFunctionsProps) {
+    super(scope, id);
+    const lambdaRoot = path.join(__dirname, '..', 'lambda');
+    const build = (name: DeployerFunctionName) => {
+      const fn = new nodejs.NodejsFunction(this, name, {
+        entry: path.join(lambdaRoot, name, 'index.ts'),
+        handler: 'handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 256,
+        timeout: TIMEOUTS[name],
+        logGroup: new logs.LogGroup(this, `${name}-logs`, {
+          retention: props.logRetention,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        environment: {
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'sfn-deployer',
+          ...props.environment[name],
+        },
+        bundling: { sourceMap: true, target: 'node22' },
+      });
+      const alarmActions = ALARM_ACTIONS[name];
+      if (alarmActions) fn.addToRolePolicy(new iam.PolicyStatement({ actions: alarmActions, resources: ['*'] }));
+      return fn;
+    };
+    this.functions = Object.fromEntries(DEPLOYER_FUNCTIONS.map((name) => [name, build(name)])) as Record<
+      DeployerFunctionName,
+      nodejs.NodejsFunction
+    >;
+  }
+
+  /** Lets every Lambda act on one more target state machine, and only on what it must. */
+  grantTarget(targetArn: string): void {
+    for (const name of DEPLOYER_FUNCTIONS) {
+      this.functions[name].addToRolePolicy(
+        new iam.PolicyStatement({ actions: TARGET_ACTIONS[name], resources: [targetArn, `${targetArn}:*`] }),
+      );
+    }
+  }
+}

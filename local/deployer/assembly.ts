@@ -1,0 +1,105 @@
+/**
+ * Reads the deployer exactly as `cdk synth` wrote it: the state machine
+ * definition from the template (with its CloudFormation references resolved
+ * for one partition, region and account) and each Lambda's bundled asset.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from '../../lib/deployer-functions';
+
+export const DEPLOYER_STACK = 'SfnDeployer';
+
+export interface AwsScope {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+export interface DeployerFunctionAsset {
+  step: DeployerFunctionName;
+  logicalId: string;
+  functionArn: string;
+  /** Folder of the bundled code, when the template was synthesized with bundling. */
+  assetDir?: string;
+  /** `index.handler`. */
+  handler: string;
+}
+
+export interface DeployerAssembly {
+  definition: StateMachineDefinition;
+  functions: DeployerFunctionAsset[];
+}
+
+export interface StateMachineDefinition {
+  StartAt: string;
+  States: Record<string, Record<string, unknown> & { Type: string }>;
+  [key: string]: unknown;
+}
+
+interface Template {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+}
+
+export function readTemplate(cdkOutDir: string, stackName = DEPLOYER_STACK): Template {
+  const file = path.join(cdkOutDir, `${stackName}.template.json`);
+  if (!fs.existsSync(file)) throw new Error(`No synthesized deployer at ${file}: run \`npx cdk synth\` first`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Template;
+}
+
+/** The deployer in a template: its definition with references resolved, and its Lambdas. */
+export function deployerFromTemplate(template: Template, scope: AwsScope, cdkOutDir?: string): DeployerAssembly {
+  const functions = deployerFunctions(template, scope, cdkOutDir);
+  const arnOf = new Map(functions.map((fn) => [fn.logicalId, fn.functionArn]));
+  const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`Expected one deployer state machine in the template, found ${machines.length}`);
+  const body = machines[0]!.Properties?.DefinitionString;
+  const text = resolve(body, scope, arnOf);
+  return { definition: JSON.parse(text) as StateMachineDefinition, functions };
+}
+
+function deployerFunctions(template: Template, scope: AwsScope, cdkOutDir?: string): DeployerFunctionAsset[] {
+  const found: DeployerFunctionAsset[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const cdkPath = String(resource.Metadata?.['aws:cdk:path'] ?? '');
+    const step = DEPLOYER_FUNCTIONS.find((name) => cdkPath.includes(`/Functions/${name}/`));
+    if (!step) continue;
+    const asset = resource.Metadata?.['aws:asset:path'];
+    found.push({
+      step,
+      logicalId,
+      functionArn: `arn:${scope.partition}:lambda:${scope.region}:${scope.account}:function:sfn-deployer-${step}`,
+      assetDir: cdkOutDir && typeof asset === 'string' ? path.join(cdkOutDir, asset) : undefined,
+      handler: String(resource.Properties?.Handler ?? 'index.handler'),
+    });
+  }
+  return found;
+}
+
+/** Resolves the `Fn::Join`, `Ref` and `Fn::GetAtt` a CDK definition string is made of. */
+function resolve(value: unknown, scope: AwsScope, arnOf: Map<string, string>): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const node = value as Record<string, unknown>;
+    if ('Fn::Join' in node) {
+      const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+      return parts.map((part) => resolve(part, scope, arnOf)).join(separator);
+    }
+    if ('Ref' in node) {
+      const pseudo: Record<string, string> = {
+        'AWS::Partition': scope.partition,
+        'AWS::Region': scope.region,
+        'AWS::AccountId': scope.account,
+        'AWS::URLSuffix': 'amazonaws.com',
+      };
+      const ref = String(node.Ref);
+      if (ref in pseudo) return pseudo[ref]!;
+    }
+    if ('Fn::GetAtt' in node) {
+      const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];
+      const arn = arnOf.get(logicalId);
+      if (arn && attribute === 'Arn') return arn;
+    }
+  }
+  throw new Error(`Cannot resolve ${JSON.stringify(value)} in the deployer definition`);
+}
