@@ -1,0 +1,4 @@
+export { CloudWatchService } from './service';
+export type { CloudWatchServiceOptions } from './service';
+export { parseAlarmRule, evaluateAlarmRule, referencedAlarms, AlarmRuleSyntaxError } from './alarm-rule';
+export type { RuleNode, AlarmStateValue } from './alarm-rule';

@@ -1,0 +1,128 @@
+import { AwsServiceError } from '../aws-error';
+import type { Clock } from '../clock';
+import type { AwsJsonService, MetricDatum, MetricSink } from '../service';
+import type { MetricAlarm } from './alarm-model';
+import { AlarmRegistry } from './alarm-registry';
+import { deleteAlarms, putCompositeAlarm, putMetricAlarm, setAlarmState } from './handlers/alarms';
+import type { CloudWatchContext, Handler } from './handlers/context';
+import { describeAlarmHistory, describeAlarms } from './handlers/describe';
+import { getMetricData, getMetricStatistics, listMetrics, putMetricData, singleValue } from './handlers/metrics';
+import { Input } from './input';
+import { MetricStore } from './metric-store';
+
+export interface CloudWatchServiceOptions {
+  clock: Clock;
+  region: string;
+  accountId: string;
+}
+
+const OPERATIONS: Record<string, Handler> = {
+  PutMetricData: putMetricData,
+  GetMetricStatistics: getMetricStatistics,
+  GetMetricData: getMetricData,
+  ListMetrics: listMetrics,
+  PutMetricAlarm: putMetricAlarm,
+  PutCompositeAlarm: putCompositeAlarm,
+  DeleteAlarms: deleteAlarms,
+  SetAlarmState: setAlarmState,
+  DescribeAlarms: describeAlarms,
+  DescribeAlarmHistory: describeAlarmHistory,
+};
+
+/** Metric points are pruned to CloudWatch's retention after this many writes, so pruning costs little. */
+const PRUNE_EVERY_PUTS = 10_000;
+
+/**
+ * CloudWatch metrics and alarms on the local cloud's virtual clock.
+ *
+ * Evaluation timing: each metric alarm is evaluated at every boundary of its own period
+ * (`clock.every(Period)`, boundaries are multiples of the period since the epoch). At boundary T it
+ * evaluates the periods that ended at or before T, never the one in progress, so a datapoint stamped t
+ * counts from the first boundary after t (a lag of at most one period). Late datapoints for a
+ * completed period still count, at the next evaluations, as long as they are in the evaluation range.
+ */
+export class CloudWatchService implements AwsJsonService, MetricSink {
+  readonly targetPrefix = 'GraniteServiceVersion20100801';
+  readonly awsQueryCompatible = true;
+
+  private readonly clock: Clock;
+  private readonly metrics = new MetricStore();
+  private readonly alarms: AlarmRegistry;
+  private readonly ctx: CloudWatchContext;
+  /** One evaluation timer per metric alarm, restarted when its period changes. */
+  private readonly timers = new Map<string, { periodMs: number; stop: () => void }>();
+  private putsSincePrune = 0;
+
+  constructor(options: CloudWatchServiceOptions) {
+    this.clock = options.clock;
+    this.alarms = new AlarmRegistry(options.clock, this.metrics, options.region, options.accountId);
+    this.ctx = { clock: options.clock, metrics: this.metrics, alarms: this.alarms };
+  }
+
+  async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    const handler = OPERATIONS[operation];
+    if (!handler) {
+      throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by this CloudWatch.`);
+    }
+    try {
+      return handler(this.ctx, new Input(input ?? {}));
+    } finally {
+      this.syncTimers();
+      this.countPuts(operation === 'PutMetricData' ? 1 : 0);
+    }
+  }
+
+  /** In-process emitters (the Step Functions service's `AWS/States` metrics) publish here, any namespace allowed. */
+  putMetric(datum: MetricDatum): void {
+    this.metrics.put(
+      { namespace: datum.namespace, metricName: datum.metricName, dimensions: datum.dimensions },
+      datum.timestampMs,
+      datum.unit,
+      singleValue(datum.value),
+    );
+    this.countPuts(1);
+  }
+
+  /** Evaluates every metric alarm now, over the periods completed by the current virtual time. */
+  evaluateNow(): void {
+    const now = this.clock.now();
+    for (const alarm of this.alarms.all()) {
+      if (alarm.type === 'MetricAlarm') this.alarms.evaluate(alarm, now);
+    }
+  }
+
+  /** Stops every evaluation timer. */
+  close(): void {
+    for (const t of this.timers.values()) t.stop();
+    this.timers.clear();
+  }
+
+  private syncTimers(): void {
+    const metricAlarms = new Map<string, MetricAlarm>();
+    for (const a of this.alarms.all()) if (a.type === 'MetricAlarm') metricAlarms.set(a.name, a);
+    for (const [name, timer] of this.timers) {
+      const alarm = metricAlarms.get(name);
+      if (!alarm || alarm.config.periodSeconds * 1000 !== timer.periodMs) {
+        timer.stop();
+        this.timers.delete(name);
+      }
+    }
+    for (const [name, alarm] of metricAlarms) {
+      if (this.timers.has(name)) continue;
+      const periodMs = alarm.config.periodSeconds * 1000;
+      const stop = this.clock.every(periodMs, (nowMs) => {
+        const current = this.alarms.get(name);
+        if (current?.type === 'MetricAlarm') this.alarms.evaluate(current, nowMs);
+      });
+      this.timers.set(name, { periodMs, stop });
+    }
+  }
+
+  private countPuts(n: number): void {
+    this.putsSincePrune += n;
+    if (this.putsSincePrune >= PRUNE_EVERY_PUTS) {
+      this.putsSincePrune = 0;
+      this.metrics.prune(this.clock.now());
+    }
+  }
+}
