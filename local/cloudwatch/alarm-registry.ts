@@ -61,7 +61,9 @@ export class AlarmRegistry {
 
   /** Composite alarms whose rule references `name`. */
   parentsOf(name: string): CompositeAlarm[] {
-    return this.all().filter((a): a is CompositeAlarm => a.type === 'CompositeAlarm' && a.children.includes(name));
+    return this.all().filter(
+      (a): a is CompositeAlarm => a.type === 'CompositeAlarm' && a.children.includes(name),
+    );
   }
 
   putMetricAlarm(settings: AlarmSettings, config: MetricAlarmConfig): MetricAlarm {
@@ -94,7 +96,11 @@ export class AlarmRegistry {
     // "For a composite alarm, this initial time after creation is the only time that the alarm can be in INSUFFICIENT_DATA state."
     const verb = existing ? 'updated' : 'created';
     const value = this.ruleState(alarm);
-    this.evaluateComposite(alarm, `${alarm.arn} was ${verb} and its alarm rule evaluates to ${value}`, this.childAlarms(alarm));
+    this.evaluateComposite(
+      alarm,
+      `${alarm.arn} was ${verb} and its alarm rule evaluates to ${value}`,
+      this.childAlarms(alarm),
+    );
     return alarm;
   }
 
@@ -132,7 +138,9 @@ export class AlarmRegistry {
     for (let s = start; s < end; s += periodMs) {
       const agg = buckets.get(s);
       const value = agg && statisticValue(agg, statistic);
-      range.push(agg && value !== undefined ? { startMs: s, value, sampleCount: agg.sampleCount } : { startMs: s });
+      range.push(
+        agg && value !== undefined ? { startMs: s, value, sampleCount: agg.sampleCount } : { startMs: s },
+      );
     }
     const verdict = evaluateMetricAlarm(c, range, nowMs);
     if (verdict && verdict.state !== alarm.state.value) {
@@ -146,13 +154,23 @@ export class AlarmRegistry {
       arn: alarmArn(this.region, this.accountId, settings.name),
       configUpdatedMs: now,
       // "When you update an existing alarm, its state is left unchanged."
-      state: existing?.state ?? { value: 'INSUFFICIENT_DATA', reason: INITIAL_REASON, updatedMs: now, transitionedMs: now },
+      state: existing?.state ?? {
+        value: 'INSUFFICIENT_DATA',
+        reason: INITIAL_REASON,
+        updatedMs: now,
+        transitionedMs: now,
+      },
     };
   }
 
   private recordConfiguration(alarm: Alarm, previous: Alarm | undefined): void {
     const data = previous
-      ? { type: 'Update', version: '1.0', originalAlarm: configurationSnapshot(previous), updatedAlarm: configurationSnapshot(alarm) }
+      ? {
+          type: 'Update',
+          version: '1.0',
+          originalAlarm: configurationSnapshot(previous),
+          updatedAlarm: configurationSnapshot(alarm),
+        }
       : { type: 'Create', version: '1.0', createdAlarm: configurationSnapshot(alarm) };
     this.history.record({
       alarmName: alarm.name,
@@ -203,14 +221,21 @@ export class AlarmRegistry {
   }
 
   private ruleState(c: CompositeAlarm): AlarmStateValue {
-    return evaluateAlarmRule(c.ast, (ref) => this.alarms.get(this.resolveReference(ref))?.state.value) ? 'ALARM' : 'OK';
+    return evaluateAlarmRule(c.ast, (ref) => this.alarms.get(this.resolveReference(ref))?.state.value)
+      ? 'ALARM'
+      : 'OK';
   }
 
   private childAlarms(c: CompositeAlarm): Alarm[] {
     return c.children.map((n) => this.alarms.get(n)).filter((a): a is Alarm => a !== undefined);
   }
 
-  private evaluateComposite(c: CompositeAlarm, reason: string, triggering: Alarm[], visiting?: Set<string>): void {
+  private evaluateComposite(
+    c: CompositeAlarm,
+    reason: string,
+    triggering: Alarm[],
+    visiting?: Set<string>,
+  ): void {
     const value = this.ruleState(c);
     if (value === c.state.value) return;
     const reasonData = JSON.stringify({
@@ -224,7 +249,11 @@ export class AlarmRegistry {
 }
 
 /** `stateReasonData` is embedded as JSON, not as text, in `HistoryData` (see the AWS CLI example in reference §4.2). */
-function stateForHistory(value: AlarmStateValue, reason: string, reasonData: string | undefined): Record<string, unknown> {
+function stateForHistory(
+  value: AlarmStateValue,
+  reason: string,
+  reasonData: string | undefined,
+): Record<string, unknown> {
   let data: unknown;
   if (reasonData !== undefined) {
     try {
@@ -238,7 +267,13 @@ function stateForHistory(value: AlarmStateValue, reason: string, reasonData: str
 
 /** The configuration part of an alarm, camel-cased, as `HistoryData` of a ConfigurationUpdate carries it. */
 function configurationSnapshot(alarm: Alarm): Record<string, unknown> {
-  const skip = new Set(['StateValue', 'StateReason', 'StateReasonData', 'StateUpdatedTimestamp', 'StateTransitionedTimestamp']);
+  const skip = new Set([
+    'StateValue',
+    'StateReason',
+    'StateReasonData',
+    'StateUpdatedTimestamp',
+    'StateTransitionedTimestamp',
+  ]);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(describeAlarm(alarm))) {
     if (skip.has(k)) continue;

@@ -39,7 +39,10 @@ export function referencedAlarms(node: RuleNode): string[] {
 }
 
 /** `stateOf` returns the current state of a referenced alarm. */
-export function evaluateAlarmRule(node: RuleNode, stateOf: (alarm: string) => AlarmStateValue | undefined): boolean {
+export function evaluateAlarmRule(
+  node: RuleNode,
+  stateOf: (alarm: string) => AlarmStateValue | undefined,
+): boolean {
   switch (node.kind) {
     case 'const':
       return node.value;

@@ -10,7 +10,10 @@ export function validationError(message: string): AwsServiceError {
 }
 
 export function constraintError(value: unknown, member: string, constraint: string): AwsServiceError {
-  const shown = value === undefined || value === null ? 'null' : `'${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}'`;
+  const shown =
+    value === undefined || value === null
+      ? 'null'
+      : `'${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}'`;
   return validationError(
     `1 validation error detected: Value ${shown} at '${camel(member)}' failed to satisfy constraint: ${constraint}`,
   );
@@ -57,10 +60,18 @@ export class Input {
     if (v === undefined) return undefined;
     if (typeof v !== 'string') throw this.typeError(name, v, 'string');
     if (bounds.min !== undefined && v.length < bounds.min) {
-      throw constraintError(v, this.path + name, `Member must have length greater than or equal to ${bounds.min}`);
+      throw constraintError(
+        v,
+        this.path + name,
+        `Member must have length greater than or equal to ${bounds.min}`,
+      );
     }
     if (bounds.max !== undefined && v.length > bounds.max) {
-      throw constraintError(v, this.path + name, `Member must have length less than or equal to ${bounds.max}`);
+      throw constraintError(
+        v,
+        this.path + name,
+        `Member must have length less than or equal to ${bounds.max}`,
+      );
     }
     return v;
   }
@@ -73,7 +84,11 @@ export class Input {
     const v = this.string(name, { required });
     if (v === undefined) return undefined;
     if (!(values as readonly string[]).includes(v)) {
-      throw constraintError(v, this.path + name, `Member must satisfy enum value set: [${values.join(', ')}]`);
+      throw constraintError(
+        v,
+        this.path + name,
+        `Member must satisfy enum value set: [${values.join(', ')}]`,
+      );
     }
     return v as T;
   }
@@ -128,7 +143,8 @@ export class Input {
   structList(name: string, bounds: Bounds = {}): Input[] | undefined {
     const v = this.list(name, bounds);
     return v?.map((item, i) => {
-      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw this.typeError(name, item, 'structure');
+      if (typeof item !== 'object' || item === null || Array.isArray(item))
+        throw this.typeError(name, item, 'structure');
       return new Input(item as Record<string, unknown>, `${this.path}${name}.member.${i + 1}.`);
     });
   }
@@ -150,10 +166,18 @@ export class Input {
     if (v === undefined) return undefined;
     if (!Array.isArray(v)) throw this.typeError(name, v, 'list');
     if (bounds.min !== undefined && v.length < bounds.min) {
-      throw constraintError(v, this.path + name, `Member must have length greater than or equal to ${bounds.min}`);
+      throw constraintError(
+        v,
+        this.path + name,
+        `Member must have length greater than or equal to ${bounds.min}`,
+      );
     }
     if (bounds.max !== undefined && v.length > bounds.max) {
-      throw constraintError(v, this.path + name, `Member must have length less than or equal to ${bounds.max}`);
+      throw constraintError(
+        v,
+        this.path + name,
+        `Member must have length less than or equal to ${bounds.max}`,
+      );
     }
     return v;
   }
@@ -169,15 +193,25 @@ export class Input {
 
   private checkRange(name: string, v: number, bounds: Bounds): void {
     if (bounds.min !== undefined && v < bounds.min) {
-      throw constraintError(v, this.path + name, `Member must have value greater than or equal to ${bounds.min}`);
+      throw constraintError(
+        v,
+        this.path + name,
+        `Member must have value greater than or equal to ${bounds.min}`,
+      );
     }
     if (bounds.max !== undefined && v > bounds.max) {
-      throw constraintError(v, this.path + name, `Member must have value less than or equal to ${bounds.max}`);
+      throw constraintError(
+        v,
+        this.path + name,
+        `Member must have value less than or equal to ${bounds.max}`,
+      );
     }
   }
 
   private typeError(name: string, v: unknown, expected: string): AwsServiceError {
-    return validationError(`Invalid value ${JSON.stringify(v)} for ${this.path + name}: expected a ${expected}.`);
+    return validationError(
+      `Invalid value ${JSON.stringify(v)} for ${this.path + name}: expected a ${expected}.`,
+    );
   }
 }
 

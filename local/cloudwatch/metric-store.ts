@@ -45,7 +45,13 @@ export class MetricStore {
    * `startMs`. Only buckets with data are returned, keyed by bucket start. `unit` narrows to points
    * published with that unit; without it every unit is merged.
    */
-  buckets(id: MetricId, startMs: number, endMs: number, periodMs: number, unit?: string): Map<number, Aggregate> {
+  buckets(
+    id: MetricId,
+    startMs: number,
+    endMs: number,
+    periodMs: number,
+    unit?: string,
+  ): Map<number, Aggregate> {
     const out = new Map<number, Aggregate>();
     const metric = this.metrics.get(metricKey(id));
     if (!metric) return out;

@@ -6,7 +6,13 @@ import { AlarmRegistry } from './alarm-registry';
 import { deleteAlarms, putCompositeAlarm, putMetricAlarm, setAlarmState } from './handlers/alarms';
 import type { CloudWatchContext, Handler } from './handlers/context';
 import { describeAlarmHistory, describeAlarms } from './handlers/describe';
-import { getMetricData, getMetricStatistics, listMetrics, putMetricData, singleValue } from './handlers/metrics';
+import {
+  getMetricData,
+  getMetricStatistics,
+  listMetrics,
+  putMetricData,
+  singleValue,
+} from './handlers/metrics';
 import { Input } from './input';
 import { MetricStore } from './metric-store';
 
@@ -62,7 +68,10 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
     const handler = OPERATIONS[operation];
     if (!handler) {
-      throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by this CloudWatch.`);
+      throw new AwsServiceError(
+        'UnknownOperationException',
+        `Operation ${operation} is not supported by this CloudWatch.`,
+      );
     }
     try {
       return handler(this.ctx, new Input(input ?? {}));

@@ -59,7 +59,8 @@ export function statisticValue(agg: Aggregate, statistic: string): number | unde
 }
 
 function percentile(agg: Aggregate, statistic: string): number | undefined {
-  if (!isSupportedPercentile(statistic) || agg.values === undefined || agg.sampleCount === 0) return undefined;
+  if (!isSupportedPercentile(statistic) || agg.values === undefined || agg.sampleCount === 0)
+    return undefined;
   const p = Number(statistic.slice(1));
   const sorted = [...agg.values].sort((a, b) => a[0] - b[0]);
   // Nearest rank over the expanded sample: the smallest value with at least p% of samples at or below it.

@@ -40,11 +40,9 @@ describe('composite alarm rules', () => {
   });
 
   it('lists each referenced alarm once, quoted or not', () => {
-    expect(referencedAlarms(parseAlarmRule('ALARM(a) OR (OK("b c") AND NOT ALARM(a)) OR INSUFFICIENT_DATA(d)'))).toEqual([
-      'a',
-      'b c',
-      'd',
-    ]);
+    expect(
+      referencedAlarms(parseAlarmRule('ALARM(a) OR (OK("b c") AND NOT ALARM(a)) OR INSUFFICIENT_DATA(d)')),
+    ).toEqual(['a', 'b c', 'd']);
   });
 
   it('does not read ORDERS as OR', () => {

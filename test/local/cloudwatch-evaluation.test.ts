@@ -86,7 +86,11 @@ describe('metric alarm evaluation', () => {
 
   it('writes the reason and reason data as CloudWatch does', () => {
     const c = config(1, 1);
-    const verdict = evaluateMetricAlarm(c, [{ startMs: T0, value: 2, sampleCount: 2 }], T0 + PERIOD_MS + 1234);
+    const verdict = evaluateMetricAlarm(
+      c,
+      [{ startMs: T0, value: 2, sampleCount: 2 }],
+      T0 + PERIOD_MS + 1234,
+    );
     expect(verdict?.reason).toBe(
       'Threshold Crossed: 1 out of the last 1 datapoints [2.0 (22/11/26 10:00:00)] was greater than or equal to ' +
         'the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).',

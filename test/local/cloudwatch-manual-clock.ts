@@ -20,7 +20,9 @@ export class ManualClock implements Clock {
 
   sleepUntil(atMs: number): Promise<void> {
     if (atMs <= this.t) return Promise.resolve();
-    return new Promise((resolve) => this.timers.push({ at: atMs, fn: () => undefined, resolve, stopped: false }));
+    return new Promise((resolve) =>
+      this.timers.push({ at: atMs, fn: () => undefined, resolve, stopped: false }),
+    );
   }
 
   sleep(ms: number): Promise<void> {

@@ -52,7 +52,9 @@ export function putCompositeAlarm(ctx: CloudWatchContext, input: Input): Record<
     throw e;
   }
   if (children.length > MAX_RULE_CHILDREN) {
-    throw validationError(`The AlarmRule references ${children.length} alarms; at most ${MAX_RULE_CHILDREN} are allowed.`);
+    throw validationError(
+      `The AlarmRule references ${children.length} alarms; at most ${MAX_RULE_CHILDREN} are allowed.`,
+    );
   }
   const missing = children.filter((c) => ctx.alarms.get(c) === undefined);
   if (missing.length > 0) {
@@ -97,7 +99,11 @@ export function deleteAlarms(ctx: CloudWatchContext, input: Input): Record<strin
 export function setAlarmState(ctx: CloudWatchContext, input: Input): Record<string, unknown> {
   const name = input.requiredString('AlarmName', { min: 1, max: 255 });
   // AWS lists this enum in this order in its message (recorded against AWS by LocalStack).
-  const value = input.enumValue('StateValue', ['INSUFFICIENT_DATA', 'ALARM', 'OK'] as const, true) as AlarmStateValue;
+  const value = input.enumValue(
+    'StateValue',
+    ['INSUFFICIENT_DATA', 'ALARM', 'OK'] as const,
+    true,
+  ) as AlarmStateValue;
   const reason = input.requiredString('StateReason', { min: 0, max: 1023 });
   const reasonData = input.string('StateReasonData', { min: 0, max: 4000 });
   const alarm = ctx.alarms.get(name);
@@ -117,7 +123,9 @@ function readSettings(input: Input): AlarmSettings {
   const name = input.requiredString('AlarmName', { min: 1, max: 255 });
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(name)) {
-    throw invalidParameterValue(`The alarm name must not contain ASCII control characters; got ${JSON.stringify(name)}.`);
+    throw invalidParameterValue(
+      `The alarm name must not contain ASCII control characters; got ${JSON.stringify(name)}.`,
+    );
   }
   const description = input.string('AlarmDescription', { min: 0, max: 1024 });
   return {
@@ -135,12 +143,15 @@ function readMetricAlarmConfig(input: Input): MetricAlarmConfig {
   if (metricName === undefined) throw missingParameter('MetricName');
   const namespace = input.string('Namespace', { min: 1, max: 255 });
   if (namespace === undefined) throw missingParameter('Namespace');
-  if (namespace.startsWith(':')) throw constraintError(namespace, 'Namespace', 'Member must satisfy regular expression pattern: [^:].*');
+  if (namespace.startsWith(':'))
+    throw constraintError(namespace, 'Namespace', 'Member must satisfy regular expression pattern: [^:].*');
 
   const statistic = input.enumValue('Statistic', SIMPLE_STATISTICS);
   const extendedStatistic = input.string('ExtendedStatistic');
   if (statistic !== undefined && extendedStatistic !== undefined) {
-    throw invalidParameterCombination('Statistic and ExtendedStatistic are mutually exclusive; specify only one of them.');
+    throw invalidParameterCombination(
+      'Statistic and ExtendedStatistic are mutually exclusive; specify only one of them.',
+    );
   }
   if (statistic === undefined && extendedStatistic === undefined) {
     throw missingParameter('Statistic or ExtendedStatistic');
@@ -174,11 +185,16 @@ function readMetricAlarmConfig(input: Input): MetricAlarmConfig {
   }
   const threshold = input.double('Threshold');
   if (threshold === undefined) throw missingParameter('Threshold');
-  if (!Number.isFinite(threshold)) throw invalidParameterValue(`The value ${threshold} for parameter Threshold is invalid.`);
+  if (!Number.isFinite(threshold))
+    throw invalidParameterValue(`The value ${threshold} for parameter Threshold is invalid.`);
 
   const comparisonOperator = readComparisonOperator(input);
-  const treatMissingData = readOption(input, 'TreatMissingData', TREAT_MISSING_DATA) as TreatMissingData | undefined;
-  const evaluateLowSampleCountPercentile = readOption(input, 'EvaluateLowSampleCountPercentile', ['evaluate', 'ignore']);
+  const treatMissingData = readOption(input, 'TreatMissingData', TREAT_MISSING_DATA) as
+    TreatMissingData | undefined;
+  const evaluateLowSampleCountPercentile = readOption(input, 'EvaluateLowSampleCountPercentile', [
+    'evaluate',
+    'ignore',
+  ]);
   const unit = input.enumValue('Unit', STANDARD_UNITS);
 
   return {
@@ -212,7 +228,9 @@ function readOption(input: Input, name: string, options: readonly string[]): str
   const v = input.string(name, { min: 1, max: 255 });
   if (v !== undefined && !options.includes(v)) {
     const list = `${options.slice(0, -1).join(', ')} and ${options[options.length - 1]}`;
-    throw validationError(`Option ${v} is not supported. Supported options for parameter ${name} are ${list}.`);
+    throw validationError(
+      `Option ${v} is not supported. Supported options for parameter ${name} are ${list}.`,
+    );
   }
   return v;
 }

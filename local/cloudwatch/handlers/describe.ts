@@ -25,11 +25,24 @@ export function describeAlarms(ctx: CloudWatchContext, input: Input): Record<str
   if (names !== undefined && prefix !== undefined) {
     throw validationError('AlarmNamePrefix cannot be specified together with AlarmNames.');
   }
-  const filters = { AlarmNames: names, AlarmNamePrefix: prefix, AlarmTypes: types, StateValue: stateValue, ActionPrefix: actionPrefix };
-  const given = Object.entries(filters).filter(([, v]) => v !== undefined).map(([k]) => k);
-  for (const [member, value] of [['ChildrenOfAlarmName', childrenOf], ['ParentsOfAlarmName', parentsOf]] as const) {
+  const filters = {
+    AlarmNames: names,
+    AlarmNamePrefix: prefix,
+    AlarmTypes: types,
+    StateValue: stateValue,
+    ActionPrefix: actionPrefix,
+  };
+  const given = Object.entries(filters)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+  for (const [member, value] of [
+    ['ChildrenOfAlarmName', childrenOf],
+    ['ParentsOfAlarmName', parentsOf],
+  ] as const) {
     if (value !== undefined && (given.length > 0 || (childrenOf !== undefined && parentsOf !== undefined))) {
-      throw validationError(`If ${member} is specified, only MaxRecords and NextToken may be specified with it.`);
+      throw validationError(
+        `If ${member} is specified, only MaxRecords and NextToken may be specified with it.`,
+      );
     }
   }
 
@@ -37,9 +50,17 @@ export function describeAlarms(ctx: CloudWatchContext, input: Input): Record<str
   let view: (a: Alarm) => Record<string, unknown> = describeAlarm;
   if (childrenOf !== undefined) {
     const parent = ctx.alarms.get(childrenOf);
-    alarms = parent?.type === 'CompositeAlarm' ? ctx.alarms.all().filter((a) => parent.children.includes(a.name)) : [];
+    alarms =
+      parent?.type === 'CompositeAlarm'
+        ? ctx.alarms.all().filter((a) => parent.children.includes(a.name))
+        : [];
     // "Only the Alarm Name, ARN, StateValue (OK/ALARM/INSUFFICIENT_DATA), and StateUpdatedTimestamp information are returned."
-    view = (a) => ({ AlarmName: a.name, AlarmArn: a.arn, StateValue: a.state.value, StateUpdatedTimestamp: epochSeconds(a.state.updatedMs) });
+    view = (a) => ({
+      AlarmName: a.name,
+      AlarmArn: a.arn,
+      StateValue: a.state.value,
+      StateUpdatedTimestamp: epochSeconds(a.state.updatedMs),
+    });
   } else if (parentsOf !== undefined) {
     alarms = ctx.alarms.parentsOf(parentsOf);
     // "Only the Alarm Name and ARN are returned."
@@ -55,11 +76,16 @@ export function describeAlarms(ctx: CloudWatchContext, input: Input): Record<str
           (prefix === undefined || a.name.startsWith(prefix)) &&
           (stateValue === undefined || a.state.value === stateValue) &&
           (actionPrefix === undefined ||
-            [...a.alarmActions, ...a.okActions, ...a.insufficientDataActions].some((x) => x.startsWith(actionPrefix))),
+            [...a.alarmActions, ...a.okActions, ...a.insufficientDataActions].some((x) =>
+              x.startsWith(actionPrefix),
+            )),
       );
   }
   // Metric alarms first, then composite alarms, each sorted by name; one page spans both lists.
-  const ordered = [...alarms.filter((a) => a.type === 'MetricAlarm'), ...alarms.filter((a) => a.type === 'CompositeAlarm')];
+  const ordered = [
+    ...alarms.filter((a) => a.type === 'MetricAlarm'),
+    ...alarms.filter((a) => a.type === 'CompositeAlarm'),
+  ];
   const { page, nextToken: next } = paginate(ordered, 'DescribeAlarms', nextToken, maxRecords);
   return {
     MetricAlarms: page.filter((a) => a.type === 'MetricAlarm').map(view),
@@ -77,7 +103,9 @@ export function describeAlarmHistory(ctx: CloudWatchContext, input: Input): Reco
   const endMs = input.timestamp('EndDate');
   const maxRecords = input.int('MaxRecords', { min: 1, max: 100 }) ?? HISTORY_DEFAULT_MAX;
   const nextToken = input.string('NextToken');
-  const ascending = input.enumValue('ScanBy', ['TimestampDescending', 'TimestampAscending'] as const) === 'TimestampAscending';
+  const ascending =
+    input.enumValue('ScanBy', ['TimestampDescending', 'TimestampAscending'] as const) ===
+    'TimestampAscending';
 
   const items = ctx.alarms.history.query(
     {

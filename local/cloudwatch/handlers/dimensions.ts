@@ -7,7 +7,9 @@ export function readDimensions(input: Input, member = 'Dimensions'): Record<stri
     const name = d.requiredString('Name', { min: 1, max: 255 });
     const value = d.requiredString('Value', { min: 1, max: 1024 });
     if (name in out) {
-      throw invalidParameterValue(`The dimension ${name} is specified more than once in ${input.memberPath(member)}.`);
+      throw invalidParameterValue(
+        `The dimension ${name} is specified more than once in ${input.memberPath(member)}.`,
+      );
     }
     out[name] = value;
   }

@@ -61,7 +61,9 @@ function readDatum(e: Input, namespace: string, now: number): Datapoint {
   const unit = e.enumValue('Unit', STANDARD_UNITS);
   const storageResolution = e.int('StorageResolution');
   if (storageResolution !== undefined && storageResolution !== 1 && storageResolution !== 60) {
-    throw invalidParameterValue(`The value ${storageResolution} for parameter ${e.memberPath('StorageResolution')} is invalid.`);
+    throw invalidParameterValue(
+      `The value ${storageResolution} for parameter ${e.memberPath('StorageResolution')} is invalid.`,
+    );
   }
   const given = ['Value', 'Values', 'StatisticValues'].filter((m) => e.has(m));
   if (given.length > 1) {
@@ -75,7 +77,8 @@ function readDatum(e: Input, namespace: string, now: number): Datapoint {
 
 function readAggregate(e: Input): Aggregate {
   const finite = (v: number, member: string): number => {
-    if (!Number.isFinite(v)) throw invalidParameterValue(`The value ${v} for parameter ${e.memberPath(member)} is invalid.`);
+    if (!Number.isFinite(v))
+      throw invalidParameterValue(`The value ${v} for parameter ${e.memberPath(member)} is invalid.`);
     return v;
   };
   if (e.has('StatisticValues')) {
@@ -85,7 +88,9 @@ function readAggregate(e: Input): Aggregate {
     const min = finite(s.double('Minimum', true) as number, 'StatisticValues.Minimum');
     const max = finite(s.double('Maximum', true) as number, 'StatisticValues.Maximum');
     if (sampleCount <= 0 || min > max) {
-      throw invalidParameterValue(`The parameter ${e.memberPath('StatisticValues')} is not a valid statistic set.`);
+      throw invalidParameterValue(
+        `The parameter ${e.memberPath('StatisticValues')} is not a valid statistic set.`,
+      );
     }
     // A set of one sample is that sample, so percentiles stay available for it.
     return { sampleCount, sum, min, max, values: sampleCount === 1 && min === max ? [[min, 1]] : undefined };
@@ -93,7 +98,8 @@ function readAggregate(e: Input): Aggregate {
   if (e.has('Values')) {
     const values = (e.doubleList('Values') ?? []).map((v) => finite(v, 'Values'));
     const counts = e.doubleList('Counts') ?? values.map(() => 1);
-    if (values.length > 150) throw invalidParameterValue(`The parameter ${e.memberPath('Values')} must contain at most 150 values.`);
+    if (values.length > 150)
+      throw invalidParameterValue(`The parameter ${e.memberPath('Values')} must contain at most 150 values.`);
     if (counts.length !== values.length) {
       throw invalidParameterValue(
         `The parameters ${e.memberPath('Values')} and ${e.memberPath('Counts')} must be of the same size.`,
@@ -125,11 +131,15 @@ export function getMetricStatistics(ctx: CloudWatchContext, input: Input): Recor
   });
   const extended = input.stringList('ExtendedStatistics', { min: 1, max: 10 });
   extended?.forEach((s) => {
-    if (!isSupportedPercentile(s)) throw invalidParameterValue(`The value ${s} for parameter ExtendedStatistics is not supported.`);
+    if (!isSupportedPercentile(s))
+      throw invalidParameterValue(`The value ${s} for parameter ExtendedStatistics is not supported.`);
   });
-  if (statistics === undefined && extended === undefined) throw missingParameter('Statistics or ExtendedStatistics');
+  if (statistics === undefined && extended === undefined)
+    throw missingParameter('Statistics or ExtendedStatistics');
   if (statistics !== undefined && extended !== undefined) {
-    throw invalidParameterCombination('Statistics and ExtendedStatistics are mutually exclusive; specify only one of them.');
+    throw invalidParameterCombination(
+      'Statistics and ExtendedStatistics are mutually exclusive; specify only one of them.',
+    );
   }
   const unit = input.enumValue('Unit', STANDARD_UNITS);
   const alignedStart = checkDatapointLimit(startMs, endMs, period);
@@ -160,13 +170,19 @@ export function getMetricData(ctx: CloudWatchContext, input: Input): Record<stri
   const queries = input.structList('MetricDataQueries', { required: true, min: 1, max: 500 }) as Input[];
   const { startMs, endMs } = readTimeRange(input, 'StartTime', 'EndTime');
   const descending =
-    input.enumValue('ScanBy', ['TimestampDescending', 'TimestampAscending'] as const) !== 'TimestampAscending';
+    input.enumValue('ScanBy', ['TimestampDescending', 'TimestampAscending'] as const) !==
+    'TimestampAscending';
   const results = queries.map((q) => {
     const id = q.requiredString('Id', { min: 1, max: 255 });
     if (!/^[a-z][a-zA-Z0-9_]*$/.test(id)) {
-      throw validationError(`The value ${id} for parameter ${q.memberPath('Id')} must start with a lowercase letter and contain only letters, numbers and underscores.`);
+      throw validationError(
+        `The value ${id} for parameter ${q.memberPath('Id')} must start with a lowercase letter and contain only letters, numbers and underscores.`,
+      );
     }
-    if (q.has('Expression')) throw validationError(`Metric math expressions (${q.memberPath('Expression')}) are not supported by this CloudWatch.`);
+    if (q.has('Expression'))
+      throw validationError(
+        `Metric math expressions (${q.memberPath('Expression')}) are not supported by this CloudWatch.`,
+      );
     const stat = q.struct('MetricStat');
     if (!stat) throw missingParameter(q.memberPath('MetricStat'));
     const metric = stat.struct('Metric');
@@ -175,7 +191,9 @@ export function getMetricData(ctx: CloudWatchContext, input: Input): Record<stri
     const period = stat.int('Period', { required: true, min: 1 }) as number;
     const statistic = stat.requiredString('Stat');
     if (!(SIMPLE_STATISTICS as readonly string[]).includes(statistic) && !isSupportedPercentile(statistic)) {
-      throw invalidParameterValue(`The value ${statistic} for parameter ${stat.memberPath('Stat')} is not supported.`);
+      throw invalidParameterValue(
+        `The value ${statistic} for parameter ${stat.memberPath('Stat')} is not supported.`,
+      );
     }
     const unit = stat.enumValue('Unit', STANDARD_UNITS);
     const alignedStart = checkDatapointLimit(startMs, endMs, period, 100_800);
@@ -211,7 +229,9 @@ export function listMetrics(ctx: CloudWatchContext, input: Input): Record<string
       (m) =>
         (namespace === undefined || m.namespace === namespace) &&
         (metricName === undefined || m.metricName === metricName) &&
-        filters.every((f) => f.name in m.dimensions && (f.value === undefined || m.dimensions[f.name] === f.value)),
+        filters.every(
+          (f) => f.name in m.dimensions && (f.value === undefined || m.dimensions[f.name] === f.value),
+        ),
     );
   const { page, nextToken: next } = paginate(matching, 'ListMetrics', nextToken, 500);
   return {
@@ -232,7 +252,11 @@ function readMetric(input: Input): MetricId {
   };
 }
 
-function readTimeRange(input: Input, startMember: string, endMember: string): { startMs: number; endMs: number } {
+function readTimeRange(
+  input: Input,
+  startMember: string,
+  endMember: string,
+): { startMs: number; endMs: number } {
   const startMs = input.timestamp(startMember, true) as number;
   const endMs = input.timestamp(endMember, true) as number;
   if (startMs >= endMs) {
