@@ -1,0 +1,118 @@
+import { CloudWatchService } from './cloudwatch';
+import type { CallLog, FaultInjector } from './faults';
+import { LocalServer } from './server';
+import type { AwsJsonService } from './service';
+import { StepFunctionsService, type LambdaHandler, type LambdaOptions } from './stepfunctions';
+import { VirtualClock } from './virtual-clock';
+
+export { VirtualClock } from './virtual-clock';
+export { LocalServer } from './server';
+export { StepFunctionsService, TaskFailure } from './stepfunctions';
+export type { LambdaContext, LambdaHandler, LambdaOptions, Integration, IntegrationContext } from './stepfunctions';
+export type { FaultSpec, FaultError } from './faults';
+
+export interface LocalCloudOptions {
+  /** 0 picks a free port. @default 0 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Virtual ms per real ms. @default 1, or 0 with `fastForward` */
+  readonly speed?: number;
+  /** Jump to the next wake-up whenever nothing is busy. @default false */
+  readonly fastForward?: boolean;
+  /** Virtual time at start, ms since the epoch. @default Date.now() */
+  readonly startMs?: number;
+  /** Region of requests that carry no SigV4 scope, and of Lambdas registered by name. @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  /** Seeds alias traffic splitting and retry jitter. @default - unseeded */
+  readonly seed?: number;
+  /** Events per execution history. @default 25000 */
+  readonly historyLimit?: number;
+  /** Enforce AWS's documented token buckets. @default false */
+  readonly throttling?: boolean;
+}
+
+/**
+ * The embedded local cloud: Step Functions and CloudWatch on one loopback
+ * endpoint, on one virtual clock, with in-process Lambda functions. State is in
+ * memory and private to the instance.
+ */
+export class LocalCloud {
+  /** Starts a cloud serving on loopback. */
+  static async start(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+    const cloud = new LocalCloud(options);
+    await cloud.server.listen();
+    return cloud;
+  }
+
+  readonly clock: VirtualClock;
+  readonly server: LocalServer;
+  readonly stepFunctions: StepFunctionsService;
+  readonly cloudWatch: CloudWatchService;
+  readonly region: string;
+  readonly accountId: string;
+
+  private constructor(options: LocalCloudOptions) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.clock = new VirtualClock({ speed: options.speed, fastForward: options.fastForward, startMs: options.startMs });
+    this.server = new LocalServer({
+      clock: this.clock,
+      port: options.port,
+      host: options.host,
+      accountId: this.accountId,
+      defaultRegion: this.region,
+      throttling: options.throttling,
+    });
+    this.cloudWatch = new CloudWatchService({ clock: this.clock, region: this.region, accountId: this.accountId });
+    this.stepFunctions = new StepFunctionsService({
+      clock: this.clock,
+      metrics: this.cloudWatch,
+      seed: options.seed,
+      historyLimit: options.historyLimit,
+      region: this.region,
+      accountId: this.accountId,
+    });
+    this.server.register(this.stepFunctions);
+    this.server.register(this.cloudWatch);
+  }
+
+  /** `http://127.0.0.1:<port>`, for SDK clients' `endpoint` and the CLI's `--endpoint-url`. */
+  get endpoint(): string {
+    return this.server.endpoint;
+  }
+
+  /** Make the next calls of an operation fail (also `POST /_local/faults`). */
+  get faults(): FaultInjector {
+    return this.server.faults;
+  }
+
+  /** Calls received per operation (also `GET /_local/calls`). */
+  get calls(): CallLog {
+    return this.server.calls;
+  }
+
+  /** Makes a Lambda function (ARN, or name in the cloud's region and account) invocable from Task states. */
+  registerLambda(functionArn: string, handler: LambdaHandler, options?: LambdaOptions): string {
+    return this.stepFunctions.registerLambda(functionArn, handler, options);
+  }
+
+  /** Serves another AWS JSON 1.0 service on the same endpoint. */
+  registerService(service: AwsJsonService): void {
+    this.server.register(service);
+  }
+
+  /** Forwards a target prefix to another local server (e.g. `DynamoDB_20120810` to dynalite). */
+  proxyService(targetPrefix: string, baseUrl: string): void {
+    this.server.proxy(targetPrefix, baseUrl);
+  }
+
+  async stop(): Promise<void> {
+    this.stepFunctions.stopAll();
+    this.cloudWatch.close();
+    await this.server.close();
+    this.clock.stop();
+  }
+}

@@ -1,0 +1,130 @@
+import { AwsServiceError } from '../aws-error';
+import type { BusyClock } from '../clock';
+import type { AwsJsonService, MetricSink, RequestContext } from '../service';
+import * as aliases from './aliases';
+import { partitionOf } from './arns';
+import { ExecutionEngine, describeExecution, describeStateMachineForExecution, getExecutionHistory, listExecutions, startExecution, stopExecution } from './executions';
+import { DEFAULT_HISTORY_LIMIT } from './history';
+import { Integrations, type Integration } from './integrations';
+import { LambdaRegistry, type LambdaHandler, type LambdaOptions } from './lambdas';
+import type { ExecutionRecord } from './model';
+import { stepFunctionsRateLimit } from './quotas';
+import { seededRandom } from './random';
+import * as stateMachines from './state-machines';
+import { SfnStore, type SfnCore } from './store';
+import * as versions from './versions';
+
+export type { ExecutionRecord } from './model';
+export type { Integration, IntegrationContext } from './integrations';
+export type { LambdaContext, LambdaHandler, LambdaOptions } from './lambdas';
+export { TaskFailure } from './task-failure';
+
+export interface StepFunctionsServiceOptions {
+  readonly clock: BusyClock;
+  /** Where `AWS/States` metrics go (the CloudWatch service). Can also be set later. */
+  readonly metrics?: MetricSink;
+  /** Seed for alias traffic splitting and retry jitter. @default - Math.random */
+  readonly seed?: number;
+  /** Events per execution history before it fails. @default 25000 */
+  readonly historyLimit?: number;
+  /** Scope of Lambda functions registered by name. */
+  readonly region?: string;
+  readonly accountId?: string;
+}
+
+type Operation = (input: Record<string, unknown>, context: RequestContext) => unknown;
+
+/** The Step Functions API (AWS JSON 1.0, `AWSStepFunctions`), with executions run for real. */
+export class StepFunctionsService implements AwsJsonService, SfnCore {
+  readonly targetPrefix = 'AWSStepFunctions';
+  readonly store = new SfnStore();
+  readonly clock: BusyClock;
+  readonly random: () => number;
+  readonly historyLimit: number;
+  metrics: MetricSink | undefined;
+  readonly lambdas: LambdaRegistry;
+  private readonly engine: ExecutionEngine;
+  private readonly integrations: Integrations;
+  private readonly operations: Record<string, Operation>;
+
+  constructor(options: StepFunctionsServiceOptions) {
+    this.clock = options.clock;
+    this.metrics = options.metrics;
+    this.random = options.seed === undefined ? Math.random : seededRandom(options.seed);
+    this.historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isInteger(this.historyLimit) || this.historyLimit < 3) {
+      throw new Error(`historyLimit must be an integer >= 3, got: ${options.historyLimit}`);
+    }
+    const region = options.region ?? 'us-east-1';
+    this.lambdas = new LambdaRegistry(this.clock, {
+      partition: partitionOf(region),
+      region,
+      accountId: options.accountId ?? '123456789012',
+    });
+    this.engine = new ExecutionEngine(this);
+    this.integrations = new Integrations(this.clock, this.lambdas, this.engine);
+    this.engine.integrations = this.integrations;
+
+    const core: SfnCore = this;
+    this.operations = {
+      CreateStateMachine: (input, ctx) => stateMachines.createStateMachine(core, input, ctx),
+      DescribeStateMachine: (input) => stateMachines.describeStateMachine(core, input),
+      UpdateStateMachine: (input) => stateMachines.updateStateMachine(core, input),
+      DeleteStateMachine: (input) => stateMachines.deleteStateMachine(core, input),
+      ListStateMachines: (input, ctx) => stateMachines.listStateMachines(core, input, ctx),
+      PublishStateMachineVersion: (input) => versions.publishStateMachineVersion(core, input),
+      ListStateMachineVersions: (input) => versions.listStateMachineVersions(core, input),
+      DeleteStateMachineVersion: (input) => versions.deleteStateMachineVersion(core, input),
+      CreateStateMachineAlias: (input) => aliases.createStateMachineAlias(core, input),
+      DescribeStateMachineAlias: (input) => aliases.describeStateMachineAlias(core, input),
+      UpdateStateMachineAlias: (input) => aliases.updateStateMachineAlias(core, input),
+      DeleteStateMachineAlias: (input) => aliases.deleteStateMachineAlias(core, input),
+      ListStateMachineAliases: (input) => aliases.listStateMachineAliases(core, input),
+      StartExecution: (input) => startExecution(this.engine, input),
+      DescribeExecution: (input) => describeExecution(core, input),
+      DescribeStateMachineForExecution: (input) => describeStateMachineForExecution(core, input),
+      ListExecutions: (input) => listExecutions(core, input),
+      GetExecutionHistory: (input) => getExecutionHistory(core, input),
+      StopExecution: (input) => stopExecution(core, this.engine, input),
+    };
+  }
+
+  async handle(operation: string, input: Record<string, unknown>, context?: RequestContext): Promise<unknown> {
+    const run = Object.hasOwn(this.operations, operation) ? this.operations[operation] : undefined;
+    if (!run) throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by the local cloud`);
+    const ctx = context ?? { region: this.lambdas.defaultRegion, accountId: this.lambdas.defaultAccountId };
+    return run(input, ctx);
+  }
+
+  rateLimit(operation: string, region: string) {
+    return stepFunctionsRateLimit(operation, region);
+  }
+
+  /** Makes `functionArn` (or a bare name, in the default region and account) invocable from Task states. */
+  registerLambda(functionArn: string, handler: LambdaHandler, options?: LambdaOptions): string {
+    return this.lambdas.register(functionArn, handler, options);
+  }
+
+  /** Implements another Task resource, e.g. `arn:aws:states:::dynamodb:putItem`. */
+  registerIntegration(resourceArn: string, integration: Integration): void {
+    this.integrations.register(resourceArn, integration);
+  }
+
+  /** The execution record, for tests and tools (`undefined` if unknown). */
+  execution(executionArn: string): ExecutionRecord | undefined {
+    return this.store.executions.get(executionArn);
+  }
+
+  /** Resolves once the execution has closed (any status). */
+  async waitForExecution(executionArn: string): Promise<ExecutionRecord> {
+    const execution = this.store.executions.get(executionArn);
+    if (!execution) throw new Error(`no execution ${executionArn}`);
+    await execution.done;
+    return execution;
+  }
+
+  /** Aborts all running executions, so no timer or sleeper outlives the cloud. */
+  stopAll(): void {
+    this.engine.stopAll();
+  }
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock';
+import type { Scope } from './arns';
+import { TaskFailure } from './task-failure';
+
+/** What a Node.js Lambda handler receives as its second argument (the parts handlers use). */
+export interface LambdaContext {
+  readonly functionName: string;
+  readonly functionVersion: string;
+  readonly invokedFunctionArn: string;
+  readonly memoryLimitInMB: string;
+  readonly awsRequestId: string;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
+  readonly callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+}
+
+export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<unknown> | unknown;
+
+export interface LambdaOptions {
+  /** Reported through `getRemainingTimeInMillis` on the virtual clock. @default 900 */
+  readonly timeoutSeconds?: number;
+  /** @default 128 */
+  readonly memoryMb?: number;
+}
+
+interface RegisteredLambda {
+  readonly arn: string;
+  readonly name: string;
+  readonly handler: LambdaHandler;
+  readonly options: LambdaOptions;
+}
+
+const FUNCTION_ARN = /^arn:([^:]+):lambda:([^:]+):(\d{12}):function:([^:]+)(?::([^:]+))?$/;
+const PARTIAL_ARN = /^(\d{12}):function:([^:]+)(?::([^:]+))?$/;
+const NAME = /^([a-zA-Z0-9_-]+)(?::([^:]+))?$/;
+
+/** A function named by ARN (maybe qualified), partial ARN or name, resolved in `scope`. */
+export function resolveFunction(nameOrArn: string, scope: Scope): { arn: string; name: string; qualifier?: string } {
+  const full = FUNCTION_ARN.exec(nameOrArn);
+  if (full) {
+    const arn = `arn:${full[1]}:lambda:${full[2]}:${full[3]}:function:${full[4]}`;
+    return { arn, name: full[4]!, qualifier: full[5] };
+  }
+  const partial = PARTIAL_ARN.exec(nameOrArn);
+  const named = partial ? undefined : NAME.exec(nameOrArn);
+  const account = partial?.[1] ?? scope.accountId;
+  const name = partial?.[2] ?? named?.[1] ?? nameOrArn;
+  const qualifier = partial?.[3] ?? named?.[2];
+  return { arn: `arn:${scope.partition}:lambda:${scope.region}:${account}:function:${name}`, name, qualifier };
+}
+
+/** Lambda functions of the local cloud: plain Node handlers, invoked in-process. */
+export class LambdaRegistry {
+  private readonly functions = new Map<string, RegisteredLambda>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly defaultScope: Scope,
+  ) {}
+
+  get defaultRegion(): string {
+    return this.defaultScope.region;
+  }
+
+  get defaultAccountId(): string {
+    return this.defaultScope.accountId;
+  }
+
+  register(functionArnOrName: string, handler: LambdaHandler, options: LambdaOptions = {}): string {
+    const { arn, name } = resolveFunction(functionArnOrName, this.defaultScope);
+    this.functions.set(arn, { arn, name, handler, options });
+    return arn;
+  }
+
+  /**
+   * Invokes a function as Step Functions does. A thrown error fails the task with the
+   * error's class name as the error (Lambda's `errorType`) and Lambda's error JSON as cause.
+   */
+  async invoke(functionName: string, payload: unknown, scope: Scope): Promise<{ payload: unknown; version: string }> {
+    const { arn, qualifier } = resolveFunction(functionName, scope);
+    const fn = this.functions.get(arn);
+    if (!fn) {
+      throw new TaskFailure(
+        'Lambda.ResourceNotFoundException',
+        `Function not found: ${qualifier ? `${arn}:${qualifier}` : arn} (Service: AWSLambda; Status Code: 404; ` +
+          `Error Code: ResourceNotFoundException; Request ID: ${randomUUID()}; Proxy: null)`,
+      );
+    }
+    const timeoutMs = (fn.options.timeoutSeconds ?? 900) * 1000;
+    const deadline = this.clock.now() + timeoutMs;
+    const requestId = randomUUID();
+    const context: LambdaContext = {
+      functionName: fn.name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: qualifier ? `${fn.arn}:${qualifier}` : fn.arn,
+      memoryLimitInMB: String(fn.options.memoryMb ?? 128),
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${fn.name}`,
+      logStreamName: `local/[$LATEST]${requestId.replace(/-/g, '')}`,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - this.clock.now()),
+    };
+    // The event and the result cross a JSON boundary, as they do in AWS.
+    const event: unknown = JSON.parse(JSON.stringify(payload ?? null));
+    let result: unknown;
+    try {
+      result = await fn.handler(event, context);
+    } catch (err) {
+      throw lambdaError(err);
+    }
+    return { payload: result === undefined ? null : JSON.parse(JSON.stringify(result)), version: '$LATEST' };
+  }
+}
+
+/** Lambda's error response for a thrown error: `{"errorType","errorMessage","trace"}`. */
+function lambdaError(err: unknown): TaskFailure {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const errorType = error.name || 'Error';
+  const trace = (error.stack ?? `${errorType}: ${error.message}`).split('\n');
+  return new TaskFailure(errorType, JSON.stringify({ errorType, errorMessage: error.message, trace }));
+}
