@@ -1,6 +1,6 @@
 import { AwsServiceError } from '../aws-error';
 import type { Clock } from '../clock';
-import type { AwsJsonService, MetricDatum, MetricSink } from '../service';
+import type { AwsJsonService, MetricDatum, MetricSink, TokenBucketLimit } from '../service';
 import type { MetricAlarm } from './alarm-model';
 import { AlarmRegistry } from './alarm-registry';
 import { deleteAlarms, putCompositeAlarm, putMetricAlarm, setAlarmState } from './handlers/alarms';
@@ -33,6 +33,15 @@ const OPERATIONS: Record<string, Handler> = {
   SetAlarmState: setAlarmState,
   DescribeAlarms: describeAlarms,
   DescribeAlarmHistory: describeAlarmHistory,
+};
+
+/**
+ * CloudWatch's documented request-rate quotas for the reads the deployer polls with
+ * ("Rate of DescribeAlarms requests: 9 per second", "DescribeAlarmHistory: 20 per second", cloudwatch_limits).
+ */
+const RATE_LIMITS: Record<string, TokenBucketLimit> = {
+  DescribeAlarms: { bucketSize: 9, refillPerSecond: 9 },
+  DescribeAlarmHistory: { bucketSize: 20, refillPerSecond: 20 },
 };
 
 /** Metric points are pruned to CloudWatch's retention after this many writes, so pruning costs little. */
@@ -79,6 +88,10 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
       this.syncTimers();
       this.countPuts(operation === 'PutMetricData' ? 1 : 0);
     }
+  }
+
+  rateLimit(operation: string): TokenBucketLimit | undefined {
+    return RATE_LIMITS[operation];
   }
 
   /** In-process emitters (the Step Functions service's `AWS/States` metrics) publish here, any namespace allowed. */

@@ -709,6 +709,12 @@ describe('CloudWatch service: validation', () => {
     );
   });
 
+  it('declares the documented DescribeAlarms / DescribeAlarmHistory rate quotas', () => {
+    expect(cw.rateLimit('DescribeAlarms')).toEqual({ bucketSize: 9, refillPerSecond: 9 });
+    expect(cw.rateLimit('DescribeAlarmHistory')).toEqual({ bucketSize: 20, refillPerSecond: 20 });
+    expect(cw.rateLimit('PutMetricData')).toBeUndefined();
+  });
+
   it('fails with UnknownOperationException for operations it does not serve', async () => {
     await expectError('PutDashboard', {}, 'UnknownOperationException');
   });
