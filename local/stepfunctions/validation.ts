@@ -1,4 +1,4 @@
-import { StateMachine } from 'aws-local-stepfunctions';
+import { findDefinitionProblem } from './asl-check';
 import { constraint, invalidDefinition, invalidName, validation } from './errors';
 import type { RoutingEntry } from './model';
 
@@ -76,17 +76,8 @@ export function checkDefinition(text: string): void {
   if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
     throw invalidDefinition('SCHEMA_VALIDATION_FAILED: Definition must be a valid JSON object at /');
   }
-  const missing = ['States', 'StartAt'].filter((field) => !(field in definition));
-  if (missing.length > 0) {
-    throw invalidDefinition(`SCHEMA_VALIDATION_FAILED: These fields are required: [${missing.join(', ')}] at /`);
-  }
-  try {
-    // The same validator the executions run with: what is accepted here can run.
-    new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-  } catch (err) {
-    const detail = (err as Error).message.replace(/^State machine definition is invalid, see error\(s\) below:\s*/, '');
-    throw invalidDefinition(`SCHEMA_VALIDATION_FAILED: ${detail.trim()}`);
-  }
+  const problem = findDefinitionProblem(definition as Record<string, unknown>);
+  if (problem) throw invalidDefinition(problem);
 }
 
 function describeRouting(routing: RoutingEntry[]): string {
