@@ -59,20 +59,7 @@ export class Input {
     const v = this.present(name, bounds.required);
     if (v === undefined) return undefined;
     if (typeof v !== 'string') throw this.typeError(name, v, 'string');
-    if (bounds.min !== undefined && v.length < bounds.min) {
-      throw constraintError(
-        v,
-        this.path + name,
-        `Member must have length greater than or equal to ${bounds.min}`,
-      );
-    }
-    if (bounds.max !== undefined && v.length > bounds.max) {
-      throw constraintError(
-        v,
-        this.path + name,
-        `Member must have length less than or equal to ${bounds.max}`,
-      );
-    }
+    this.checkLength(name, v, bounds);
     return v;
   }
 
@@ -165,6 +152,21 @@ export class Input {
     const v = this.present(name, bounds.required);
     if (v === undefined) return undefined;
     if (!Array.isArray(v)) throw this.typeError(name, v, 'list');
+    this.checkLength(name, v, bounds);
+    return v;
+  }
+
+  private present(name: string, required: boolean | undefined): unknown {
+    const v = this.raw[name];
+    if (v === undefined || v === null) {
+      if (required) throw constraintError(undefined, this.path + name, 'Member must not be null');
+      return undefined;
+    }
+    return v;
+  }
+
+  /** Length constraints of strings (characters) and lists (members), worded as AWS words them. */
+  private checkLength(name: string, v: string | unknown[], bounds: Bounds): void {
     if (bounds.min !== undefined && v.length < bounds.min) {
       throw constraintError(
         v,
@@ -179,16 +181,6 @@ export class Input {
         `Member must have length less than or equal to ${bounds.max}`,
       );
     }
-    return v;
-  }
-
-  private present(name: string, required: boolean | undefined): unknown {
-    const v = this.raw[name];
-    if (v === undefined || v === null) {
-      if (required) throw constraintError(undefined, this.path + name, 'Member must not be null');
-      return undefined;
-    }
-    return v;
   }
 
   private checkRange(name: string, v: number, bounds: Bounds): void {
