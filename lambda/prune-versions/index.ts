@@ -18,10 +18,13 @@ export interface PruneVersionsDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Stop deleting when less than this is left, so the invocation returns its progress in time. */
-export const TIME_MARGIN_MS = 30_000;
 /** Alias updates are eventually consistent: a version just moved off an alias can still conflict for seconds. */
 export const CONFLICT_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 16000];
+/**
+ * Stop deleting when less than this is left, so the invocation returns its progress in time: one
+ * delete may back off through every conflict retry, plus 30 s for its calls and the SDK's own retries.
+ */
+export const TIME_MARGIN_MS = CONFLICT_RETRY_DELAYS_MS.reduce((sum, delay) => sum + delay, 0) + 30_000;
 
 export async function pruneVersions(event: LoopEvent, deps: PruneVersionsDeps): Promise<DeployerState> {
   const state = copyState(event.state);

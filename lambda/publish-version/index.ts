@@ -13,7 +13,7 @@ import {
   type SFNClient,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
-import { aliasArnOf, resolveStateMachineArn, scopeOf, versionArnOf } from '../shared/arns';
+import { aliasArnOf, isVersionArn, resolveStateMachineArn, scopeOf, stateMachineOfVersion, versionArnOf } from '../shared/arns';
 import { describeAlarms, isNamed, readAliasRouting } from '../shared/aws';
 import { createCloudWatchClient, createSfnClient } from '../shared/clients';
 import { type Clock, type DeployerState, eventTime, systemClock } from '../shared/deployment';
@@ -52,6 +52,10 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
   const stateMachineArn = resolveStateMachineArn(request.stateMachine, scopeOf(event.executionArn));
   const aliasArn = aliasArnOf(stateMachineArn, request.alias);
   const { definition: _uploaded, ...carried } = request;
+  // The schema checks a version ARN against a target ARN; a target given by name is only known now.
+  if (typeof request.version === 'string' && isVersionArn(request.version) && stateMachineOfVersion(request.version) !== stateMachineArn) {
+    throw new InvalidDeployRequestError([`version must be a version of ${stateMachineArn}, got: ${JSON.stringify(request.version)}`]);
+  }
 
   // Read-only checks first: a rejected request changes nothing.
   const latestRevisionId = await describeTarget(deps.sfn, stateMachineArn);
@@ -169,7 +173,8 @@ async function publish(sfn: SFNClient, request: DeployRequest, stateMachineArn: 
       const updated = await sfn.send(
         new UpdateStateMachineCommand({ stateMachineArn, definition: definitionString(request.definition) }),
       );
-      revisionId = updated.revisionId;
+      // An upload that changes nothing may return no revisionId: the revision described is still the latest.
+      revisionId = updated.revisionId ?? revisionId;
     } catch (error) {
       if (isNamed(error, 'InvalidDefinition')) {
         throw new InvalidDeployRequestError([`definition was rejected by Step Functions: ${(error as Error).message}`]);

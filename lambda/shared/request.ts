@@ -32,6 +32,8 @@ function integer(field: string, min: number, max: number, expected = `an integer
   return z.int({ error: (issue) => `${field} must be ${expected}, ${got(issue.input)}` }).min(min).max(max);
 }
 
+const versionError = (issue: { input?: unknown }) => `version must be a version number or a version ARN, ${got(issue.input)}`;
+
 function flag(field: string) {
   return z.boolean({ error: (issue) => `${field} must be true or false, ${got(issue.input)}` });
 }
@@ -83,8 +85,8 @@ export function deployRequestSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
           .optional(),
         publishRevision: flag('publishRevision').default(false),
         version: z
-          .union([z.int().min(1), z.string().regex(/^[1-9]\d*$/), z.string().refine(isVersionArn)], {
-            error: (issue) => `version must be a version number or a version ARN, ${got(issue.input)}`,
+          .union([z.int().min(1, { error: versionError }), z.string().regex(/^[1-9]\d*$/), z.string().refine(isVersionArn)], {
+            error: versionError,
           })
           .optional(),
         historyMax: integer('historyMax', 0, MAX_VERSIONS, `0 (never prune) or between 2 and ${MAX_VERSIONS}`)
@@ -120,6 +122,11 @@ export function deployRequestSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
           });
         }
       }
+      // zod runs this refinement even when a field failed its range check (such issues do not abort),
+      // so compute the plan only from valid numbers: a linear increment of 0 would never reach 100.
+      const planIsValid =
+        STRATEGIES.includes(request.strategy) && isInRange(request.increment, 1, 100) && isInRange(request.intervalSeconds, 1, ONE_YEAR_SECONDS);
+      if (!planIsValid) return;
       const total = totalHoldSeconds(planSteps(request.strategy, request.increment, request.intervalSeconds));
       if (total > MAX_DEPLOYMENT_SECONDS) {
         context.addIssue({
@@ -153,6 +160,10 @@ export const KNOWN_FIELDS: readonly string[] = [
   'ignoreAlarmsAlreadyFiring',
   'failOnInsufficientData',
 ];
+
+function isInRange(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
+}
 
 function isDefinition(value: Record<string, unknown> | string): boolean {
   let parsed: unknown = value;

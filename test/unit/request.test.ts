@@ -1,0 +1,318 @@
+import { InvalidDeployRequestError } from '../../lambda/shared/errors';
+import {
+  BUILT_IN_DEFAULTS,
+  definitionString,
+  deployRequestSchema,
+  KNOWN_FIELDS,
+  parseDeployRequest,
+} from '../../lambda/shared/request';
+import { STATE_MACHINE_ARN } from './fixtures';
+
+const minimal = { stateMachine: 'orders', alias: 'live' };
+
+/** The InvalidDeployRequest error parsing `input` throws; fails the test when it parses. */
+function rejectionOf(input: unknown): InvalidDeployRequestError {
+  try {
+    parseDeployRequest(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidDeployRequestError);
+    return error as InvalidDeployRequestError;
+  }
+  throw new Error(`expected the request to be rejected: ${JSON.stringify(input)}`);
+}
+
+describe('parseDeployRequest', () => {
+  describe('defaults', () => {
+    it('applies the built-in defaults to a request that names only the target and the alias', () => {
+      // Act
+      const request = parseDeployRequest(minimal);
+
+      // Assert
+      expect(request).toEqual({
+        stateMachine: 'orders',
+        alias: 'live',
+        strategy: 'allAtOnce',
+        increment: 5,
+        intervalSeconds: 120,
+        alarms: [],
+        alarmPollingSeconds: 60,
+        publishRevision: false,
+        historyMax: 0,
+        force: false,
+        ignoreAlarmsAlreadyFiring: false,
+        failOnInsufficientData: false,
+      });
+    });
+
+    it('applies the defaults a deployer was configured with', () => {
+      const request = parseDeployRequest(minimal, {
+        strategy: 'canary',
+        increment: 10,
+        intervalSeconds: 600,
+        alarmPollingSeconds: 30,
+      });
+
+      expect(request).toMatchObject({
+        strategy: 'canary',
+        increment: 10,
+        intervalSeconds: 600,
+        alarmPollingSeconds: 30,
+      });
+    });
+
+    it('prefers the fields the request gives over the configured defaults', () => {
+      const request = parseDeployRequest(
+        { ...minimal, strategy: 'linear', increment: 25 },
+        { ...BUILT_IN_DEFAULTS, strategy: 'canary' },
+      );
+
+      expect(request).toMatchObject({ strategy: 'linear', increment: 25 });
+    });
+  });
+
+  describe('increment', () => {
+    it.each([0, 101, -1, 500, 1.5, '5'])(
+      'fails when increment is %j, naming the field and the value',
+      (increment) => {
+        const error = rejectionOf({ ...minimal, strategy: 'linear', increment });
+
+        expect(error.name).toBe('InvalidDeployRequest');
+        expect(error.message).toContain('increment must be an integer between 1 and 100');
+        expect(error.message).toContain(`got: ${JSON.stringify(increment)}`);
+      },
+    );
+
+    it.each([1, 50, 100])('accepts increment %d', (increment) => {
+      expect(parseDeployRequest({ ...minimal, increment }).increment).toBe(increment);
+    });
+  });
+
+  describe('historyMax', () => {
+    it('fails when historyMax is 1, since no version to roll back to would be kept', () => {
+      const error = rejectionOf({ ...minimal, historyMax: 1 });
+
+      expect(error.problems).toEqual([expect.stringMatching(/^historyMax must be 0 .* at least 2.*got: 1$/)]);
+    });
+
+    it('fails when historyMax is above the 1000-version quota', () => {
+      expect(rejectionOf({ ...minimal, historyMax: 1001 }).message).toContain(
+        'historyMax must be 0 (never prune) or between 2 and 1000, got: 1001',
+      );
+    });
+
+    it.each([0, 2, 1000])('accepts historyMax %d', (historyMax) => {
+      expect(parseDeployRequest({ ...minimal, historyMax }).historyMax).toBe(historyMax);
+    });
+  });
+
+  describe('alarms', () => {
+    it('fails when more than 100 alarms are named', () => {
+      const alarms = Array.from({ length: 101 }, (_, index) => `orders-alarm-${index}`);
+
+      expect(rejectionOf({ ...minimal, alarms }).message).toContain(
+        'alarms must name at most 100 alarms, got: 101',
+      );
+    });
+
+    it('accepts exactly 100 alarms', () => {
+      const alarms = Array.from({ length: 100 }, (_, index) => `orders-alarm-${index}`);
+
+      expect(parseDeployRequest({ ...minimal, alarms }).alarms).toHaveLength(100);
+    });
+
+    it('fails when an alarm is named twice', () => {
+      const error = rejectionOf({
+        ...minimal,
+        alarms: ['orders-failures', 'orders-latency', 'orders-failures'],
+      });
+
+      expect(error.message).toContain('alarms must not name an alarm twice');
+      expect(error.message).toContain('"orders-failures"');
+    });
+
+    it('fails when alarms is not a list', () => {
+      expect(rejectionOf({ ...minimal, alarms: 'orders-failures' }).message).toContain(
+        'alarms must be a list of alarm names, got: "orders-failures"',
+      );
+    });
+  });
+
+  describe('version', () => {
+    it.each([
+      [{ version: 7, publishRevision: true }],
+      [{ version: 7, definition: { StartAt: 'Pass', States: { Pass: { Type: 'Pass', End: true } } } }],
+    ])('fails when version is combined with a version to publish: %j', (fields) => {
+      const error = rejectionOf({ ...minimal, ...fields });
+
+      expect(error.message).toContain('version cannot be combined with definition or publishRevision');
+    });
+
+    it.each([7, '7', `${STATE_MACHINE_ARN}:7`])('accepts version %j', (version) => {
+      expect(parseDeployRequest({ ...minimal, version }).version).toBe(version);
+    });
+
+    it.each([0, -3, 'seven', `${STATE_MACHINE_ARN}:live`])(
+      'fails when version is %j, naming the value',
+      (version) => {
+        const error = rejectionOf({ ...minimal, version });
+
+        expect(error.message).toContain('version must be a version number or a version ARN');
+        expect(error.message).toContain(`got: ${JSON.stringify(version)}`);
+      },
+    );
+
+    it('fails when the version ARN belongs to another state machine than the ARN given', () => {
+      const other = 'arn:aws:states:us-east-1:123456789012:stateMachine:payments:3';
+
+      const error = rejectionOf({ ...minimal, stateMachine: STATE_MACHINE_ARN, version: other });
+
+      expect(error.message).toContain(`version must be a version of ${STATE_MACHINE_ARN}, got: "${other}"`);
+    });
+  });
+
+  describe('alias', () => {
+    it.each(['123', 'INVALID ALIAS', '!x', 'ALIAS@', '', 'a'.repeat(81)])(
+      'fails when the alias is %j',
+      (alias) => {
+        const error = rejectionOf({ ...minimal, alias });
+
+        expect(error.message).toContain('alias must be 1-80 letters, digits, _, - or . and not only digits');
+        expect(error.message).toContain(`got: ${JSON.stringify(alias)}`);
+      },
+    );
+
+    it.each(['live', 'prod-2', 'v1.2_beta', '1a'])('accepts the alias %j', (alias) => {
+      expect(parseDeployRequest({ ...minimal, alias }).alias).toBe(alias);
+    });
+  });
+
+  describe('stateMachine', () => {
+    it('accepts a name', () => {
+      expect(parseDeployRequest(minimal).stateMachine).toBe('orders');
+    });
+
+    it('accepts an unqualified ARN, in any partition', () => {
+      const china = 'arn:aws-cn:states:cn-north-1:123456789012:stateMachine:orders';
+
+      expect(parseDeployRequest({ ...minimal, stateMachine: STATE_MACHINE_ARN }).stateMachine).toBe(
+        STATE_MACHINE_ARN,
+      );
+      expect(parseDeployRequest({ ...minimal, stateMachine: china }).stateMachine).toBe(china);
+    });
+
+    it('fails when the ARN is qualified with a version', () => {
+      const error = rejectionOf({ ...minimal, stateMachine: `${STATE_MACHINE_ARN}:3` });
+
+      expect(error.message).toContain('stateMachine must be a state machine name');
+      expect(error.message).toContain(`got: "${STATE_MACHINE_ARN}:3"`);
+    });
+
+    it('fails when the ARN is qualified with an alias', () => {
+      expect(rejectionOf({ ...minimal, stateMachine: `${STATE_MACHINE_ARN}:live` }).message).toContain(
+        'an unqualified state machine ARN',
+      );
+    });
+
+    it('fails when it is missing, saying nothing was given', () => {
+      expect(rejectionOf({ alias: 'live' }).message).toContain(
+        'stateMachine must be a state machine name or ARN, got: nothing',
+      );
+    });
+  });
+
+  describe('definition', () => {
+    const definition = { StartAt: 'Pass', States: { Pass: { Type: 'Pass', End: true } } };
+
+    it('accepts a definition as an object or as a JSON string', () => {
+      expect(parseDeployRequest({ ...minimal, definition }).definition).toEqual(definition);
+      expect(parseDeployRequest({ ...minimal, definition: JSON.stringify(definition) }).definition).toBe(
+        JSON.stringify(definition),
+      );
+    });
+
+    it('fails when the definition has no States', () => {
+      expect(rejectionOf({ ...minimal, definition: { StartAt: 'Pass' } }).message).toContain(
+        'definition must be an Amazon States Language object with StartAt and States',
+      );
+    });
+
+    it('fails when the definition is a string that is not JSON', () => {
+      expect(rejectionOf({ ...minimal, definition: 'StartAt: Pass' }).message).toContain(
+        'definition must be an Amazon States Language object',
+      );
+    });
+
+    it('passes a string definition through and serializes an object one', () => {
+      expect(definitionString('{"StartAt":"A"}')).toBe('{"StartAt":"A"}');
+      expect(definitionString(definition)).toBe(JSON.stringify(definition));
+    });
+  });
+
+  describe('plan length', () => {
+    it('fails when the plan holds for longer than a year', () => {
+      // 100 steps of 4.6 days each.
+      const error = rejectionOf({ ...minimal, strategy: 'linear', increment: 1, intervalSeconds: 400_000 });
+
+      expect(error.message).toContain('the plan holds for 462d 23h 6m 40s in total');
+      expect(error.message).toContain('must finish within 364d');
+    });
+
+    it('accepts a plan that ends within the limit', () => {
+      expect(
+        parseDeployRequest({ ...minimal, strategy: 'linear', increment: 1, intervalSeconds: 300_000 })
+          .intervalSeconds,
+      ).toBe(300_000);
+    });
+
+    it.each([0, -1])('fails when a linear increment is %d instead of looping on its plan', (increment) => {
+      const error = rejectionOf({ ...minimal, strategy: 'linear', increment });
+
+      expect(error.problems).toEqual([`increment must be an integer between 1 and 100, got: ${increment}`]);
+    });
+  });
+
+  describe('unknown fields', () => {
+    it('fails when the request has fields it does not know, naming them and the known ones', () => {
+      const error = rejectionOf({ ...minimal, interval: 300, alarm: 'orders-failures' });
+
+      expect(error.message).toContain('unknown fields "interval", "alarm"');
+      expect(error.message).toContain(`expected only ${KNOWN_FIELDS.join(', ')}`);
+    });
+
+    it('lists exactly the fields of the schema as known fields', () => {
+      expect([...KNOWN_FIELDS].sort()).toEqual(Object.keys(deployRequestSchema().shape).sort());
+    });
+  });
+
+  it('fails when the request is not an object', () => {
+    expect(rejectionOf(null).message).toContain('the deploy request must be a JSON object, got: null');
+    expect(rejectionOf('orders').message).toContain(
+      'the deploy request must be a JSON object, got: "orders"',
+    );
+  });
+
+  it('reports every bad field at once', () => {
+    // Arrange
+    const input = {
+      alias: 'INVALID ALIAS',
+      strategy: 'blue',
+      increment: 0,
+      force: 'yes',
+      alarmPollingSeconds: 0,
+    };
+
+    // Act
+    const error = rejectionOf(input);
+
+    // Assert
+    expect(error.problems).toEqual([
+      'stateMachine must be a state machine name or ARN, got: nothing',
+      'alias must be 1-80 letters, digits, _, - or . and not only digits, got: "INVALID ALIAS"',
+      'strategy must be one of canary, linear, allAtOnce, got: "blue"',
+      'increment must be an integer between 1 and 100, got: 0',
+      'alarmPollingSeconds must be an integer between 1 and 31536000, got: 0',
+      'force must be true or false, got: "yes"',
+    ]);
+    expect(error.message).toBe(`Invalid deploy request: ${error.problems.join('; ')}`);
+  });
+});
