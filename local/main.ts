@@ -1,0 +1,75 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { LocalCloud, type LocalCloudOptions } from './index';
+
+/**
+ * Loads something into the cloud before it reports ready, e.g. the synthesized deployer
+ * from `cdk.out`. Lines it returns are printed after the `ready` line (e.g. the deployer's ARN).
+ */
+export type Loader = (cloud: LocalCloud) => Promise<string[] | void>;
+
+/** The loaders `npm run local` runs, in order. */
+export const loaders: Loader[] = [];
+
+function integer(name: string, min: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got: ${value}`);
+    return n;
+  };
+}
+
+function number(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0, got: ${value}`);
+    return n;
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('local')
+    .description('Runs the local cloud (Step Functions + CloudWatch) on 127.0.0.1 until interrupted.')
+    .option('--port <port>', 'port to listen on (0 = any free port)', integer('--port', 0), 4566)
+    .option('--speed <factor>', 'virtual ms per real ms (default 1, or 0 with --fast-forward)', number('--speed'))
+    .option('--fast-forward', 'jump to the next timer whenever nothing is busy', false)
+    .option('--region <region>', 'region of requests without a SigV4 scope', 'us-east-1')
+    .option('--account-id <id>', 'account of every ARN', '123456789012')
+    .option('--seed <seed>', 'seed for alias traffic splitting', integer('--seed', 0))
+    .option('--history-limit <events>', 'events per execution history', integer('--history-limit', 3))
+    .option('--throttling', "enforce AWS's documented token buckets", false)
+    .parse(argv);
+  const opts = program.opts<{
+    port: number;
+    speed?: number;
+    fastForward: boolean;
+    region: string;
+    accountId: string;
+    seed?: number;
+    historyLimit?: number;
+    throttling: boolean;
+  }>();
+  const options: LocalCloudOptions = { ...opts };
+  const cloud = await LocalCloud.start(options);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await cloud.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+
+  const lines: string[] = [];
+  for (const load of loaders) lines.push(...((await load(cloud)) ?? []));
+  console.log(`ready ${cloud.endpoint}`);
+  for (const line of lines) console.log(line);
+}
+
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
