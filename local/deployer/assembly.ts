@@ -23,6 +23,10 @@ export interface DeployerFunctionAsset {
   assetDir?: string;
   /** `index.handler`. */
   handler: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** The function's environment variables as the template sets them. */
+  environment: Record<string, string>;
 }
 
 export interface DeployerAssembly {
@@ -71,6 +75,9 @@ function deployerFunctions(template: Template, scope: AwsScope, cdkOutDir?: stri
       functionArn: `arn:${scope.partition}:lambda:${scope.region}:${scope.account}:function:sfn-deployer-${step}`,
       assetDir: cdkOutDir && typeof asset === 'string' ? path.join(cdkOutDir, asset) : undefined,
       handler: String(resource.Properties?.Handler ?? 'index.handler'),
+      timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
+      memoryMb: Number(resource.Properties?.MemorySize ?? 128),
+      environment: ((resource.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {}),
     });
   }
   return found;

@@ -1,0 +1,59 @@
+/** What the demo prints: headings, lines stamped with virtual time, and a progress bar per deployment. */
+import type { Writable } from 'node:stream';
+
+export interface Reporter {
+  setOrigin(virtualMs: number): void;
+  heading(text: string): void;
+  line(text: string): void;
+  /** The alias weight of the new version; redrawn in place on a terminal, a line per change otherwise. */
+  progress(title: string, weight: number, version: string): void;
+  endProgress(): void;
+  /** `+12:30` from the demo's start. */
+  offset(virtualMs: number): string;
+}
+
+const BAR_WIDTH = 30;
+
+export function progressBar(weight: number, width = BAR_WIDTH): string {
+  const filled = Math.round((weight / 100) * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+}
+
+export function createReporter(out: Writable, isTTY: boolean, now: () => number): Reporter {
+  let origin = now();
+  let lastProgress: string | undefined;
+  let drawing = false;
+  const offset = (virtualMs: number) => {
+    const seconds = Math.max(0, Math.round((virtualMs - origin) / 1000));
+    return `+${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+  };
+  const write = (text: string) => {
+    if (drawing) {
+      out.write('\n');
+      drawing = false;
+    }
+    out.write(`${text}\n`);
+  };
+  return {
+    setOrigin: (virtualMs) => {
+      origin = virtualMs;
+    },
+    heading: (text) => write(`\n${text}`),
+    line: (text) => write(`  ${offset(now())}  ${text}`),
+    progress: (title, weight, version) => {
+      const text = `  ${offset(now())}  ${title} ${progressBar(weight)} ${String(weight).padStart(3)}% to ${version}`;
+      const key = `${weight}`;
+      if (isTTY) {
+        out.write(`\r${text}`);
+        drawing = true;
+      } else if (key !== lastProgress) {
+        write(text);
+      }
+      lastProgress = key;
+    },
+    endProgress: () => {
+      lastProgress = undefined;
+    },
+    offset,
+  };
+}

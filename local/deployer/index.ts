@@ -1,0 +1,117 @@
+/**
+ * The deployer on the local cloud, exactly as synthesized: the state machine
+ * definition from `cdk.out` and each Lambda's esbuild bundle, run in-process
+ * with the AWS SDK pointed at the local cloud.
+ */
+import * as path from 'node:path';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { LocalCloud, type LocalCloudOptions, type LambdaHandler } from '..';
+import { type DeployerAssembly, deployerFromTemplate, readTemplate } from './assembly';
+import { CDK_OUT, ensureSynthesized } from './synth';
+
+export const DEPLOYER_NAME = 'sfn-deployer';
+
+export interface LocalDeployerOptions extends LocalCloudOptions {
+  /** @default the project's cdk.out */
+  readonly cdkOut?: string;
+  /** Synthesize first when cdk.out is older than the sources. @default true */
+  readonly synth?: boolean;
+  /** Log level of the deployer's Lambdas (Powertools). @default 'WARN' */
+  readonly lambdaLogLevel?: string;
+}
+
+export interface LocalDeployer {
+  readonly cloud: LocalCloud;
+  readonly endpoint: string;
+  readonly deployerArn: string;
+  /** An SFN client for this cloud. */
+  readonly sfn: SFNClient;
+  stop(): Promise<void>;
+}
+
+/** Local credentials and region for SDK clients and the AWS CLI; the local cloud accepts any. */
+export function localClientConfig(endpoint: string, region = 'us-east-1') {
+  return { endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+}
+
+/** Starts a local cloud and installs the deployer in it. */
+export async function startLocalDeployer(options: LocalDeployerOptions = {}): Promise<LocalDeployer> {
+  const cdkOut = options.cdkOut ?? CDK_OUT;
+  if (options.synth ?? true) ensureSynthesized();
+  const cloud = await LocalCloud.start(options);
+  try {
+    const deployerArn = await installDeployer(cloud, cdkOut, options.lambdaLogLevel ?? 'WARN');
+    const sfn = new SFNClient(localClientConfig(cloud.endpoint, cloud.region));
+    return {
+      cloud,
+      endpoint: cloud.endpoint,
+      deployerArn,
+      sfn,
+      stop: async () => {
+        sfn.destroy();
+        await cloud.stop();
+      },
+    };
+  } catch (error) {
+    await cloud.stop();
+    throw error;
+  }
+}
+
+/** Registers the deployer's bundled Lambdas and creates its state machine; returns its ARN. */
+export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaLogLevel: string): Promise<string> {
+  const scope = { partition: 'aws', region: cloud.region, account: cloud.accountId };
+  const assembly = deployerFromTemplate(readTemplate(cdkOut), scope, cdkOut);
+  pointLambdasAt(cloud, assembly, lambdaLogLevel);
+  for (const fn of assembly.functions) {
+    cloud.registerLambda(fn.functionArn, loadHandler(fn.assetDir, fn.handler), {
+      timeoutSeconds: fn.timeoutSeconds,
+      memoryMb: fn.memoryMb,
+    });
+  }
+  const sfn = new SFNClient(localClientConfig(cloud.endpoint, cloud.region));
+  try {
+    const created = await sfn.send(
+      new CreateStateMachineCommand({
+        name: DEPLOYER_NAME,
+        definition: JSON.stringify(assembly.definition),
+        roleArn: `arn:aws:iam::${cloud.accountId}:role/${DEPLOYER_NAME}`,
+        type: 'STANDARD',
+      }),
+    );
+    return created.stateMachineArn!;
+  } finally {
+    sfn.destroy();
+  }
+}
+
+/**
+ * The bundled Lambdas run in this process, so their environment is this
+ * process's: the SDK's own `AWS_ENDPOINT_URL` points their clients at the
+ * local cloud, and each function's template variables are set (their names
+ * do not overlap). One local deployer per process at a time.
+ */
+function pointLambdasAt(cloud: LocalCloud, assembly: DeployerAssembly, lambdaLogLevel: string): void {
+  for (const fn of assembly.functions) {
+    for (const [key, value] of Object.entries(fn.environment)) {
+      if (key !== 'NODE_OPTIONS') process.env[key] = value;
+    }
+  }
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: cloud.endpoint,
+    AWS_REGION: cloud.region,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    POWERTOOLS_LOG_LEVEL: lambdaLogLevel,
+  });
+}
+
+function loadHandler(assetDir: string | undefined, handler: string): LambdaHandler {
+  if (!assetDir) throw new Error('The deployer in cdk.out has no bundled Lambda code: synthesize it with `npx cdk synth`');
+  const [file, exportName] = handler.split('.') as [string, string];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(path.join(path.resolve(assetDir), `${file}.js`)) as Record<string, unknown>;
+  const fn = module[exportName];
+  if (typeof fn !== 'function') throw new Error(`${assetDir}/${file}.js does not export ${exportName}`);
+  return fn as LambdaHandler;
+}
