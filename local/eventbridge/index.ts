@@ -1,0 +1,3 @@
+export * from './input';
+export * from './pattern';
+export * from './rules';
