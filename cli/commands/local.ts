@@ -1,0 +1,46 @@
+/**
+ * `sfn-deploy local`: the local cloud with the deployer loaded, as
+ * `npm run local` starts it. The local cloud is its own module (`local/main.ts`);
+ * it is loaded only for this command, so the others never pay for it.
+ */
+import * as path from 'node:path';
+import { EXIT } from '../errors';
+import type { Output } from '../io';
+
+export const LOCAL_ENTRY = path.resolve(__dirname, '..', '..', 'local', 'main');
+
+/** What `local/main.ts` exports: `main(argv)` parses a whole `process.argv` (node, script, args…). */
+interface LocalModule {
+  main?: (argv: string[]) => unknown;
+}
+
+export interface LocalDeps {
+  stderr: Output;
+  /** Loads the local cloud's entry module; `require` in production. */
+  load: (modulePath: string) => unknown;
+}
+
+export async function runLocal(args: string[], deps: LocalDeps): Promise<number> {
+  let local: LocalModule;
+  try {
+    local = deps.load(LOCAL_ENTRY) as LocalModule;
+  } catch (error) {
+    if (!isMissing(error, LOCAL_ENTRY)) throw error;
+    deps.stderr.write(
+      'The local cloud is not available in this checkout: local/main.ts is missing.\n' +
+        'It starts Step Functions and CloudWatch on loopback with the deployer from cdk.out; ' +
+        'update the checkout, or use --endpoint-url with a local cloud started another way.\n',
+    );
+    return EXIT.FAILED;
+  }
+  if (typeof local.main === 'function') {
+    const code = await local.main([process.execPath, 'sfn-deploy local', ...args]);
+    return typeof code === 'number' ? code : EXIT.OK;
+  }
+  return EXIT.OK;
+}
+
+function isMissing(error: unknown, modulePath: string): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === 'MODULE_NOT_FOUND' && (message ?? '').includes(modulePath);
+}

@@ -1,0 +1,67 @@
+/** Examples shown after each command's `--help`. */
+export const HELP = {
+  program: `
+The deployer is found by --deployer <arn>, else $SFN_DEPLOYER_ARN, else the DeployerArn
+output of the CloudFormation stack SfnDeployer (--stack-name to change).
+
+Exit codes: 0 deployed (PROMOTED, NO_CHANGE, CREATED_ALIAS) or command done;
+            1 rolled back, failed, or an AWS call failed; 2 bad command line or request.
+
+Examples:
+  $ sfn-deploy plan --strategy linear --increment 15 --interval 600
+  $ sfn-deploy start --state-machine orders --alias live --strategy canary --publish-revision --wait
+  $ sfn-deploy watch arn:aws:states:us-east-1:123456789012:execution:sfn-deployer:orders-live-20260302T100000Z-3f9a
+  $ sfn-deploy local
+`,
+  start: `
+Prints the execution ARN. With --wait, follows the deployment (live on a terminal, one line
+per event otherwise, JSON lines with --json) and exits 0 on PROMOTED, NO_CHANGE or
+CREATED_ALIAS, 1 on a rollback or failure (error and cause on stderr). A request the
+deployer would reject exits 2 with its messages, and nothing is started.
+
+Examples:
+  # upload a definition, publish it, canary 5% for 120 s (the defaults), then 100%
+  $ sfn-deploy start --state-machine my-state-machine --region us-east-1 --alias my-alias \\
+      --file my-dir/sample.asl.json --publish-revision --strategy canary
+
+  # publish the latest revision, canary 30% for 300 s watching two alarms, and wait for the outcome
+  $ sfn-deploy start --state-machine my-state-machine --region us-east-1 --alias my-alias \\
+      --publish-revision --strategy canary --increment 30 --interval 300 \\
+      --alarms MaxCPU "API Error Breach" --wait
+
+  # a whole request from a file, with one field overridden
+  $ sfn-deploy start --request examples/requests/canary.json --increment 20 --wait
+
+  # against the local cloud
+  $ sfn-deploy start --endpoint-url http://127.0.0.1:4566 --deployer <arn> --request request.json --wait
+`,
+  watch: `
+Polls DescribeExecution and GetExecutionHistory (only the new events) every --refresh
+seconds, and the watched alarms (metric and composite). Exits 0 when the deployment
+succeeded, 1 when it rolled back or failed.
+
+Examples:
+  $ sfn-deploy watch arn:aws:states:us-east-1:123456789012:execution:sfn-deployer:orders-live-20260302T100000Z-3f9a
+  $ sfn-deploy watch "$EXECUTION_ARN" --json | jq -c 'select(.type == "shifted")'
+  $ sfn-deploy watch "$EXECUTION_ARN" --refresh 10 > deploy.log
+`,
+  plan: `
+Computes the steps with the deployer's own plan arithmetic; --state-machine and --alias
+are optional here. The request is validated as start would.
+
+Examples:
+  $ sfn-deploy plan --strategy linear --increment 15 --interval 600
+  $ sfn-deploy plan --strategy canary --increment 10 --interval 300
+  $ sfn-deploy plan --request examples/requests/linear.json --json
+`,
+  local: `
+Serves Step Functions and CloudWatch on 127.0.0.1 until interrupted (Ctrl-C) and prints
+'ready <endpoint>'; point start and watch at it with --endpoint-url. The options are the
+local cloud's own: --port <port> (default 4566), --speed <factor>, --fast-forward,
+--region <region>, --account-id <id>, --seed <seed>, --history-limit <events>, --throttling.
+
+Examples:
+  $ sfn-deploy local
+  $ sfn-deploy local --port 4600 --fast-forward
+`,
+};

@@ -1,0 +1,34 @@
+/**
+ * What the commands need from the outside world, passed in rather than taken
+ * from `process`, so every command runs in tests without a terminal or AWS.
+ */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+
+export interface Output {
+  write(text: string): unknown;
+}
+
+/** Streams, clock and terminal of one run of the command line. */
+export interface Io {
+  stdout: Output;
+  stderr: Output;
+  /** Whether stdout is a terminal: a live view redrawn in place, else plain lines. */
+  isTTY: boolean;
+  now: () => Date;
+  sleep: (milliseconds: number) => Promise<void>;
+}
+
+/** Region, profile and endpoint, as the AWS CLI takes them. */
+export interface AwsOptions {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+}
+
+export interface AwsClients {
+  sfn: SFNClient;
+  cloudWatch: CloudWatchClient;
+  cloudFormation: CloudFormationClient;
+}

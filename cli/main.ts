@@ -1,0 +1,22 @@
+/** Entry point of `sfn-deploy`: the real process, streams, clock and AWS clients. */
+import * as fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClients } from './aws';
+import { runCli } from './program';
+
+void runCli(process.argv.slice(2), {
+  io: {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: Boolean(process.stdout.isTTY),
+    now: () => new Date(),
+    sleep: (milliseconds) => sleep(milliseconds),
+  },
+  env: process.env,
+  readFile: (path) => fs.readFileSync(path, 'utf8'),
+  createClients,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loadModule: (modulePath) => require(modulePath),
+}).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,177 @@
+/**
+ * The `sfn-deploy` command line: commander wiring only. Each command's work
+ * is a function in `commands/` that receives its clients and streams.
+ */
+import { Command, CommanderError } from 'commander';
+import { InvalidDeployRequestError } from '../lambda/shared/errors';
+import { printPlan } from './commands/plan';
+import { runLocal } from './commands/local';
+import { startDeployment } from './commands/start';
+import { watchExecution } from './commands/watch';
+import { DEFAULT_STACK_NAME, DEPLOYER_ENV } from './deployer';
+import { EXIT, UsageError } from './errors';
+import { version } from '../package.json';
+import { HELP } from './help';
+import type { AwsClients, AwsOptions, Io } from './io';
+import type { ReadFile } from './request';
+
+export interface CliDeps {
+  io: Io;
+  env: Record<string, string | undefined>;
+  readFile: ReadFile;
+  createClients: (options: AwsOptions) => AwsClients;
+  loadModule: (modulePath: string) => unknown;
+}
+
+/** Runs the command line on `args` (without `node` and the script) and returns the exit code. */
+export async function runCli(args: string[], deps: CliDeps): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = createProgram(deps, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, deps.io);
+  }
+}
+
+function reportError(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    // Commander printed its message already; help and version are not failures.
+    return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  }
+  if (error instanceof InvalidDeployRequestError) {
+    io.stderr.write(
+      `Invalid deploy request (nothing was started):\n${error.problems.map((problem) => `  - ${problem}\n`).join('')}`,
+    );
+    return EXIT.USAGE;
+  }
+  if (error instanceof UsageError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    return EXIT.USAGE;
+  }
+  const { name, message } = error as Error;
+  io.stderr.write(`error: ${name}: ${message}\n`);
+  return EXIT.FAILED;
+}
+
+export function createProgram(deps: CliDeps, setExitCode: (code: number) => void): Command {
+  const { io } = deps;
+  const program = new Command('sfn-deploy')
+    .description('Gradually deploy AWS Step Functions state machines with the sfn-deployer state machine.')
+    .version(version, '-V, --version', 'print the version of sfn-deploy')
+    // Root options only before the command: `start --version 7` is the version to deploy.
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .showHelpAfterError('(add --help for usage and examples)')
+    .addHelpText('after', HELP.program);
+
+  const start = program
+    .command('start')
+    .description(
+      'Start a deployment (sfndeploy.py flags); prints the execution ARN, or follows it with --wait.',
+    )
+    .option(
+      '--deployer <arn>',
+      `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
+    )
+    .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME)
+    .option('--name <execution-name>', 'execution name (default: <state machine>-<alias>-<time>-<random>)')
+    .option(
+      '--wait',
+      'follow the deployment to its end; exit 0 when it succeeds, 1 when it rolls back or fails',
+    );
+  addRequestOptions(start);
+  addFollowOptions(start);
+  addAwsOptions(start);
+  start.addHelpText('after', HELP.start).action(async (options) => {
+    setExitCode(
+      await startDeployment(options, {
+        clients: deps.createClients(options),
+        io,
+        readFile: deps.readFile,
+        env: deps.env,
+      }),
+    );
+  });
+
+  const watch = program
+    .command('watch')
+    .description(
+      'Follow a deployment: weight, step, next shift, alarms and events; exits as the deployment ends.',
+    )
+    .argument('<execution-arn>', 'the deployer execution, as printed by start');
+  addFollowOptions(watch);
+  addAwsOptions(watch);
+  watch.addHelpText('after', HELP.watch).action(async (executionArn: string, options) => {
+    setExitCode(await watchExecution(executionArn, options, { clients: deps.createClients(options), io }));
+  });
+
+  const plan = program
+    .command('plan')
+    .description('Print the weight timeline of a request (same flags as start) without calling AWS.')
+    .option('--json', 'print the plan as one JSON object');
+  addRequestOptions(plan);
+  plan.addHelpText('after', HELP.plan).action((options) => {
+    setExitCode(printPlan(options, { stdout: io.stdout, readFile: deps.readFile }));
+  });
+
+  program
+    .command('local')
+    .description('Start the local cloud with the deployer loaded (same as npm run local).')
+    .argument('[args...]', 'passed to the local cloud')
+    .allowUnknownOption()
+    .addHelpText('after', HELP.local)
+    .action(async (args: string[]) => {
+      setExitCode(await runLocal(args, { stderr: io.stderr, load: deps.loadModule }));
+    });
+
+  return program;
+}
+
+/** `sfndeploy.py`'s flags, plus the request fields it lacks and `--request` for a whole request file. */
+function addRequestOptions(command: Command): void {
+  command
+    .option('--request <file>', 'a deploy request JSON file; flags override its fields')
+    .option('--state-machine <name-or-arn>', 'the state machine to deploy (name or unqualified ARN)')
+    .option('--alias <name>', 'the alias to shift')
+    .option('--strategy <strategy>', 'canary, linear or allAtOnce (also allatonce); default allAtOnce')
+    .option('--increment <percent>', 'percent per step, 1-100; default 5')
+    .option('--interval <seconds>', 'seconds each step holds while alarms are watched; default 120')
+    .option('--alarms <names...>', 'CloudWatch alarm names (metric or composite) to watch')
+    .option('--alarm-polling <seconds>', 'seconds between alarm checks; default 60')
+    .option('--file <definition.asl.json>', 'upload this definition as the new revision, then publish it')
+    .option('--publish-revision', 'publish the latest revision as the next version')
+    .option('--no-publish-revision', 'deploy an existing version (default)')
+    .option('--version <number-or-arn>', 'deploy this existing version; default the newest')
+    .option(
+      '--history-max <count>',
+      'after a promotion keep this many newest versions; 0 never prunes (default)',
+    )
+    .option('--force', 'take over an alias left split by an earlier deployment')
+    .option('--no-force', 'refuse a split alias (default)')
+    .option(
+      '--ignore-alarms-already-firing',
+      'start even if an alarm is in ALARM; count only new transitions',
+    )
+    .option('--fail-on-insufficient-data', 'treat INSUFFICIENT_DATA as failing');
+}
+
+function addFollowOptions(command: Command): void {
+  command
+    .option('--refresh <seconds>', 'seconds between polls while following', '2')
+    .option('--json', 'one JSON object per event line');
+}
+
+function addAwsOptions(command: Command): void {
+  command
+    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .option('--profile <profile>', 'named profile from the shared AWS config files')
+    .option(
+      '--endpoint-url <url>',
+      'send requests to this endpoint, e.g. the local cloud (also AWS_ENDPOINT_URL)',
+    );
+}

@@ -1,0 +1,76 @@
+/** Runs `sfn-deploy` in-process with captured streams, a fake clock and mocked AWS clients. */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { AwsOptions, Io } from '../../cli/io';
+import { type CliDeps, runCli } from '../../cli/program';
+
+export const DEPLOYER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sfn-deployer';
+export const NOW = new Date('2026-03-02T10:00:00.000Z');
+
+/** A stream that keeps what is written. */
+export class Captured {
+  text = '';
+  write(chunk: string): boolean {
+    this.text += chunk;
+    return true;
+  }
+  get lines(): string[] {
+    return this.text.split('\n').filter((line) => line.length > 0);
+  }
+}
+
+export interface Run {
+  code: number;
+  stdout: Captured;
+  stderr: Captured;
+  /** The options each client factory call received. */
+  clientOptions: AwsOptions[];
+  sleeps: number[];
+}
+
+export interface RunOptions {
+  files?: Record<string, string>;
+  env?: Record<string, string | undefined>;
+  isTTY?: boolean;
+  loadModule?: (modulePath: string) => unknown;
+}
+
+/** Runs the command line; clients are real SDK clients, so `mockClient(...)` intercepts them. */
+export async function run(args: string[], options: RunOptions = {}): Promise<Run> {
+  const stdout = new Captured();
+  const stderr = new Captured();
+  const clientOptions: AwsOptions[] = [];
+  const sleeps: number[] = [];
+  let now = NOW.getTime();
+  const io: Io = {
+    stdout,
+    stderr,
+    isTTY: options.isTTY ?? false,
+    now: () => new Date(now),
+    sleep: async (milliseconds) => {
+      sleeps.push(milliseconds);
+      now += milliseconds;
+    },
+  };
+  const deps: CliDeps = {
+    io,
+    env: options.env ?? {},
+    readFile: (path) => {
+      const text = options.files?.[path];
+      if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+      return text;
+    },
+    createClients: (aws) => {
+      clientOptions.push(aws);
+      return {
+        sfn: new SFNClient({ region: 'us-east-1' }),
+        cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+        cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
+      };
+    },
+    loadModule: options.loadModule ?? (() => ({})),
+  };
+  const code = await runCli(args, deps);
+  return { code, stdout, stderr, clientOptions, sleeps };
+}

@@ -1,0 +1,286 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Progress } from '../../cli/events';
+import { progressBar, statusBlock } from '../../cli/render';
+import { run } from './harness';
+import { at, EXECUTION_ARN, FIRED, promotion, rollback, ROLLBACK_CAUSE, T0 } from './scripted-execution';
+
+const sfn = mockClient(SFNClient);
+const cloudWatch = mockClient(CloudWatchClient);
+
+beforeEach(() => {
+  sfn.reset();
+  cloudWatch.reset();
+  cloudWatch.on(DescribeAlarmsCommand).resolves({
+    MetricAlarms: [
+      { AlarmName: 'orders-failures', StateValue: 'OK', StateUpdatedTimestamp: new Date(T0 - 3600_000) },
+    ],
+  });
+});
+
+describe('sfn-deploy watch', () => {
+  describe('without a terminal', () => {
+    it('prints each event as a line, each shift among them, and the outcome', async () => {
+      // Arrange
+      promotion().install(sfn);
+
+      // Act
+      const { code, stdout } = await run(['watch', EXECUTION_ARN]);
+
+      // Assert
+      expect(code).toBe(0);
+      expect(stdout.lines).toEqual([
+        '10:00:00  started      orders → live (canary)',
+        '10:00:00  planned      orders:2 → orders:3: 10%, 100%',
+        '09:00:00  alarm        orders-failures is OK',
+        '10:00:01  shift        10%   step 1/2, held until 10:05:01',
+        '10:05:01  shift        100%  step 2/2',
+        '10:05:03  pruned       orders:1',
+        'PROMOTED: live routes 100% to orders:3 (was orders:2)',
+        'timeline:',
+        '  +0s         10%  2026-03-02T10:00:01.000Z',
+        '  +5m        100%  2026-03-02T10:05:01.000Z',
+        'pruned: orders:1',
+      ]);
+    });
+
+    it('prints the alarm, the rollback and exits 1 with the error and cause when the deployment rolls back', async () => {
+      // Arrange
+      rollback().install(sfn);
+      cloudWatch
+        .on(DescribeAlarmsCommand)
+        .resolvesOnce({
+          MetricAlarms: [
+            {
+              AlarmName: 'orders-failures',
+              StateValue: 'OK',
+              StateUpdatedTimestamp: new Date(T0 - 3600_000),
+            },
+          ],
+        })
+        .resolves({
+          MetricAlarms: [
+            {
+              AlarmName: 'orders-failures',
+              StateValue: 'ALARM',
+              StateUpdatedTimestamp: new Date(T0 + 50_000),
+            },
+          ],
+        });
+
+      // Act
+      const { code, stdout, stderr } = await run(['watch', EXECUTION_ARN]);
+
+      // Assert
+      expect(code).toBe(1);
+      expect(stdout.lines).toEqual([
+        '10:00:00  started      orders → live (canary)',
+        '10:00:00  planned      orders:2 → orders:3: 10%, 100%',
+        '09:00:00  alarm        orders-failures is OK',
+        '10:00:01  shift        10%   step 1/2, held until 10:05:01',
+        '10:00:50  alarm        orders-failures OK → ALARM',
+        `10:01:01  alarm fired  ${FIRED}`,
+        '10:01:01  rolling back',
+        `10:01:02  rolled back  ${ROLLBACK_CAUSE}`,
+      ]);
+      expect(stderr.text).toBe(`Deployment failed: DeploymentRolledBack: ${ROLLBACK_CAUSE}\n`);
+    });
+
+    it('asks for both alarm types, so composite alarms are shown too', async () => {
+      promotion().install(sfn);
+
+      await run(['watch', EXECUTION_ARN]);
+
+      expect(cloudWatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
+        AlarmNames: ['orders-failures'],
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      });
+    });
+  });
+
+  describe('--json', () => {
+    it('prints one JSON object per event line, ending with the outcome', async () => {
+      // Arrange
+      promotion().install(sfn);
+
+      // Act
+      const { code, stdout } = await run(['watch', EXECUTION_ARN, '--json']);
+
+      // Assert
+      expect(code).toBe(0);
+      const events = stdout.lines.map((line) => JSON.parse(line) as { type: string; weight?: number });
+      expect(events.map((event) => event.type)).toEqual([
+        'started',
+        'planned',
+        'alarm',
+        'shifted',
+        'shifted',
+        'pruned',
+        'succeeded',
+      ]);
+      expect(events.filter((event) => event.type === 'shifted')).toEqual([
+        { type: 'shifted', at: at(1), weight: 10, step: 1, of: 2, stepEndsAt: at(301) },
+        { type: 'shifted', at: at(301), weight: 100, step: 2, of: 2, stepEndsAt: at(301) },
+      ]);
+      expect(events.at(-1)).toMatchObject({ type: 'succeeded', result: { outcome: 'PROMOTED' } });
+    });
+
+    it('ends with a failed event on a rollback', async () => {
+      rollback().install(sfn);
+
+      const { code, stdout } = await run(['watch', EXECUTION_ARN, '--json']);
+
+      expect(code).toBe(1);
+      const last = JSON.parse(stdout.lines.at(-1)!) as unknown;
+      expect(last).toEqual({
+        type: 'failed',
+        at: at(62),
+        status: 'FAILED',
+        error: 'DeploymentRolledBack',
+        cause: ROLLBACK_CAUSE,
+      });
+    });
+  });
+
+  describe('on a terminal', () => {
+    it('redraws the status block in place: cursor up over it, clear, and draw again', async () => {
+      promotion().install(sfn);
+
+      const { code, stdout } = await run(['watch', EXECUTION_ARN], { isTTY: true });
+
+      expect(code).toBe(0);
+      expect(stdout.text).toContain('\x1b[3A\x1b[0J');
+      expect(stdout.text).toContain('orders → live · canary · step 1/2 · RUNNING');
+      expect(stdout.text).toContain(`${progressBar(10)}  10%  next shift (100%) in`);
+      expect(stdout.text).toContain('alarms: orders-failures OK');
+      // The last status block is erased before the outcome.
+      expect(stdout.text).toMatch(/\x1b\[3A\x1b\[0JPROMOTED: live routes 100% to orders:3/);
+    });
+  });
+
+  it('reads only the new history events at each poll, newest first, across pages', async () => {
+    // Arrange: 11 events over 5 polls, served 2 per page.
+    const execution = promotion();
+    execution.pageSize = 2;
+    execution.install(sfn);
+
+    // Act
+    const { stdout } = await run(['watch', EXECUTION_ARN]);
+
+    // Assert: each poll pages back only until the last event it saw (3+1+2+2+3 new events → 2+1+2+2+2 pages).
+    expect(execution.historyCalls.every((call) => call.reverseOrder === true)).toBe(true);
+    expect(execution.historyCalls.map((call) => call.nextToken ?? 'first')).toEqual([
+      'first',
+      '2',
+      'first',
+      'first',
+      '2',
+      'first',
+      '2',
+      'first',
+      '2',
+    ]);
+    expect(stdout.lines.filter((line) => line.includes(' shift '))).toHaveLength(2);
+  });
+
+  it('polls every 2 seconds by default, and every --refresh seconds when given', async () => {
+    promotion().install(sfn);
+    const byDefault = await run(['watch', EXECUTION_ARN]);
+
+    promotion().install(sfn);
+    const refreshed = await run(['watch', EXECUTION_ARN, '--refresh', '0.5']);
+
+    expect(byDefault.sleeps).toEqual([2000, 2000, 2000, 2000]);
+    expect(refreshed.sleeps).toEqual([500, 500, 500, 500]);
+  });
+
+  it.each([
+    ['ABORTED', 'States.ABORTED', 'the execution ended ABORTED'],
+    ['TIMED_OUT', 'States.Timeout', 'Execution timed out'],
+  ])('exits 1 when the execution ends %s', async (status, error, cause) => {
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({ status: status as 'ABORTED', ...(status === 'TIMED_OUT' ? { error, cause } : {}) });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+
+    const { code, stderr } = await run(['watch', EXECUTION_ARN]);
+
+    expect(code).toBe(1);
+    expect(stderr.text).toBe(`Deployment failed: ${error}: ${cause}\n`);
+  });
+
+  it('exits 1 with the AWS error when the execution does not exist', async () => {
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(
+        new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${EXECUTION_ARN}'`, $metadata: {} }),
+      );
+
+    const { code, stderr } = await run(['watch', EXECUTION_ARN]);
+
+    expect(code).toBe(1);
+    expect(stderr.text).toBe(`error: ExecutionDoesNotExist: Execution Does Not Exist: '${EXECUTION_ARN}'\n`);
+  });
+
+  it('fails with exit code 2 without an execution ARN', async () => {
+    const { code, stderr } = await run(['watch']);
+
+    expect(code).toBe(2);
+    expect(stderr.text).toContain("error: missing required argument 'execution-arn'");
+  });
+});
+
+describe('the live status', () => {
+  const progress: Progress = {
+    executionArn: EXECUTION_ARN,
+    status: 'RUNNING',
+    stateMachine: 'orders',
+    alias: 'live',
+    strategy: 'linear',
+    alarmNames: ['orders-failures', 'orders-latency'],
+    steps: [15, 30, 45, 60, 75, 90, 100].map((weight) => ({ weight, holdSeconds: 600 })),
+    stepIndex: 1,
+    weight: 30,
+    stepEndsAt: at(1200),
+    alarmStates: { 'orders-failures': 'OK' },
+  };
+
+  it('shows the step, the weight as a bar, the time to the next shift and each alarm', () => {
+    expect(statusBlock(progress, new Date(T0 + 950_000))).toEqual([
+      'orders → live · linear · step 2/7 · RUNNING',
+      `[${'█'.repeat(9)}${'░'.repeat(21)}]  30%  next shift (45%) in 4m 10s`,
+      'alarms: orders-failures OK · orders-latency …',
+    ]);
+  });
+
+  it('counts down to the promotion on the last step', () => {
+    const last = { ...progress, stepIndex: 6, weight: 100, stepEndsAt: at(4200), alarmNames: [] };
+
+    expect(statusBlock(last, new Date(T0 + 4140_000))).toEqual([
+      'orders → live · linear · step 7/7 · RUNNING',
+      `[${'█'.repeat(30)}] 100%  promotes in 1m`,
+    ]);
+  });
+
+  it('says when no shift has happened yet', () => {
+    const before = { ...progress, stepIndex: undefined, weight: 0, alarmNames: [] };
+
+    expect(statusBlock(before, new Date(T0))[0]).toBe(
+      'orders → live · linear · before the first shift · RUNNING',
+    );
+  });
+
+  it.each([
+    [0, `[${'░'.repeat(30)}]`],
+    [50, `[${'█'.repeat(15)}${'░'.repeat(15)}]`],
+    [100, `[${'█'.repeat(30)}]`],
+  ])('draws %i%% as %s', (weight, bar) => {
+    expect(progressBar(weight)).toBe(bar);
+  });
+});
