@@ -1,0 +1,329 @@
+/**
+ * The deployer stack as synthesized: its resources, their IAM permissions,
+ * and the shape of the state graph, asserted piece by piece.
+ */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DeployerStack, type DeployerStackProps } from '../../lib';
+import { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from '../../lib/deployer-functions';
+import { deployerFromTemplate, type StateMachineDefinition } from '../../local/deployer/assembly';
+import {
+  allStatements,
+  expectedGrants,
+  flatten,
+  functionGrants,
+  functionLogicalId,
+  grants,
+  roleStatements,
+  testApp,
+} from '../support/deployer-template';
+import { TEST_SCOPE } from '../support/synth';
+
+const ORDERS = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
+const PAYMENTS = 'arn:aws:states:us-east-1:123456789012:stateMachine:payments';
+
+/** The Step Functions actions each Lambda needs on a target, and no more. */
+const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
+  'publish-version': [
+    'states:CreateStateMachineAlias',
+    'states:DescribeStateMachine',
+    'states:DescribeStateMachineAlias',
+    'states:ListStateMachineVersions',
+    'states:PublishStateMachineVersion',
+    'states:UpdateStateMachine',
+  ],
+  'shift-weight': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
+  'check-alarms': ['states:DescribeStateMachineAlias'],
+  rollback: ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
+  'prune-versions': [
+    'states:DeleteStateMachineVersion',
+    'states:DescribeStateMachineAlias',
+    'states:ListStateMachineAliases',
+    'states:ListStateMachineVersions',
+  ],
+};
+
+function synth(props: Partial<DeployerStackProps> = {}): Template {
+  const stack = new DeployerStack(testApp(), 'SfnDeployer', {
+    targets: ['orders'],
+    env: { account: TEST_SCOPE.account, region: TEST_SCOPE.region },
+    ...props,
+  });
+  return Template.fromStack(stack);
+}
+
+let template: Template;
+let definition: StateMachineDefinition;
+beforeAll(() => {
+  template = synth();
+  definition = deployerFromTemplate(
+    template.toJSON() as Parameters<typeof deployerFromTemplate>[0],
+    TEST_SCOPE,
+  ).definition;
+});
+
+describe('the deployer state machine', () => {
+  it('is exactly one Standard state machine with tracing and full logging', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }],
+      },
+    });
+  });
+
+  it('exports its ARN as the DeployerArn output', () => {
+    const [stateMachineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+
+    template.hasOutput('DeployerArn', { Value: { Ref: stateMachineId } });
+  });
+});
+
+describe('the deployer Lambdas', () => {
+  it('are five functions on Node.js 22 for arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 5);
+    for (const step of DEPLOYER_FUNCTIONS) {
+      const fn = template.toJSON().Resources[functionLogicalId(template, step)];
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
+    }
+  });
+
+  it('each log to a log group of their own, kept one month by default', () => {
+    const logGroupOf = DEPLOYER_FUNCTIONS.map((step) => {
+      const fn = template.toJSON().Resources[functionLogicalId(template, step)];
+      return (fn.Properties.LoggingConfig.LogGroup as { Ref: string }).Ref;
+    });
+
+    expect(new Set(logGroupOf).size).toBe(5);
+    for (const logGroupId of logGroupOf) {
+      expect(template.toJSON().Resources[logGroupId]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 30 },
+      });
+    }
+  });
+
+  it('give publish-version the built-in request defaults when the stack sets none', () => {
+    const fn = template.toJSON().Resources[functionLogicalId(template, 'publish-version')];
+
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      DEFAULT_STRATEGY: 'allAtOnce',
+      DEFAULT_INCREMENT: '5',
+      DEFAULT_INTERVAL_SECONDS: '120',
+      DEFAULT_ALARM_POLLING_SECONDS: '60',
+    });
+  });
+
+  it('give publish-version, and only it, the request defaults the stack sets', () => {
+    const configured = synth({
+      defaultStrategy: 'canary',
+      defaultIncrement: 10,
+      defaultIntervalSeconds: 300,
+      defaultAlarmPollingSeconds: 30,
+    });
+
+    const resources = configured.toJSON().Resources;
+    expect(
+      resources[functionLogicalId(configured, 'publish-version')].Properties.Environment.Variables,
+    ).toMatchObject({
+      DEFAULT_STRATEGY: 'canary',
+      DEFAULT_INCREMENT: '10',
+      DEFAULT_INTERVAL_SECONDS: '300',
+      DEFAULT_ALARM_POLLING_SECONDS: '30',
+    });
+    for (const step of DEPLOYER_FUNCTIONS.filter((name) => name !== 'publish-version')) {
+      const variables = Object.keys(
+        resources[functionLogicalId(configured, step)].Properties.Environment.Variables,
+      );
+      expect(variables.filter((name) => name.startsWith('DEFAULT_'))).toEqual([]);
+    }
+  });
+});
+
+describe('the deployer IAM permissions', () => {
+  it.each(DEPLOYER_FUNCTIONS)(
+    'let %s act on the target and its versions and aliases only, with only the actions it needs',
+    (step) => {
+      expect(functionGrants(template, step, 'states:')).toEqual(
+        expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`]),
+      );
+    },
+  );
+
+  it('grant no states:* action, and no states: action on Resource "*"', () => {
+    const statesGrants = grants(allStatements(template), 'states:');
+
+    expect(statesGrants.length).toBeGreaterThan(0);
+    expect(statesGrants.filter((grant) => grant.startsWith('states:* '))).toEqual([]);
+    expect(statesGrants.filter((grant) => grant.endsWith(' on *'))).toEqual([]);
+  });
+
+  it('let only publish-version and check-alarms read alarms, on every alarm (composite alarms need it)', () => {
+    expect(functionGrants(template, 'publish-version', 'cloudwatch:')).toEqual([
+      'cloudwatch:DescribeAlarms on *',
+    ]);
+    expect(functionGrants(template, 'check-alarms', 'cloudwatch:')).toEqual([
+      'cloudwatch:DescribeAlarmHistory on *',
+      'cloudwatch:DescribeAlarms on *',
+    ]);
+    for (const step of ['shift-weight', 'rollback', 'prune-versions'] as const) {
+      expect(functionGrants(template, step, 'cloudwatch:')).toEqual([]);
+    }
+  });
+
+  it('cover a second target when one is given', () => {
+    const twoTargets = synth({ targets: ['orders', PAYMENTS] });
+
+    for (const step of DEPLOYER_FUNCTIONS) {
+      expect(functionGrants(twoTargets, step, 'states:')).toEqual(
+        expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]),
+      );
+    }
+  });
+
+  it('let the state machine invoke exactly its five Lambdas', () => {
+    const [stateMachineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    const roleId = (
+      template.toJSON().Resources[stateMachineId!].Properties.RoleArn as { 'Fn::GetAtt': string[] }
+    )['Fn::GetAtt'][0]!;
+    const functionArns = DEPLOYER_FUNCTIONS.map((step) =>
+      flatten({ 'Fn::GetAtt': [functionLogicalId(template, step), 'Arn'] }),
+    );
+
+    const invokes = grants(roleStatements(template, roleId), 'lambda:');
+
+    expect(invokes).toEqual(
+      expectedGrants(['lambda:InvokeFunction'], [...functionArns, ...functionArns.map((arn) => `${arn}:*`)]),
+    );
+    expect(grants(roleStatements(template, roleId), 'states:')).toEqual([]);
+  });
+});
+
+describe('the state graph', () => {
+  const taskStates = () => Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+  const catchers = (name: string) =>
+    (definition.States[name]?.Catch ?? []) as Array<{
+      ErrorEquals: string[];
+      Next: string;
+      ResultPath?: string;
+    }>;
+
+  it('starts by publishing the version', () => {
+    expect(definition.StartAt).toBe('Publish version');
+    expect(definition.States['Anything to deploy?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.result', IsPresent: true, Next: 'Deployment done' }],
+      Default: 'Shift weight',
+    });
+  });
+
+  it('routes every verdict of the alarm check', () => {
+    expect(definition.States['Alarms OK?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.deployment.next', StringEquals: 'ROLL_BACK', Next: 'Roll back' },
+        { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
+        { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
+      ],
+      Default: 'Prune versions',
+    });
+  });
+
+  it('waits for as long as the last step said, then checks the alarms', () => {
+    expect(definition.States['Shift weight']?.Next).toBe('Wait for next poll');
+    expect(definition.States['Wait for next poll']).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.deployment.waitSeconds',
+      Next: 'Check alarms',
+    });
+    expect(definition.States['Check alarms']?.Next).toBe('Alarms OK?');
+  });
+
+  it('invokes each step with the loop state, the time and the execution, keeping only the payload', () => {
+    for (const [name, state] of taskStates()) {
+      expect({ name, ...state }).toMatchObject({
+        name,
+        Resource: 'arn:aws:states:::lambda:invoke',
+        OutputPath: '$.Payload',
+        Parameters: {
+          FunctionName: expect.stringMatching(
+            /^arn:aws:lambda:us-east-1:123456789012:function:sfn-deployer-/,
+          ),
+          Payload: { 'now.$': '$$.State.EnteredTime', 'executionArn.$': '$$.Execution.Id' },
+        },
+      });
+    }
+  });
+
+  it('retries throttling on every task', () => {
+    expect(
+      taskStates()
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['Check alarms', 'Prune versions', 'Publish version', 'Roll back', 'Shift weight']);
+    for (const [name, state] of taskStates()) {
+      const retriers = (state.Retry ?? []) as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+      const throttling = retriers.find(
+        (retrier) =>
+          retrier.ErrorEquals.includes('ThrottlingException') || retrier.ErrorEquals.includes('States.ALL'),
+      );
+      expect({ name, retries: (throttling?.MaxAttempts ?? 0) > 0 }).toEqual({ name, retries: true });
+    }
+  });
+
+  it.each(['Shift weight', 'Check alarms'])(
+    'stops %s on AliasDrift before rolling back on any other error',
+    (name) => {
+      expect(catchers(name)).toEqual([
+        { ErrorEquals: ['AliasDrift'], ResultPath: '$.failure', Next: 'Read error message' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Roll back' },
+      ]);
+    },
+  );
+
+  it('sends a rejected request to a Fail, never to the rollback', () => {
+    const [rejections, others] = catchers('Publish version');
+
+    expect(rejections?.ErrorEquals).toEqual(
+      expect.arrayContaining([
+        'InvalidDeployRequest',
+        'AlarmNotFound',
+        'DeploymentInProgress',
+        'StateMachineNotFound',
+      ]),
+    );
+    expect(rejections?.Next).toBe('Read error message');
+    expect(definition.States['Read error message']?.Next).toBe('Deployment stopped');
+    expect(definition.States['Deployment stopped']?.Type).toBe('Fail');
+    expect(others).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'Deployment failed' });
+    expect(definition.States['Deployment failed']?.Type).toBe('Fail');
+  });
+
+  it('fails with DeploymentRolledBack after a rollback, giving its cause', () => {
+    expect(definition.States['Roll back']?.Next).toBe('Deployment rolled back');
+    expect(definition.States['Deployment rolled back']).toEqual({
+      Type: 'Fail',
+      Error: 'DeploymentRolledBack',
+      CausePath: '$.deployment.rollbackCause',
+    });
+  });
+
+  it('prunes until pruning is finished, and still succeeds when pruning fails', () => {
+    expect(definition.States['Pruning finished?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.deployment.next', StringEquals: 'PRUNE', Next: 'Prune versions' }],
+      Default: 'Deployment done',
+    });
+    expect(catchers('Prune versions')).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Promoted without pruning' },
+    ]);
+    expect(definition.States['Deployment done']).toEqual({ Type: 'Succeed', OutputPath: '$.result' });
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The StateMachineDeployer construct's API: props validation, grants,
+ * targets added later, several deployers in one stack, and the context the
+ * CDK app reads (`npx cdk synth -c targets=orders,payments`).
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { DeployerStack, StateMachineDeployer, type StateMachineDeployerProps } from '../../lib';
+import { readDeployerContext } from '../../lib/context';
+import { DEPLOYER_FUNCTIONS } from '../../lib/deployer-functions';
+import {
+  functionGrants,
+  functionLogicalId,
+  grants,
+  logicalIdsAt,
+  roleStatements,
+  testApp,
+} from '../support/deployer-template';
+import { TEST_SCOPE } from '../support/synth';
+
+const ORDERS = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
+const PAYMENTS = 'arn:aws:states:us-east-1:123456789012:stateMachine:payments';
+const env = { account: TEST_SCOPE.account, region: TEST_SCOPE.region };
+
+function newStack(): Stack {
+  return new Stack(testApp(), 'Deployers', { env });
+}
+
+function target(stack: Stack, name: string): sfn.IStateMachine {
+  return sfn.StateMachine.fromStateMachineName(stack, `Target-${name}`, name);
+}
+
+/** The grants every deployer Lambda has on one target's ARNs, as `action on resource`. */
+function statesResourcesOf(template: Template, deployerId = 'Deployer'): string[] {
+  const resources = DEPLOYER_FUNCTIONS.flatMap((step) =>
+    functionGrants(template, step, 'states:', deployerId).map((grant) => grant.split(' on ')[1]!),
+  );
+  return [...new Set(resources)].sort();
+}
+
+describe('StateMachineDeployer props', () => {
+  const valid = (stack: Stack): StateMachineDeployerProps => ({ targets: [target(stack, 'orders')] });
+
+  it('fails when targets is empty', () => {
+    const stack = newStack();
+
+    expect(() => new StateMachineDeployer(stack, 'Deployer', { targets: [] })).toThrow(
+      'targets must name at least one state machine for the deployer to deploy, got: none',
+    );
+  });
+
+  it.each([0, 101, 1.5])('fails when defaultIncrement is %p', (defaultIncrement) => {
+    const stack = newStack();
+
+    expect(() => new StateMachineDeployer(stack, 'Deployer', { ...valid(stack), defaultIncrement })).toThrow(
+      `defaultIncrement must be an integer between 1 and 100, got: ${defaultIncrement}`,
+    );
+  });
+
+  it('fails when defaultInterval is under one second', () => {
+    const stack = newStack();
+
+    expect(
+      () =>
+        new StateMachineDeployer(stack, 'Deployer', {
+          ...valid(stack),
+          defaultInterval: Duration.millis(500),
+        }),
+    ).toThrow('defaultInterval must be at least 1 second, got: 500 millis');
+  });
+
+  it('fails when defaultAlarmPolling is under one second', () => {
+    const stack = newStack();
+
+    expect(
+      () =>
+        new StateMachineDeployer(stack, 'Deployer', {
+          ...valid(stack),
+          defaultAlarmPolling: Duration.millis(10),
+        }),
+    ).toThrow('defaultAlarmPolling must be at least 1 second, got: 10 millis');
+  });
+
+  it('fails when defaultStrategy is not a strategy', () => {
+    const stack = newStack();
+    const defaultStrategy = 'blue' as StateMachineDeployerProps['defaultStrategy'];
+
+    expect(() => new StateMachineDeployer(stack, 'Deployer', { ...valid(stack), defaultStrategy })).toThrow(
+      'defaultStrategy must be one of canary, linear, allAtOnce, got: blue',
+    );
+  });
+
+  it('accepts the bounds 1 and 100 and a one-second interval', () => {
+    const stack = newStack();
+    const targets = [target(stack, 'orders')];
+
+    expect(
+      () =>
+        new StateMachineDeployer(stack, 'Low', {
+          targets,
+          defaultIncrement: 1,
+          defaultInterval: Duration.seconds(1),
+        }),
+    ).not.toThrow();
+    expect(() => new StateMachineDeployer(stack, 'High', { targets, defaultIncrement: 100 })).not.toThrow();
+  });
+});
+
+describe('StateMachineDeployer', () => {
+  let template: Template;
+  let deployer: StateMachineDeployer;
+  let pipelineRole: iam.Role;
+  beforeAll(() => {
+    const stack = newStack();
+    deployer = new StateMachineDeployer(stack, 'Deployer', {
+      targets: [target(stack, 'orders')],
+      logRetention: logs.RetentionDays.ONE_WEEK,
+    });
+    deployer.addTarget(target(stack, 'payments'));
+    pipelineRole = new iam.Role(stack, 'PipelineRole', {
+      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+    });
+    deployer.grantStartDeployment(pipelineRole);
+    template = Template.fromStack(stack);
+  });
+
+  it('keeps the logs of the state machine and of each Lambda for the configured retention', () => {
+    template.resourceCountIs('AWS::Logs::LogGroup', 6);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    const lambdaLogGroups = DEPLOYER_FUNCTIONS.map(
+      (step) =>
+        template.toJSON().Resources[functionLogicalId(template, step)].Properties.LoggingConfig.LogGroup.Ref,
+    );
+    expect(new Set(lambdaLogGroups).size).toBe(5);
+  });
+
+  it('extends every Lambda to a target added later', () => {
+    expect(statesResourcesOf(template)).toEqual([ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]);
+  });
+
+  it('lets a grantee start deployments and read their outcome', () => {
+    const roleId = logicalIdsAt(template, 'AWS::IAM::Role', '/PipelineRole/')[0]!;
+    const deployerId = logicalIdsAt(
+      template,
+      'AWS::StepFunctions::StateMachine',
+      '/Deployer/StateMachine/',
+    )[0]!;
+    const granted = grants(roleStatements(template, roleId), 'states:');
+
+    expect(granted).toContain(`states:StartExecution on \${${deployerId}}`);
+    const executions = (action: string) =>
+      expect.stringMatching(
+        new RegExp(
+          `^states:${action} on arn:aws:states:us-east-1:123456789012:execution:.*${deployerId}.*:\\*$`,
+        ),
+      );
+    expect(granted).toEqual(
+      expect.arrayContaining([
+        executions('DescribeExecution'),
+        executions('GetExecutionHistory'),
+        `states:ListExecutions on \${${deployerId}}`,
+      ]),
+    );
+    expect(
+      granted.filter(
+        (grant) => grant.startsWith('states:StartExecution') && !grant.endsWith(`\${${deployerId}}`),
+      ),
+    ).toEqual([]);
+  });
+
+  it('exposes the state machine and its five Lambdas', () => {
+    expect(deployer.stateMachine).toBeInstanceOf(sfn.StateMachine);
+    expect(Object.keys(deployer.functions).sort()).toEqual([...DEPLOYER_FUNCTIONS].sort());
+  });
+});
+
+describe('two deployers in one stack', () => {
+  it('synthesize side by side without id collisions, each scoped to its own targets', () => {
+    // Arrange
+    const stack = newStack();
+    new StateMachineDeployer(stack, 'OrdersDeployer', { targets: [target(stack, 'orders')] });
+    new StateMachineDeployer(stack, 'PaymentsDeployer', { targets: [target(stack, 'payments')] });
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assert
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    template.resourceCountIs('AWS::Lambda::Function', 10);
+    template.resourceCountIs('AWS::Logs::LogGroup', 12);
+    expect(statesResourcesOf(template, 'OrdersDeployer')).toEqual([ORDERS, `${ORDERS}:*`]);
+    expect(statesResourcesOf(template, 'PaymentsDeployer')).toEqual([PAYMENTS, `${PAYMENTS}:*`]);
+  });
+});
+
+describe('reading the deployer settings from context', () => {
+  const read = (context: Record<string, unknown>) => readDeployerContext(testApp(context).node);
+
+  it('reads comma-separated targets, trimming blanks', () => {
+    expect(read({ targets: 'orders, payments ,' }).targets).toEqual(['orders', 'payments']);
+  });
+
+  it('reads targets given as ARNs or as a list (cdk.json)', () => {
+    const arn = 'arn:aws:states:eu-west-1:111111111111:stateMachine:orders';
+
+    expect(read({ targets: `${arn},payments` }).targets).toEqual([arn, 'payments']);
+    expect(read({ targets: ['orders', 'payments'] }).targets).toEqual(['orders', 'payments']);
+  });
+
+  it.each([[{}], [{ targets: '' }], [{ targets: ' , ' }]])('fails when targets is empty: %j', (context) => {
+    expect(() => read(context)).toThrow(
+      'Context "targets" must name the state machines to deploy, e.g. -c targets=orders,payments; got: nothing',
+    );
+  });
+
+  it('reads numeric defaults given as strings on the command line', () => {
+    expect(
+      read({
+        targets: 'orders',
+        defaultStrategy: 'linear',
+        defaultIncrement: '10',
+        defaultIntervalSeconds: '300',
+        defaultAlarmPollingSeconds: 30,
+      }),
+    ).toEqual({
+      targets: ['orders'],
+      defaultStrategy: 'linear',
+      defaultIncrement: 10,
+      defaultIntervalSeconds: 300,
+      defaultAlarmPollingSeconds: 30,
+    });
+  });
+
+  it('leaves unset defaults to the construct', () => {
+    expect(read({ targets: 'orders' })).toEqual({
+      targets: ['orders'],
+      defaultStrategy: undefined,
+      defaultIncrement: undefined,
+      defaultIntervalSeconds: undefined,
+      defaultAlarmPollingSeconds: undefined,
+    });
+  });
+
+  it('fails when a numeric default is not a number', () => {
+    expect(() => read({ targets: 'orders', defaultIncrement: 'ten' })).toThrow(
+      'Context "defaultIncrement" must be a number, got: "ten"',
+    );
+  });
+
+  it('builds the deployer stack for -c targets=orders,payments without code changes', () => {
+    // Arrange: what `npx cdk synth -c targets=orders,payments` gives the app.
+    const app = testApp({ targets: 'orders,payments' });
+
+    // Act
+    const stack = new DeployerStack(app, 'SfnDeployer', { ...readDeployerContext(app.node), env });
+    const template = Template.fromStack(stack);
+
+    // Assert
+    expect(statesResourcesOf(template)).toEqual([ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]);
+    template.hasOutput('DeployerArn', {});
+  });
+});
