@@ -125,7 +125,17 @@ export function buildDeployerWorkflow(
     },
     resultPath: '$.result',
   }).next(done);
-  prune.addCatch(promotedWithoutPruning, { resultPath: '$.failure' });
+  // After an earlier invocation returned PRUNE, the result lists what it deleted: keep it, add the error.
+  const keepPruned = new sfn.Pass(scope, 'Promoted with partial pruning', {
+    inputPath: '$.failure',
+    resultPath: '$.result.pruneError',
+  }).next(done);
+  prune.addCatch(
+    new sfn.Choice(scope, 'Pruned any versions?')
+      .when(sfn.Condition.isPresent('$.result'), keepPruned)
+      .otherwise(promotedWithoutPruning),
+    { resultPath: '$.failure' },
+  );
   prune.next(
     new sfn.Choice(scope, 'Pruning finished?')
       .when(sfn.Condition.stringEquals('$.deployment.next', 'PRUNE'), prune)

@@ -322,8 +322,20 @@ describe('the state graph', () => {
       Default: 'Deployment done',
     });
     expect(catchers('Prune versions')).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Promoted without pruning' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Pruned any versions?' },
     ]);
+    expect(definition.States['Pruned any versions?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.result', IsPresent: true, Next: 'Promoted with partial pruning' }],
+      Default: 'Promoted without pruning',
+    });
+    expect(definition.States['Promoted with partial pruning']).toEqual({
+      Type: 'Pass',
+      InputPath: '$.failure',
+      ResultPath: '$.result.pruneError',
+      Next: 'Deployment done',
+    });
+    expect(definition.States['Promoted without pruning']?.Next).toBe('Deployment done');
     expect(definition.States['Deployment done']).toEqual({ Type: 'Succeed', OutputPath: '$.result' });
   });
 });

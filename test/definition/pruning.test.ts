@@ -122,4 +122,38 @@ describe('pruning after a promotion', () => {
     expect(aws.aliasRouting('live')).toEqual([route(versionArn(5), 100)]);
     expect(aws.versionArns()).toHaveLength(5);
   });
+
+  it('still reports the versions already pruned when a later pruning invocation fails', async () => {
+    // Arrange: the first invocation deletes two versions and runs low on time; the second cannot list versions.
+    const aws = ordersWithVersions(7);
+    const pruneTimeLeftMs = (invocation: number, question: number) =>
+      invocation === 1 && question > 2 ? 10_000 : 600_000;
+    aws.failCommand(
+      'ListStateMachineVersions',
+      () => sfnError('AccessDeniedException', 'not authorized to perform: states:ListStateMachineVersions'),
+      {
+        fromSeconds: 1,
+        skip: 1,
+      },
+    );
+
+    // Act
+    const run = await deployer.run(allAtOnce, aws, { pruneTimeLeftMs });
+
+    // Assert
+    expect(run.status).toBe('SUCCEEDED');
+    expect(aws.versionArns()).toEqual([
+      versionArn(1),
+      versionArn(2),
+      versionArn(3),
+      versionArn(6),
+      versionArn(7),
+    ]);
+    expect(run.output).toMatchObject({
+      outcome: 'PROMOTED',
+      toVersionArn: versionArn(7),
+      prunedVersionArns: [versionArn(5), versionArn(4)],
+      pruneError: { Error: 'AccessDeniedException' },
+    });
+  });
 });

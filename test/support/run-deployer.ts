@@ -76,10 +76,10 @@ export class DeployerUnderTest {
     );
   }
 
-  /** The Task states that invoke a Lambda. */
-  taskStates(): string[] {
+  /** The Task states that invoke a Lambda (`lambda:invoke`); they are bound to the deployer's functions. */
+  lambdaTaskStates(): string[] {
     return Object.entries(this.definition.States)
-      .filter(([, state]) => state.Type === 'Task')
+      .filter(([, state]) => state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke')
       .map(([name]) => name);
   }
 
@@ -134,7 +134,7 @@ export class DeployerUnderTest {
     const execution = this.machine.run(request as JsonValue, {
       overrides: {
         taskResourceLocalHandlers: Object.fromEntries(
-          this.taskStates().map((name) => [name, (input: unknown) => invoke(name, input)]),
+          this.lambdaTaskStates().map((name) => [name, (input: unknown) => invoke(name, input)]),
         ),
         waitTimeOverrides: noWait(waitStates),
         retryIntervalOverrides: noWait(retryingStates),
