@@ -4,6 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClients } from './aws';
 import { runCli } from './program';
 
+// sfn-deployer supports Node 20 (package.json engines): the SDK's notice that it will stop doing so is noise on every run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 void runCli(process.argv.slice(2), {
   io: {
     stdout: process.stdout,

@@ -121,7 +121,7 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
 
   program
     .command('local')
-    .description('Start the local cloud with the deployer loaded (same as npm run local).')
+    .description('Start the local cloud: Step Functions and CloudWatch on loopback (same as npm run local).')
     .argument('[args...]', 'passed to the local cloud')
     .allowUnknownOption()
     .addHelpText('after', HELP.local)

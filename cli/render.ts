@@ -95,7 +95,7 @@ export function formatEvent(event: DeployEvent): string {
     case 'pruned':
       return line(
         'pruned',
-        event.versionArns.length === 0 ? 'no versions' : event.versionArns.map(versionLabel).join(', '),
+        event.versionArns.length === 0 ? 'none' : event.versionArns.map(versionLabel).join(', '),
       );
     case 'succeeded':
       return line(event.result.outcome ?? 'SUCCEEDED');

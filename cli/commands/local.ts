@@ -1,5 +1,5 @@
 /**
- * `sfn-deploy local`: the local cloud with the deployer loaded, as
+ * `sfn-deploy local`: the local cloud, as
  * `npm run local` starts it. The local cloud is its own module (`local/main.ts`);
  * it is loaded only for this command, so the others never pay for it.
  */

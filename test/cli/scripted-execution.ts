@@ -86,13 +86,16 @@ export class ScriptedExecution {
   }
 }
 
-/** The loop state a task exits with, for a canary of orders:3 over orders:2. */
+/**
+ * The loop state a task exits with, for a canary of orders:3 over orders:2:
+ * the fields the command line reads (the loop carries more, which it ignores).
+ */
 export function loopState(
   deployment: Partial<Deployment> & { next: NextMove },
   result?: DeploymentResult,
 ): string {
   const { definition: _definition, ...request } = parseDeployRequest(REQUEST);
-  const state: DeployerState = {
+  const state: Omit<DeployerState, 'deployment'> & { deployment: Partial<Deployment> } = {
     request,
     deployment: {
       stateMachineArn: TARGET_ARN,
