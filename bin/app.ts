@@ -1,14 +1,11 @@
 #!/usr/bin/env node
 /**
- * The CDK app. Targets come from context, so no code changes are needed:
+ * The CDK app. Everything comes from context, so no code changes are needed:
  *   npx cdk deploy -c targets=orders,payments
+ *   npx cdk deploy -c deployOnPublish=true   (per-target settings in cdk.json "deployOnPublishDefaults")
+ *   npx cdk deploy --all -c examplePipeline=true
  */
 import { App } from 'aws-cdk-lib';
-import { DeployerStack } from '../lib';
-import { readDeployerContext } from '../lib/context';
+import { buildApp } from '../lib/app';
 
-const app = new App();
-new DeployerStack(app, 'SfnDeployer', {
-  ...readDeployerContext(app.node),
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
+buildApp(new App());

@@ -1,3 +1,6 @@
 export * from './state-machine-deployer';
 export * from './deployer-stack';
 export { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from './deployer-functions';
+export * from './deploy-on-publish';
+export * from './pipeline-action';
+export * from './example-pipeline-stack';

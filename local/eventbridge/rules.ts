@@ -37,7 +37,7 @@ export function rulesFromTemplate(template: Template, reference: ReferenceResolv
     });
 }
 
-/** Resolves `Ref`, `Fn::GetAtt` and `Fn::Join` anywhere in `value`; any other intrinsic throws. */
+/** Resolves `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Split` and `Fn::Select` anywhere in `value`; any other intrinsic throws. */
 export function resolveIntrinsics(value: unknown, reference: ReferenceResolver): unknown {
   if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, reference));
   if (value === null || typeof value !== 'object') return value;
@@ -51,6 +51,14 @@ export function resolveIntrinsics(value: unknown, reference: ReferenceResolver):
   if (keys.length === 1 && keys[0] === 'Fn::Join') {
     const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
     return parts.map((part) => String(resolveIntrinsics(part, reference))).join(separator);
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::Split') {
+    const [separator, text] = node['Fn::Split'] as [string, unknown];
+    return String(resolveIntrinsics(text, reference)).split(separator);
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::Select') {
+    const [index, list] = node['Fn::Select'] as [number | string, unknown];
+    return (resolveIntrinsics(list, reference) as unknown[])[Number(index)];
   }
   if (keys.length === 1 && keys[0]!.startsWith('Fn::')) throw new Error(`Cannot resolve ${keys[0]} in a rule: ${JSON.stringify(value)}`);
   return Object.fromEntries(keys.map((key) => [key, resolveIntrinsics(node[key], reference)]));

@@ -68,7 +68,7 @@ export function loadFixtures(): Record<string, Record<string, unknown>> {
 }
 
 /** A template's value with pseudo parameters filled in and other references written `${Id}` or `${Id.Attribute}`, for readable assertions. */
-export function rendered<T = unknown>(value: unknown): T {
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
+export function rendered<T = unknown>(value: unknown, known: Record<string, string> = {}): T {
+  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, ...known };
   return resolveIntrinsics(value, (id, attribute) => pseudo[id] ?? `\${${id}${attribute ? `.${attribute}` : ''}}`) as T;
 }
