@@ -1,0 +1,69 @@
+import { PassThrough } from 'node:stream';
+import { createReporter } from '../../local/demo/reporter';
+import { DEFAULT_DEMO_OPTIONS, type DemoSummary, runDemo } from '../../local/demo/scenario';
+import { versionLabel } from '../../lambda/shared/routing';
+import { E2e } from './harness';
+
+describe('the npm start demo, run in-process', () => {
+  let e2e: E2e;
+  let summary: DemoSummary;
+  let printed = '';
+
+  beforeAll(async () => {
+    // Arrange
+    e2e = await E2e.start({ seed: DEFAULT_DEMO_OPTIONS.seed });
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => {
+      printed += chunk.toString('utf8');
+    });
+    const reporter = createReporter(out, false, () => e2e.clock.now());
+
+    // Act
+    summary = await runDemo(e2e.deployer, DEFAULT_DEMO_OPTIONS, reporter);
+  });
+
+  afterAll(async () => {
+    await e2e.stop();
+  });
+
+  it('rolls back the buggy release on its alarm', () => {
+    expect(summary.rolledBack.status).toBe('FAILED');
+    expect(summary.rolledBack.error).toBe('DeploymentRolledBack');
+    expect(summary.rolledBack.cause).toContain('alarms fired: orders-live-failures');
+    expect(summary.rolledBack.timeline.at(-1)?.weight).toBe(0);
+  });
+
+  it('counts failed executions of the buggy version before the rollback', () => {
+    expect(versionLabel(summary.buggyVersion.versionArn)).toBe('orders:4');
+    expect(summary.buggyVersion.failed).toBeGreaterThan(0);
+    expect(summary.buggyVersion.served).toBeGreaterThanOrEqual(summary.buggyVersion.failed);
+  });
+
+  it('promotes the fixed release with its canary', () => {
+    expect(summary.promoted.status).toBe('SUCCEEDED');
+    expect(summary.promoted.result?.outcome).toBe('PROMOTED');
+    expect(summary.promoted.timeline.map((point) => point.weight)).toEqual([10, 100]);
+    const [canary, full] = summary.promoted.timeline.map((point) => Date.parse(point.at));
+    expect(full! - canary!).toBe(DEFAULT_DEMO_OPTIONS.canaryIntervalSeconds * 1000);
+  });
+
+  it('ends with live on orders:5 alone, orders:1 kept for beta and orders:2 pruned', () => {
+    expect(
+      summary.finalRouting.map((entry) => [versionLabel(entry.stateMachineVersionArn), entry.weight]),
+    ).toEqual([['orders:5', 100]]);
+    expect(
+      summary.betaRouting.map((entry) => [versionLabel(entry.stateMachineVersionArn), entry.weight]),
+    ).toEqual([['orders:1', 100]]);
+    expect(summary.promoted.result?.prunedVersionArns.map(versionLabel)).toEqual(['orders:2']);
+    expect(summary.versionsLeft.map(versionLabel)).toContain('orders:1');
+    expect(summary.versionsLeft.map(versionLabel)).not.toContain('orders:2');
+  });
+
+  it('prints the summary with virtual times, one progress line per weight', () => {
+    expect(printed).toContain('buggy release: DeploymentRolledBack');
+    expect(printed).toContain('fixed release: PROMOTED');
+    expect(printed).toContain('Alias live: [orders:5 = 100%]; alias beta: [orders:1 = 100%]');
+    expect(printed).toContain('Pruned: orders:2;');
+    expect(printed).not.toContain('\r');
+  });
+});

@@ -1,0 +1,142 @@
+import { allTo, E2e, type Target } from './harness';
+
+describe('rollback on the local cloud', () => {
+  let e2e: E2e;
+
+  beforeAll(async () => {
+    e2e = await E2e.start();
+  });
+
+  afterAll(async () => {
+    await e2e.stop();
+  });
+
+  const canary = (target: Target, alarms: string[], poll = 60, interval = 300) => ({
+    stateMachine: target.name,
+    alias: 'live',
+    strategy: 'canary',
+    increment: 10,
+    intervalSeconds: interval,
+    alarmPollingSeconds: poll,
+    alarms,
+  });
+
+  it('rolls back when the new version fails real executions and the failed-executions alarm fires', async () => {
+    // Arrange: version 2 rejects orders of type B; one order every 3 s goes through the alias.
+    const target = await e2e.createTarget({
+      versions: 2,
+      aliases: { live: 1 },
+      failingTypes: (v) => (v === 2 ? ['B'] : []),
+    });
+    const alarm = await e2e.createFailedExecutionsAlarm(target, 'live');
+    const stopTraffic = e2e.startTraffic(target.aliasArn('live'), 3_000, (n) => ({
+      type: ['A', 'B', 'C'][n % 3],
+    }));
+    await e2e.waitForAlarmsOk(alarm);
+
+    // Act
+    const run = await e2e.deploy({ ...canary(target, [alarm]), increment: 25 });
+    stopTraffic();
+
+    // Assert
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('DeploymentRolledBack');
+    expect(run.cause).toContain(`from ${target.name}:2 at 25%: alarms fired: ${alarm} is ALARM`);
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+    const [shift, rollback] = run.timeline;
+    expect(run.timeline).toHaveLength(2);
+    expect(shift).toEqual({ atSeconds: 0, weight: 25 });
+    expect(rollback?.weight).toBe(0);
+    expect(rollback!.atSeconds % 60).toBe(0);
+    expect(rollback!.atSeconds).toBeGreaterThan(0);
+    expect(rollback!.atSeconds).toBeLessThan(300);
+    expect(run.aliasWrites.map((write) => write.routing)).toEqual([
+      [
+        { stateMachineVersionArn: target.versionArn(2), weight: 25 },
+        { stateMachineVersionArn: target.versionArn(1), weight: 75 },
+      ],
+      allTo(target.versionArn(1)),
+    ]);
+    expect(await e2e.countExecutions(target.versionArn(2), 'FAILED')).toBeGreaterThan(0);
+    expect(await e2e.countExecutions(target.versionArn(1), 'FAILED')).toBe(0);
+    expect(await e2e.versions(target)).toEqual([target.versionArn(2), target.versionArn(1)]);
+  });
+
+  it('rolls back at the next poll when an alarm is set to ALARM during the canary', async () => {
+    // Arrange: polls at :30 of each minute, the alarm's own evaluations at :00.
+    const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 } });
+    const alarm = await e2e.createQuietAlarm();
+    await e2e.waitForAlarmsOk(alarm);
+    await e2e.sleepUntilSecondOfMinute(30);
+
+    // Act
+    const executionArn = await e2e.startDeployment(canary(target, [alarm]));
+    const [run] = await Promise.all([
+      e2e.follow(executionArn),
+      e2e.after(100_000, () => e2e.setAlarmState(alarm, 'ALARM', 'Orders are failing')),
+    ]);
+
+    // Assert
+    expect(run.error).toBe('DeploymentRolledBack');
+    expect(run.cause).toContain(`at 10%: alarms fired: ${alarm} is ALARM: Orders are failing`);
+    expect(run.timeline).toEqual([
+      { atSeconds: 0, weight: 10 },
+      { atSeconds: 120, weight: 0 },
+    ]);
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+  });
+
+  it('rolls back when an alarm went to ALARM and back to OK between two polls', async () => {
+    // Arrange
+    const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 } });
+    const alarm = await e2e.createQuietAlarm();
+    await e2e.waitForAlarmsOk(alarm);
+
+    // Act: polls every 300 s; the alarm blips at 100 s and is OK again at 110 s.
+    const executionArn = await e2e.startDeployment(canary(target, [alarm], 300, 600));
+    const [run] = await Promise.all([
+      e2e.follow(executionArn),
+      e2e
+        .after(100_000, () => e2e.setAlarmState(alarm, 'ALARM', 'A short burst of failures'))
+        .then(() => e2e.after(10_000, () => e2e.setAlarmState(alarm, 'OK', 'Recovered'))),
+    ]);
+
+    // Assert
+    expect(await e2e.alarmState(alarm)).toBe('OK');
+    expect(run.error).toBe('DeploymentRolledBack');
+    expect(run.cause).toContain(`alarms fired: ${alarm} was ALARM at `);
+    expect(run.cause).toContain('A short burst of failures');
+    expect(run.timeline).toEqual([
+      { atSeconds: 0, weight: 10 },
+      { atSeconds: 300, weight: 0 },
+    ]);
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+  });
+
+  it('rolls back when a composite alarm goes to ALARM through its child', async () => {
+    // Arrange: the deployment watches only the composite.
+    const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 } });
+    const child = await e2e.createQuietAlarm('child');
+    await e2e.waitForAlarmsOk(child);
+    const composite = await e2e.createCompositeAlarm(child);
+    await e2e.waitForAlarmsOk(composite);
+    await e2e.sleepUntilSecondOfMinute(30);
+
+    // Act
+    const executionArn = await e2e.startDeployment(canary(target, [composite]));
+    const [run] = await Promise.all([
+      e2e.follow(executionArn),
+      e2e.after(100_000, () => e2e.setAlarmState(child, 'ALARM', 'Child failing')),
+    ]);
+
+    // Assert
+    expect(run.error).toBe('DeploymentRolledBack');
+    expect(run.cause).toContain(`alarms fired: ${composite} is ALARM`);
+    expect(run.cause).not.toContain(`${child} is`);
+    expect(run.timeline).toEqual([
+      { atSeconds: 0, weight: 10 },
+      { atSeconds: 120, weight: 0 },
+    ]);
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+  });
+});
