@@ -56,6 +56,7 @@ const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 class ExecutionActivity {
   private hold: BusyHold | undefined;
   private waiting = 0;
+  private ended = false;
 
   constructor(private readonly clock: BusyClock) {
     this.hold = clock.hold();
@@ -70,8 +71,6 @@ class ExecutionActivity {
     }
   }
 
-  private ended = false;
-
   end(): void {
     this.ended = true;
     this.release();
@@ -85,8 +84,9 @@ class ExecutionActivity {
 
 /**
  * Runs one execution with aws-local-stepfunctions on the virtual clock and writes
- * its history as AWS does. Resolves with the outcome the interpreter reached (or a
- * timeout); stops early, unresolved outcome ignored, when `execution.abort` fires.
+ * its history as AWS does. Resolves with the outcome the interpreter reached, or
+ * TIMED_OUT. Aborting `execution.abort` stops the interpreter; the caller has then
+ * already closed the execution and ignores what this resolves with.
  */
 export function runExecution(execution: ExecutionRecord, recorder: HistoryRecorder, deps: RunnerDeps): Promise<Outcome> {
   const { clock } = deps;
