@@ -90,6 +90,28 @@ describe('deploy requests on the local cloud', () => {
     expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(2)));
   });
 
+  it('changes nothing when the definition given is the one the alias already serves', async () => {
+    // Arrange
+    const target = await e2e.createTarget({ versions: 1, aliases: { live: 1 } });
+    const before = await e2e.snapshot(target, ['live']);
+
+    // Act
+    const run = await e2e.deploy({
+      stateMachine: target.name,
+      alias: 'live',
+      definition: targetDefinition('release 1'),
+    });
+
+    // Assert
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.result).toMatchObject({
+      outcome: 'NO_CHANGE',
+      toVersionArn: target.versionArn(1),
+      timeline: [],
+    });
+    expect(await e2e.snapshot(target, ['live'])).toEqual(before);
+  });
+
   it('deploys an existing version given by number, then one given by ARN, publishing nothing', async () => {
     // Arrange
     const target = await e2e.createTarget({ versions: 3, aliases: { live: 1 } });

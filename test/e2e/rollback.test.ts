@@ -1,3 +1,4 @@
+import { UpdateStateMachineAliasCommand } from '@aws-sdk/client-sfn';
 import { allTo, E2e, type Target } from './harness';
 
 describe('rollback on the local cloud', () => {
@@ -138,5 +139,53 @@ describe('rollback on the local cloud', () => {
       { atSeconds: 120, weight: 0 },
     ]);
     expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+  });
+
+  it('fails when an alarm is already in ALARM before the first shift, leaving the alias alone', async () => {
+    // Arrange
+    const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 } });
+    const alarm = await e2e.createQuietAlarm();
+    await e2e.waitForAlarmsOk(alarm);
+    await e2e.sleepUntilSecondOfMinute(30);
+    await e2e.setAlarmState(alarm, 'ALARM', 'Already failing');
+    const before = await e2e.snapshot(target, ['live']);
+
+    // Act
+    const run = await e2e.deploy(canary(target, [alarm]));
+
+    // Assert
+    expect(run.error).toBe('AlarmAlreadyFiring');
+    expect(run.cause).toContain(`${alarm} (ALARM)`);
+    expect(run.aliasWrites).toEqual([]);
+    expect(await e2e.snapshot(target, ['live'])).toEqual(before);
+  });
+
+  it('fails with AliasDrift, and leaves the alias as it was set, when someone else changes it mid-deployment', async () => {
+    // Arrange
+    const target = await e2e.createTarget({ versions: 3, aliases: { live: 1 } });
+    const elsewhere = allTo(target.versionArn(3));
+
+    // Act: at 90 s someone points the alias at version 3 by hand.
+    const executionArn = await e2e.startDeployment({ ...canary(target, []), version: 2 });
+    const [run] = await Promise.all([
+      e2e.follow(executionArn),
+      e2e.after(90_000, async () => {
+        await e2e.sfn.send(
+          new UpdateStateMachineAliasCommand({
+            stateMachineAliasArn: target.aliasArn('live'),
+            routingConfiguration: elsewhere,
+          }),
+        );
+      }),
+    ]);
+
+    // Assert
+    expect(run.error).toBe('AliasDrift');
+    expect(run.cause).toContain(
+      `expected [${target.name}:2 = 10%, ${target.name}:1 = 90%], found [${target.name}:3 = 100%]`,
+    );
+    expect(run.timeline).toEqual([{ atSeconds: 0, weight: 10 }]);
+    expect(run.durationSeconds).toBe(120);
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(elsewhere);
   });
 });
