@@ -8,8 +8,18 @@
  * Every Lambda returns the whole next loop state, so each task keeps only
  * its `Payload`. A failure before the first shift fails the execution with
  * the Lambda's own error; after it, any failure rolls back first.
+ *
+ * Long deployments: an execution's history holds 25,000 events, so when
+ * Check alarms sees the budget spent (lambda/shared/budget.ts) the loop
+ * goes on in a child execution of this same state machine, started with
+ * `startExecution.sync:2` and resumed where it left off. The parent waits
+ * for the child and ends with its outcome, so the execution a person, a
+ * rule or a pipeline started stays RUNNING until the deployment is over
+ * and ends as it ends; stopping it stops the chain below it. A chain keeps
+ * each history small without a second state machine, and a deployment that
+ * fits in one execution (most do) looks exactly as it would without it.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -28,6 +38,14 @@ export const TRANSIENT_ERRORS = [
   'InternalFailure',
   'InternalServerError',
   'TimeoutError',
+];
+
+/** How the Step Functions integration names a failed or throttled `StartExecution` of the child. */
+export const CONTINUATION_START_ERRORS = [
+  'StepFunctions.ExecutionLimitExceededException',
+  'StepFunctions.SdkClientException',
+  'StepFunctions.AWSStepFunctionsException',
+  'StepFunctions.ThrottlingException',
 ];
 
 /** The rollback is the safety net: it retries every error longer than the other steps. */
@@ -98,6 +116,7 @@ export function buildDeployerWorkflow(
     time: sfn.WaitTime.secondsPath('$.deployment.waitSeconds'),
   });
   const check = loopTask('Check alarms', 'check-alarms');
+  const continueInNewExecution = continuation(scope);
   const rollback = loopTask('Roll back', 'rollback');
   const prune = loopTask('Prune versions', 'prune-versions');
 
@@ -144,17 +163,80 @@ export function buildDeployerWorkflow(
 
   shift.next(wait);
   wait.next(check);
+  // The child's outcome is the parent's: its result on success; its error and cause when it
+  // failed (it already rolled back or was rejected); a child stopped or timed out is rolled back here.
+  const childFailed = new sfn.Fail(scope, 'Deployment failed in a continuation', {
+    errorPath: '$.child.Error',
+    causePath: '$.child.Cause',
+  });
+  const readChild = new sfn.Pass(scope, 'Read continuation outcome', {
+    parameters: {
+      'request.$': '$.request',
+      'deployment.$': '$.deployment',
+      'failure.$': '$.failure',
+      'child.$': 'States.StringToJson($.failure.Cause)',
+    },
+  }).next(
+    new sfn.Choice(scope, 'Continuation failed on its own?')
+      .when(sfn.Condition.stringEquals('$.child.Status', 'FAILED'), childFailed)
+      .otherwise(rollback),
+  );
+  // Starting the child can be throttled like any call; the child's own failure is not retried.
+  continueInNewExecution.addRetry({
+    errors: [...TRANSIENT_ERRORS, ...CONTINUATION_START_ERRORS],
+    interval: Duration.seconds(2),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.minutes(1),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  continueInNewExecution.addCatch(readChild, { errors: ['States.TaskFailed'], resultPath: '$.failure' });
+  continueInNewExecution.addCatch(rollback, { resultPath: '$.failure' });
+  continueInNewExecution.next(done);
+
   check.next(
     new sfn.Choice(scope, 'Alarms OK?')
       .when(sfn.Condition.stringEquals('$.deployment.next', 'ROLL_BACK'), rollback)
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'CONTINUE'), continueInNewExecution)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'POLL'), wait)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'SHIFT'), shift)
       .otherwise(prune),
   );
 
-  return publish.next(
+  publish.next(
     new sfn.Choice(scope, 'Anything to deploy?')
       .when(sfn.Condition.isPresent('$.result'), done)
       .otherwise(shift),
   );
+  return new sfn.Choice(scope, 'Resuming a deployment?')
+    .when(
+      sfn.Condition.isPresent('$.deployment'),
+      new sfn.Choice(scope, 'Resume where it left off')
+        .when(sfn.Condition.stringEquals('$.deployment.resumeWith', 'SHIFT'), shift)
+        .otherwise(wait),
+    )
+    .otherwise(publish);
+}
+
+/**
+ * Starts this same state machine (`$$.StateMachine.Id`) with the loop state
+ * and waits for it. A `CustomState`, because CDK's StepFunctionsStartExecution
+ * needs the state machine object, which cannot reference itself.
+ */
+function continuation(scope: Construct): sfn.CustomState {
+  return new sfn.CustomState(scope, 'Continue in a new execution', {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${Aws.PARTITION}:states:::states:startExecution.sync:2`,
+      Parameters: {
+        'StateMachineArn.$': '$$.StateMachine.Id',
+        Input: {
+          'request.$': '$.request',
+          'deployment.$': '$.deployment',
+          'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+        },
+      },
+      ResultSelector: { 'result.$': '$.Output' },
+    },
+  });
 }

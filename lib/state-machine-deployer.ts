@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -64,6 +64,8 @@ export class StateMachineDeployer extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** The deployer's Lambdas, by step. */
   readonly functions: Record<DeployerFunctionName, lambda.IFunction>;
+  /** The deployer's name, known at synthesis. */
+  readonly stateMachineName: string;
   private readonly deployerFunctions: DeployerFunctions;
 
   constructor(scope: Construct, id: string, props: StateMachineDeployerProps) {
@@ -87,8 +89,12 @@ export class StateMachineDeployer extends Construct {
     this.functions = this.deployerFunctions.functions;
     for (const target of props.targets) this.addTarget(target);
 
+    // A name known at synthesis lets the deployer start itself (long deployments continue in a
+    // child execution) without a reference from its own policy to itself, which would be a cycle.
+    const stateMachineName = props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    this.stateMachineName = stateMachineName;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: props.stateMachineName,
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Deploys a version of a target state machine by shifting its alias while watching alarms',
       definitionBody: sfn.DefinitionBody.fromChainable(buildDeployerWorkflow(this, this.functions)),
@@ -102,6 +108,31 @@ export class StateMachineDeployer extends Construct {
         includeExecutionData: true,
       },
     });
+    this.grantContinuation(stateMachineName);
+  }
+
+  /** What `startExecution.sync:2` of itself needs: start, follow and stop its own executions. */
+  private grantContinuation(stateMachineName: string): void {
+    const stack = Stack.of(this);
+    const role = this.stateMachine.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
+      }),
+    );
   }
 
   /** Lets this deployer deploy one more state machine. */
@@ -109,9 +140,23 @@ export class StateMachineDeployer extends Construct {
     this.deployerFunctions.grantTarget(target.stateMachineArn);
   }
 
-  /** Lets `grantee` start deployments and read their outcome. */
+  /**
+   * Lets `grantee` start deployments and follow them: start, describe and
+   * list its executions and read their history, on this deployer only.
+   */
   grantStartDeployment(grantee: iam.IGrantable): iam.Grant {
-    this.stateMachine.grantRead(grantee);
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.stateMachine.grant(grantee, 'states:DescribeStateMachine', 'states:ListExecutions');
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'],
+      resourceArns: [executions],
+    });
     return this.stateMachine.grantStartExecution(grantee);
   }
 }

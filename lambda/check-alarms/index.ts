@@ -7,6 +7,7 @@
 import { type CloudWatchClient, DescribeAlarmHistoryCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AlarmStatus, describeAlarms } from '../shared/aws';
+import { countEvents, mustContinue, POLL_EVENTS } from '../shared/budget';
 import { createCloudWatchClient, createSfnClient } from '../shared/clients';
 import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
 import { assertNoDrift } from '../shared/drift';
@@ -34,6 +35,7 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
   });
   deployment.polls += 1;
   deployment.lastCheckedAt = now.toISOString();
+  countEvents(deployment, event.executionArn, POLL_EVENTS);
 
   const stepEndsAt = new Date(deployment.stepEndsAt ?? now.toISOString()).getTime();
   if (fired.length > 0) {
@@ -48,6 +50,11 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
     // The last wait of a step ends exactly at its end, so every step gets a final check before the next shift.
     const remaining = Math.ceil((stepEndsAt - now.getTime()) / 1000);
     deployment.waitSeconds = Math.max(1, Math.min(request.alarmPollingSeconds, remaining));
+  }
+  if ((deployment.next === 'SHIFT' || deployment.next === 'POLL') && mustContinue(deployment)) {
+    // The history is nearly full: a new execution carries the loop on from here.
+    deployment.resumeWith = deployment.next;
+    deployment.next = 'CONTINUE';
   }
   logger.info('Checked alarms', { next: deployment.next, fired, step: deployment.stepIndex + 1, polls: deployment.polls });
   return state;

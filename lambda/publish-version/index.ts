@@ -13,6 +13,7 @@ import {
   type SFNClient,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
+import { START_EVENTS } from '../shared/budget';
 import { aliasArnOf, isVersionArn, resolveStateMachineArn, scopeOf, stateMachineOfVersion, versionArnOf } from '../shared/arns';
 import { describeAlarms, isNamed, readAliasRouting } from '../shared/aws';
 import { createCloudWatchClient, createSfnClient } from '../shared/clients';
@@ -107,6 +108,9 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
       waitSeconds: 0,
       next: 'SHIFT',
       polls: 0,
+      segmentExecutionArn: event.executionArn,
+      eventsUsed: START_EVENTS,
+      segments: 1,
     },
   };
 }

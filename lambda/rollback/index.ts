@@ -39,12 +39,17 @@ function reason(state: DeployerState): string {
   return fired.length > 0 ? `alarms fired: ${fired.join('; ')}` : 'stopped';
 }
 
-/** A Lambda error's cause is JSON `{"errorType","errorMessage",…}`; other causes are plain text. */
+/**
+ * A Lambda error's cause is JSON `{"errorType","errorMessage",…}`; a failed
+ * continuation's is the child's DescribeExecution; other causes are plain text.
+ */
 function errorMessage(cause: string | undefined): string {
   if (!cause) return 'no cause given';
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    return parsed.errorMessage ?? cause;
+    const parsed = JSON.parse(cause) as { errorMessage?: string; Status?: string; ExecutionArn?: string };
+    if (parsed.errorMessage) return parsed.errorMessage;
+    if (parsed.Status) return `the continuation execution ${parsed.ExecutionArn ?? ''} ended ${parsed.Status}`;
+    return cause;
   } catch {
     return cause;
   }

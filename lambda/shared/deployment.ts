@@ -7,7 +7,7 @@ import type { DeployRequest } from './request';
 import type { RoutingEntry } from './routing';
 
 /** What the loop does after a Lambda returns; the state machine's Choice routes on it. */
-export type NextMove = 'SHIFT' | 'POLL' | 'ROLL_BACK' | 'FINISH' | 'PRUNE';
+export type NextMove = 'SHIFT' | 'POLL' | 'ROLL_BACK' | 'FINISH' | 'PRUNE' | 'CONTINUE';
 
 export interface TimelineEntry {
   /** ISO time of the shift. */
@@ -37,6 +37,13 @@ export interface Deployment {
   next: NextMove;
   /** Alarm checks made so far. */
   polls: number;
+  /** With `next: CONTINUE`: what the new execution does first. */
+  resumeWith?: 'SHIFT' | 'POLL';
+  /** The execution running the loop now, and the history events it has used (see budget.ts). */
+  segmentExecutionArn: string;
+  eventsUsed: number;
+  /** Executions the deployment has run in, the first included. */
+  segments: number;
   firedAlarms?: string[];
   rollbackCause?: string;
 }

@@ -5,6 +5,7 @@
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { writeAliasRouting } from '../shared/aws';
+import { countEvents, SHIFT_EVENTS } from '../shared/budget';
 import { createSfnClient } from '../shared/clients';
 import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
 import { assertNoDrift } from '../shared/drift';
@@ -33,6 +34,7 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
   deployment.stepEndsAt = new Date(now.getTime() + step.holdSeconds * 1000).toISOString();
   deployment.waitSeconds = Math.min(state.request.alarmPollingSeconds, step.holdSeconds);
   deployment.next = 'POLL';
+  countEvents(deployment, event.executionArn, SHIFT_EVENTS);
   logger.info('Shifted weight', { weight: step.weight, step: deployment.stepIndex + 1, of: deployment.steps.length, routing: desired });
   return state;
 }

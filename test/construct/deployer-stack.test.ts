@@ -188,7 +188,7 @@ describe('the deployer IAM permissions', () => {
     }
   });
 
-  it('let the state machine invoke exactly its five Lambdas', () => {
+  it('let the state machine invoke exactly its five Lambdas and continue only itself', () => {
     const [stateMachineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
     const roleId = (
       template.toJSON().Resources[stateMachineId!].Properties.RoleArn as { 'Fn::GetAtt': string[] }
@@ -202,12 +202,23 @@ describe('the deployer IAM permissions', () => {
     expect(invokes).toEqual(
       expectedGrants(['lambda:InvokeFunction'], [...functionArns, ...functionArns.map((arn) => `${arn}:*`)]),
     );
-    expect(grants(roleStatements(template, roleId), 'states:')).toEqual([]);
+    const name = (template.toJSON().Resources[stateMachineId!].Properties as { StateMachineName: string }).StateMachineName;
+    expect(grants(roleStatements(template, roleId), 'states:')).toEqual([
+      `states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:${name}:*`,
+      `states:StartExecution on arn:aws:states:us-east-1:123456789012:stateMachine:${name}`,
+      `states:StopExecution on arn:aws:states:us-east-1:123456789012:execution:${name}:*`,
+    ]);
+    expect(grants(roleStatements(template, roleId), 'events:')).toEqual([
+      'events:DescribeRule on arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+      'events:PutRule on arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+      'events:PutTargets on arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+    ]);
   });
 });
 
 describe('the state graph', () => {
   const taskStates = () => Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+  const lambdaTasks = () => taskStates().filter(([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke');
   const catchers = (name: string) =>
     (definition.States[name]?.Catch ?? []) as Array<{
       ErrorEquals: string[];
@@ -215,8 +226,18 @@ describe('the state graph', () => {
       ResultPath?: string;
     }>;
 
-  it('starts by publishing the version', () => {
-    expect(definition.StartAt).toBe('Publish version');
+  it('starts by publishing the version, unless it continues a deployment', () => {
+    expect(definition.StartAt).toBe('Resuming a deployment?');
+    expect(definition.States['Resuming a deployment?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.deployment', IsPresent: true, Next: 'Resume where it left off' }],
+      Default: 'Publish version',
+    });
+    expect(definition.States['Resume where it left off']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.deployment.resumeWith', StringEquals: 'SHIFT', Next: 'Shift weight' }],
+      Default: 'Wait for next poll',
+    });
     expect(definition.States['Anything to deploy?']).toMatchObject({
       Type: 'Choice',
       Choices: [{ Variable: '$.result', IsPresent: true, Next: 'Deployment done' }],
@@ -229,6 +250,7 @@ describe('the state graph', () => {
       Type: 'Choice',
       Choices: [
         { Variable: '$.deployment.next', StringEquals: 'ROLL_BACK', Next: 'Roll back' },
+        { Variable: '$.deployment.next', StringEquals: 'CONTINUE', Next: 'Continue in a new execution' },
         { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
         { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
       ],
@@ -247,7 +269,14 @@ describe('the state graph', () => {
   });
 
   it('invokes each step with the loop state, the time and the execution, keeping only the payload', () => {
-    for (const [name, state] of taskStates()) {
+    expect(lambdaTasks().map(([name]) => name).sort()).toEqual([
+      'Check alarms',
+      'Prune versions',
+      'Publish version',
+      'Roll back',
+      'Shift weight',
+    ]);
+    for (const [name, state] of lambdaTasks()) {
       expect({ name, ...state }).toMatchObject({
         name,
         Resource: 'arn:aws:states:::lambda:invoke',
@@ -267,7 +296,14 @@ describe('the state graph', () => {
       taskStates()
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['Check alarms', 'Prune versions', 'Publish version', 'Roll back', 'Shift weight']);
+    ).toEqual([
+      'Check alarms',
+      'Continue in a new execution',
+      'Prune versions',
+      'Publish version',
+      'Roll back',
+      'Shift weight',
+    ]);
     for (const [name, state] of taskStates()) {
       const retriers = (state.Retry ?? []) as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
       const throttling = retriers.find(

@@ -11,7 +11,7 @@ import { DescribeStateMachineAliasCommand, SFNClient } from '@aws-sdk/client-sfn
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkAlarms } from '../../lambda/check-alarms';
 import type { DeployerState, Deployment } from '../../lambda/shared/deployment';
-import { ALIAS_ARN, at, entry, loopState, version } from './fixtures';
+import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, version } from './fixtures';
 
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
@@ -383,6 +383,52 @@ describe('check-alarms', () => {
         next: 'ROLL_BACK',
         firedAlarms: [expect.stringContaining('orders-failures is INSUFFICIENT_DATA')],
       });
+    });
+  });
+
+  describe('the history budget', () => {
+    it('continues in a new execution, resuming with a poll, when the budget is spent mid-step', async () => {
+      givenAlarms([metricAlarm('orders-failures'), metricAlarm('orders-latency')]);
+
+      const next = await checkAlarms(
+        { state: pollState({}, { eventsUsed: 19_990 }), now: at(60), executionArn: EXECUTION_ARN },
+        deps(),
+      );
+
+      expect(next.deployment).toMatchObject({ next: 'CONTINUE', resumeWith: 'POLL', waitSeconds: 60, eventsUsed: 19_999 });
+    });
+
+    it('continues in a new execution, resuming with the shift, when the budget is spent at a step end', async () => {
+      givenAlarms([metricAlarm('orders-failures'), metricAlarm('orders-latency')]);
+
+      const next = await checkAlarms(
+        { state: pollState({}, { eventsUsed: 19_990 }), now: at(300), executionArn: EXECUTION_ARN },
+        deps(),
+      );
+
+      expect(next.deployment).toMatchObject({ next: 'CONTINUE', resumeWith: 'SHIFT', stepIndex: 1 });
+    });
+
+    it('rolls back rather than continue when an alarm fired', async () => {
+      givenAlarms([metricAlarm('orders-failures', 'ALARM', at(30)), metricAlarm('orders-latency')]);
+
+      const next = await checkAlarms(
+        { state: pollState({}, { eventsUsed: 19_990 }), now: at(60), executionArn: EXECUTION_ARN },
+        deps(),
+      );
+
+      expect(next.deployment?.next).toBe('ROLL_BACK');
+    });
+
+    it('counts from scratch in the continuation that resumes the loop', async () => {
+      givenAlarms([metricAlarm('orders-failures'), metricAlarm('orders-latency')]);
+
+      const next = await checkAlarms(
+        { state: pollState({}, { eventsUsed: 19_999 }), now: at(60), executionArn: `${EXECUTION_ARN}-2` },
+        deps(),
+      );
+
+      expect(next.deployment).toMatchObject({ next: 'POLL', segments: 2, eventsUsed: 5 + 9 });
     });
   });
 

@@ -2,6 +2,7 @@
 import { SFNServiceException } from '@aws-sdk/client-sfn';
 import type { Deployment, DeployerState } from '../../lambda/shared/deployment';
 import { logger } from '../../lambda/shared/logger';
+import { START_EVENTS } from '../../lambda/shared/budget';
 import { planSteps } from '../../lambda/shared/plan';
 import { parseDeployRequest } from '../../lambda/shared/request';
 import type { RoutingEntry } from '../../lambda/shared/routing';
@@ -66,6 +67,9 @@ export function loopState(
       waitSeconds: 0,
       next: 'SHIFT',
       polls: 0,
+      segmentExecutionArn: EXECUTION_ARN,
+      eventsUsed: START_EVENTS,
+      segments: 1,
       ...deploymentOverrides,
     },
   };

@@ -177,6 +177,10 @@ describe('publish-version', () => {
         waitSeconds: 0,
         next: 'SHIFT',
         polls: 0,
+        // Its history so far: ExecutionStarted, two Choices and this task.
+        segmentExecutionArn: EXECUTION_ARN,
+        eventsUsed: 10,
+        segments: 1,
       });
       expect(state.request).toMatchObject({
         stateMachine: 'orders',

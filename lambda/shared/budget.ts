@@ -1,0 +1,54 @@
+/**
+ * The execution-history budget. A Standard execution may run a year, but
+ * its history holds at most 25,000 events, and each poll of the loop costs
+ * some; so a long deployment continues in a fresh execution before the
+ * limit. The counts are AWS's (recorded histories): a Lambda task is 5
+ * events, a Wait or Choice 2, each retry 3 more.
+ */
+import type { Deployment } from './deployment';
+
+export const HISTORY_EVENT_LIMIT = 25_000;
+
+export const EVENTS = {
+  executionStarted: 1,
+  choice: 2,
+  wait: 2,
+  lambdaTask: 5,
+  retry: 3,
+} as const;
+
+/** One poll: Wait for next poll → Check alarms → Alarms OK?. */
+export const POLL_EVENTS = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
+/** One shift: Shift weight (followed by a poll). */
+export const SHIFT_EVENTS = EVENTS.lambdaTask;
+/** Publish version and the two Choices before it in a new deployment. */
+export const START_EVENTS = EVENTS.executionStarted + EVENTS.choice + EVENTS.lambdaTask + EVENTS.choice;
+/** A continuation starts with ExecutionStarted and two Choices (resuming? where?). */
+export const RESUME_EVENTS = EVENTS.executionStarted + EVENTS.choice + EVENTS.choice;
+
+/**
+ * Continue in a new execution once this many events are used. The rest of
+ * the limit is the margin: the longest way out of the loop (roll back with
+ * its 10 retries, or prune several times), and about 1,500 retries of
+ * throttled or failed tasks along the way, which the Lambdas cannot see.
+ */
+export const SEGMENT_EVENT_BUDGET = 20_000;
+
+/**
+ * Adds a step's events to the count of the execution running it. The first
+ * step a continuation runs sees another execution ARN than the one counted
+ * so far, and starts a fresh count.
+ */
+export function countEvents(deployment: Deployment, executionArn: string | undefined, events: number): void {
+  if (executionArn && deployment.segmentExecutionArn !== executionArn) {
+    deployment.segmentExecutionArn = executionArn;
+    deployment.segments += 1;
+    deployment.eventsUsed = RESUME_EVENTS;
+  }
+  deployment.eventsUsed += events;
+}
+
+/** Whether the loop must continue in a new execution before another shift and poll. */
+export function mustContinue(deployment: Deployment): boolean {
+  return deployment.eventsUsed + SHIFT_EVENTS + POLL_EVENTS > SEGMENT_EVENT_BUDGET;
+}

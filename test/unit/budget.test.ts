@@ -1,0 +1,64 @@
+import {
+  countEvents,
+  EVENTS,
+  HISTORY_EVENT_LIMIT,
+  mustContinue,
+  POLL_EVENTS,
+  RESUME_EVENTS,
+  SEGMENT_EVENT_BUDGET,
+  SHIFT_EVENTS,
+  START_EVENTS,
+} from '../../lambda/shared/budget';
+import { EXECUTION_ARN, loopState } from './fixtures';
+
+const CHILD_EXECUTION_ARN = `${EXECUTION_ARN}-2`;
+const deployment = (overrides = {}) => loopState({}, overrides).deployment!;
+
+describe('the history budget', () => {
+  it('counts a poll as AWS records it: Wait, a Lambda task and a Choice', () => {
+    expect(POLL_EVENTS).toBe(EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice);
+    expect(POLL_EVENTS).toBe(9);
+    expect(SHIFT_EVENTS).toBe(5);
+    expect(START_EVENTS).toBe(10);
+    expect(RESUME_EVENTS).toBe(5);
+  });
+
+  it('leaves a margin under the 25,000-event limit for retries and the way out of the loop', () => {
+    const margin = HISTORY_EVENT_LIMIT - SEGMENT_EVENT_BUDGET;
+    // The longest exit: a rollback retried 10 times, its Fail, and the closing event.
+    const longestExit = EVENTS.lambdaTask + 10 * EVENTS.retry + 2 + 1;
+    expect(margin).toBeGreaterThan(longestExit + 1000 * EVENTS.retry);
+  });
+
+  it('adds the events of a step to the execution running it', () => {
+    const loop = deployment({ eventsUsed: 100 });
+
+    countEvents(loop, EXECUTION_ARN, POLL_EVENTS);
+
+    expect(loop).toMatchObject({ eventsUsed: 109, segments: 1, segmentExecutionArn: EXECUTION_ARN });
+  });
+
+  it('starts a fresh count in a continuation', () => {
+    const loop = deployment({ eventsUsed: 19_995 });
+
+    countEvents(loop, CHILD_EXECUTION_ARN, SHIFT_EVENTS);
+
+    expect(loop).toMatchObject({
+      eventsUsed: RESUME_EVENTS + SHIFT_EVENTS,
+      segments: 2,
+      segmentExecutionArn: CHILD_EXECUTION_ARN,
+    });
+  });
+
+  it('continues once another shift and poll would pass the budget', () => {
+    const room = SEGMENT_EVENT_BUDGET - SHIFT_EVENTS - POLL_EVENTS;
+    expect(mustContinue(deployment({ eventsUsed: room }))).toBe(false);
+    expect(mustContinue(deployment({ eventsUsed: room + 1 }))).toBe(true);
+  });
+
+  it('spreads a year of 60-second polls over about 240 executions', () => {
+    // 525,600 polls at 9 events is ~4.7 million events: at 20,000 per execution, ~237 executions.
+    const polls = 365 * 24 * 60;
+    expect(Math.ceil((polls * POLL_EVENTS) / (SEGMENT_EVENT_BUDGET - RESUME_EVENTS))).toBe(237);
+  });
+});
