@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { loadDeployer } from './deployer';
 import { LocalCloud, type LocalCloudOptions } from './index';
 
 /**
@@ -7,8 +8,8 @@ import { LocalCloud, type LocalCloudOptions } from './index';
  */
 export type Loader = (cloud: LocalCloud) => Promise<string[] | void>;
 
-/** The loaders `npm run local` runs, in order. */
-export const loaders: Loader[] = [];
+/** The loaders `npm run local` runs, in order: the deployer, exactly as synthesized. */
+export const loaders: Loader[] = [loadDeployer];
 
 function integer(name: string, min: number) {
   return (value: string) => {

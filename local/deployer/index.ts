@@ -58,6 +58,14 @@ export async function startLocalDeployer(options: LocalDeployerOptions = {}): Pr
   }
 }
 
+/** `npm run local`'s loader: synthesizes if stale, installs the deployer, and reports its ARN. */
+export async function loadDeployer(cloud: LocalCloud): Promise<string[]> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  ensureSynthesized();
+  const deployerArn = await installDeployer(cloud, CDK_OUT, process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
+  return [`deployer ${deployerArn}`];
+}
+
 /** Registers the deployer's bundled Lambdas and creates its state machine; returns its ARN. */
 export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaLogLevel: string): Promise<string> {
   const scope = { partition: 'aws', region: cloud.region, account: cloud.accountId };
