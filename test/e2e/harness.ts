@@ -6,7 +6,6 @@
  */
 import {
   CloudWatchClient,
-  DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   PutCompositeAlarmCommand,
   PutMetricAlarmCommand,
@@ -24,7 +23,6 @@ import {
   type HistoryEvent,
   ListExecutionsCommand,
   ListStateMachineVersionsCommand,
-  PublishStateMachineVersionCommand,
   type SFNClient,
   StartExecutionCommand,
   UpdateStateMachineCommand,
@@ -189,17 +187,6 @@ export class E2e {
     return target;
   }
 
-  /** Uploads a new revision and publishes it; returns the new version's ARN. */
-  async publish(target: Target, definition: Record<string, unknown>): Promise<string> {
-    await this.sfn.send(
-      new UpdateStateMachineCommand({ stateMachineArn: target.arn, definition: JSON.stringify(definition) }),
-    );
-    const published = await this.sfn.send(
-      new PublishStateMachineVersionCommand({ stateMachineArn: target.arn }),
-    );
-    return published.stateMachineVersionArn!;
-  }
-
   /** `ExecutionsFailed` of the alias, Sum >= 1 over 60 s, as a user would watch a release. */
   async createFailedExecutionsAlarm(target: Target, alias: string): Promise<string> {
     const name = this.uniqueName(`${target.name}-${alias}-failures`);
@@ -290,10 +277,6 @@ export class E2e {
     const minute = Math.floor(now / 60_000) * 60_000;
     const at = minute + second * 1000;
     await this.clock.sleepUntil(at > now ? at : at + 60_000);
-  }
-
-  async deleteAlarms(...names: string[]): Promise<void> {
-    await this.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: names }));
   }
 
   /**
