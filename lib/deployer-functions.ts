@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -53,9 +54,24 @@ export const ALARM_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
   'check-alarms': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
 };
 
+/**
+ * What each Lambda does with the deployments table: publish-version takes the
+ * lock, the loop records progress or drift, rollback and prune-versions free
+ * it, and rollback also finds locks by owner to recover a stopped deployer.
+ */
+export const TABLE_ACTIONS: Record<DeployerFunctionName, string[]> = {
+  'publish-version': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  'shift-weight': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  'check-alarms': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  rollback: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+  'prune-versions': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+};
+
 export interface DeployerFunctionsProps {
   readonly logRetention: logs.RetentionDays;
   readonly environment: Partial<Record<DeployerFunctionName, Record<string, string>>>;
+  /** The lock and history table every Lambda uses. */
+  readonly deployments: dynamodb.ITable;
 }
 
 /** Builds the deployer's Lambdas, bundled locally with esbuild. */
@@ -80,10 +96,12 @@ export class DeployerFunctions extends Construct {
         environment: {
           NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'sfn-deployer',
+          DEPLOYMENTS_TABLE: props.deployments.tableName,
           ...props.environment[name],
         },
         bundling: { sourceMap: true, target: 'node22' },
       });
+      props.deployments.grant(fn, ...TABLE_ACTIONS[name]);
       const alarmActions = ALARM_ACTIONS[name];
       if (alarmActions) fn.addToRolePolicy(new iam.PolicyStatement({ actions: alarmActions, resources: ['*'] }));
       return fn;

@@ -1,4 +1,5 @@
 import { CloudWatchService } from './cloudwatch';
+import { DYNAMODB_TARGET_PREFIX, type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import type { CallLog, FaultInjector } from './faults';
 import { LocalServer } from './server';
 import type { AwsJsonService } from './service';
@@ -104,6 +105,15 @@ export class LocalCloud {
     this.server.register(service);
   }
 
+  /** Serves DynamoDB on this endpoint too (dynalite, in memory); idempotent. */
+  async enableDynamoDb(): Promise<void> {
+    if (this.dynamoDb) return;
+    this.dynamoDb = await startDynamoDb();
+    this.proxyService(DYNAMODB_TARGET_PREFIX, this.dynamoDb.url);
+  }
+
+  private dynamoDb: LocalDynamoDb | undefined;
+
   /** Forwards a target prefix to another local server (e.g. `DynamoDB_20120810` to dynalite). */
   proxyService(targetPrefix: string, baseUrl: string): void {
     this.server.proxy(targetPrefix, baseUrl);
@@ -113,6 +123,7 @@ export class LocalCloud {
     this.stepFunctions.stopAll();
     this.cloudWatch.close();
     await this.server.close();
+    await this.dynamoDb?.close();
     this.clock.stop();
   }
 }

@@ -8,9 +8,10 @@ import { type CloudWatchClient, DescribeAlarmHistoryCommand, type StateValue } f
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AlarmStatus, describeAlarms } from '../shared/aws';
 import { countEvents, mustContinue, POLL_EVENTS } from '../shared/budget';
-import { createCloudWatchClient, createSfnClient } from '../shared/clients';
+import { createCloudWatchClient, createDeploymentLock, createSfnClient } from '../shared/clients';
 import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
-import { assertNoDrift } from '../shared/drift';
+import { assertNoDrift, releasingOnDrift } from '../shared/drift';
+import type { DeploymentLock } from '../shared/lock';
 import { AlarmNotFoundError } from '../shared/errors';
 import { logDeployment, logger } from '../shared/logger';
 
@@ -18,6 +19,7 @@ export interface CheckAlarmsDeps {
   sfn: SFNClient;
   cloudWatch: CloudWatchClient;
   clock?: Clock;
+  lock?: DeploymentLock;
 }
 
 export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Promise<DeployerState> {
@@ -25,7 +27,7 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
   const { deployment, request } = state;
   const now = eventTime(event.now, deps.clock ?? systemClock);
 
-  await assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]);
+  await releasingOnDrift(deps.lock, deployment, now, () => assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]));
   const fired = await firedAlarms(deps.cloudWatch, {
     names: request.alarms,
     failingStates: request.failOnInsufficientData ? ['ALARM', 'INSUFFICIENT_DATA'] : ['ALARM'],
@@ -136,8 +138,9 @@ function parseNewState(historyData: string | undefined): { stateValue: string; s
 
 const sfn = createSfnClient();
 const cloudWatch = createCloudWatchClient();
+const lock = createDeploymentLock();
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return checkAlarms(event, { sfn, cloudWatch });
+  return checkAlarms(event, { sfn, cloudWatch, lock });
 };

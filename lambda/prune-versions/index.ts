@@ -7,8 +7,9 @@
  */
 import { DeleteStateMachineVersionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { isNamed, listAllAliases, listAllVersions, readAliasRouting } from '../shared/aws';
-import { createSfnClient } from '../shared/clients';
-import { copyState, type DeployerState, type LoopEvent } from '../shared/deployment';
+import { createDeploymentLock, createSfnClient } from '../shared/clients';
+import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
+import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
 
 export interface PruneVersionsDeps {
@@ -16,6 +17,8 @@ export interface PruneVersionsDeps {
   /** Milliseconds this invocation has left; the Lambda context's `getRemainingTimeInMillis`. */
   timeLeftMs?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  clock?: Clock;
+  lock?: DeploymentLock;
 }
 
 /** Alias updates are eventually consistent: a version just moved off an alias can still conflict for seconds. */
@@ -63,6 +66,13 @@ export async function pruneVersions(event: LoopEvent, deps: PruneVersionsDeps): 
     prunedVersionArns: pruned,
   };
   deployment.next = finished ? 'FINISH' : 'PRUNE';
+  if (finished) {
+    await deps.lock?.release(deployment.aliasArn, deployment.owner, {
+      status: 'PROMOTED',
+      endedAt: eventTime(event.now, deps.clock ?? systemClock).toISOString(),
+      timeline: deployment.timeline,
+    });
+  }
   return state;
 }
 
@@ -99,11 +109,12 @@ async function deleteVersion(sfn: SFNClient, versionArn: string, sleep: (ms: num
 }
 
 const sfn = createSfnClient();
+const lock = createDeploymentLock();
 
 export const handler = async (
   event: LoopEvent,
   context?: { getRemainingTimeInMillis?: () => number },
 ): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return pruneVersions(event, { sfn, timeLeftMs: context?.getRemainingTimeInMillis?.bind(context) });
+  return pruneVersions(event, { sfn, lock, timeLeftMs: context?.getRemainingTimeInMillis?.bind(context) });
 };

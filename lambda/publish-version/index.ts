@@ -16,9 +16,10 @@ import {
 import { START_EVENTS } from '../shared/budget';
 import { aliasArnOf, isVersionArn, resolveStateMachineArn, scopeOf, stateMachineOfVersion, versionArnOf } from '../shared/arns';
 import { describeAlarms, isNamed, readAliasRouting } from '../shared/aws';
-import { createCloudWatchClient, createSfnClient } from '../shared/clients';
+import { createCloudWatchClient, createDeploymentLock, createSfnClient } from '../shared/clients';
 import { type Clock, type DeployerState, eventTime, systemClock } from '../shared/deployment';
 import {
+  describeError,
   AlarmAlreadyFiringError,
   AlarmNotFoundError,
   DeploymentInProgressError,
@@ -27,6 +28,7 @@ import {
   StateMachineNotFoundError,
   VersionNotFoundError,
 } from '../shared/errors';
+import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
 import { planSteps, takeOverSteps } from '../shared/plan';
 import { BUILT_IN_DEFAULTS, type DeployRequest, definitionString, parseDeployRequest, type RequestDefaults } from '../shared/request';
@@ -45,6 +47,8 @@ export interface PublishVersionDeps {
   cloudWatch: CloudWatchClient;
   clock?: Clock;
   defaults?: RequestDefaults;
+  /** One deployment per alias; none in tests that do not exercise it. */
+  lock?: DeploymentLock;
 }
 
 export async function publishVersion(event: PublishVersionEvent, deps: PublishVersionDeps): Promise<DeployerState> {
@@ -70,7 +74,35 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
   await checkAlarms(deps.cloudWatch, request);
   const existingVersion = await findExistingVersion(deps.sfn, request, stateMachineArn);
 
-  const targetVersionArn = existingVersion ?? (await publish(deps.sfn, request, stateMachineArn, latestRevisionId));
+  // The last check before the first write: one deployment per alias at a time.
+  const owner = event.executionArn;
+  await deps.lock?.acquire({ aliasArn, stateMachineArn, owner, startedAt: now, strategy: request.strategy });
+  try {
+    return await start(deps, { request, carried, stateMachineArn, aliasArn, routing, existingVersion, latestRevisionId, now, owner });
+  } catch (error) {
+    await deps.lock
+      ?.release(aliasArn, owner, { status: 'FAILED', endedAt: now, cause: describeError(error) })
+      .catch((releaseError: unknown) => logger.error('Could not release the lock', { releaseError }));
+    throw error;
+  }
+}
+
+interface Start {
+  request: DeployRequest;
+  carried: DeployerState['request'];
+  stateMachineArn: string;
+  aliasArn: string;
+  routing: RoutingEntry[] | undefined;
+  existingVersion: string | undefined;
+  latestRevisionId: string | undefined;
+  now: string;
+  owner: string;
+}
+
+/** Publishes if asked, then creates the alias, finds nothing to do, or plans the deployment. */
+async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerState> {
+  const { request, carried, stateMachineArn, aliasArn, routing, now, owner } = run;
+  const targetVersionArn = run.existingVersion ?? (await publish(deps.sfn, request, stateMachineArn, run.latestRevisionId));
   logger.info('Version to deploy', { targetVersionArn, aliasArn, routing });
 
   if (!routing) {
@@ -80,13 +112,17 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
         routingConfiguration: [{ stateMachineVersionArn: targetVersionArn, weight: 100 }],
       }),
     );
-    return finished(carried, 'CREATED_ALIAS', stateMachineArn, aliasArn, null, targetVersionArn, [{ at: now, weight: 100 }]);
+    const timeline = [{ at: now, weight: 100 }];
+    await deps.lock?.release(aliasArn, owner, { status: 'CREATED_ALIAS', endedAt: now, targetVersionArn, timeline });
+    return finished(carried, 'CREATED_ALIAS', stateMachineArn, aliasArn, null, targetVersionArn, timeline);
   }
 
   const situation = readAlias(routing, targetVersionArn);
   if (situation.kind === 'on-target') {
+    await deps.lock?.release(aliasArn, owner, { status: 'NO_CHANGE', endedAt: now, targetVersionArn });
     return finished(carried, 'NO_CHANGE', stateMachineArn, aliasArn, targetVersionArn, targetVersionArn, []);
   }
+  await deps.lock?.update(aliasArn, owner, { originVersionArn: situation.originVersionArn, targetVersionArn });
   let steps = planSteps(request.strategy, request.increment, request.intervalSeconds);
   if (situation.kind === 'split') {
     logger.warn('Taking over a split alias', { routing, targetWeight: situation.targetWeight });
@@ -95,6 +131,7 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
   return {
     request: carried,
     deployment: {
+      owner,
       stateMachineArn,
       aliasArn,
       originVersionArn: situation.originVersionArn,
@@ -108,7 +145,7 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
       waitSeconds: 0,
       next: 'SHIFT',
       polls: 0,
-      segmentExecutionArn: event.executionArn,
+      segmentExecutionArn: owner,
       eventsUsed: START_EVENTS,
       segments: 1,
     },
@@ -223,6 +260,7 @@ function finished(
 
 const sfn = createSfnClient();
 const cloudWatch = createCloudWatchClient();
+const lock = createDeploymentLock();
 
 /** Defaults the deployer construct sets for requests that leave them out. */
 export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): RequestDefaults {
@@ -236,5 +274,5 @@ export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
 
 export const handler = async (event: PublishVersionEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return publishVersion(event, { sfn, cloudWatch, defaults: defaultsFromEnvironment() });
+  return publishVersion(event, { sfn, cloudWatch, lock, defaults: defaultsFromEnvironment() });
 };

@@ -9,7 +9,9 @@
  * outlast a drained bucket. The state machine retries the whole task on top.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { type DeploymentLock, DynamoDbDeploymentLock } from './lock';
 
 export const SDK_MAX_ATTEMPTS = 8;
 
@@ -19,4 +21,11 @@ export function createSfnClient(): SFNClient {
 
 export function createCloudWatchClient(): CloudWatchClient {
   return new CloudWatchClient({ maxAttempts: SDK_MAX_ATTEMPTS, retryMode: 'standard' });
+}
+
+/** The deployer's lock table, named by the construct in `DEPLOYMENTS_TABLE`. */
+export function createDeploymentLock(env: NodeJS.ProcessEnv = process.env): DeploymentLock | undefined {
+  const tableName = env.DEPLOYMENTS_TABLE;
+  if (!tableName) return undefined;
+  return new DynamoDbDeploymentLock(new DynamoDBClient({ maxAttempts: SDK_MAX_ATTEMPTS, retryMode: 'standard' }), tableName);
 }

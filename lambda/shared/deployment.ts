@@ -17,6 +17,8 @@ export interface TimelineEntry {
 }
 
 export interface Deployment {
+  /** The execution that owns the deployment and its lock: the one started, not a continuation. */
+  readonly owner: string;
   readonly stateMachineArn: string;
   readonly aliasArn: string;
   readonly originVersionArn: string;

@@ -6,15 +6,17 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { writeAliasRouting } from '../shared/aws';
 import { countEvents, SHIFT_EVENTS } from '../shared/budget';
-import { createSfnClient } from '../shared/clients';
+import { createDeploymentLock, createSfnClient } from '../shared/clients';
 import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
-import { assertNoDrift } from '../shared/drift';
+import { assertNoDrift, releasingOnDrift } from '../shared/drift';
+import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
 import { routingFor } from '../shared/routing';
 
 export interface ShiftWeightDeps {
   sfn: SFNClient;
   clock?: Clock;
+  lock?: DeploymentLock;
 }
 
 export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Promise<DeployerState> {
@@ -24,24 +26,28 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
   if (!step) throw new Error(`No step ${deployment.stepIndex} in a plan of ${deployment.steps.length} steps`);
   const desired = routingFor(deployment.targetVersionArn, deployment.originVersionArn, step.weight);
 
+  const now = eventTime(event.now, deps.clock ?? systemClock);
   // The desired routing also counts as "as left": a retried shift may have written it already.
-  await assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing, desired]);
+  await releasingOnDrift(deps.lock, deployment, now, () =>
+    assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing, desired]),
+  );
   await writeAliasRouting(deps.sfn, deployment.aliasArn, desired);
 
-  const now = eventTime(event.now, deps.clock ?? systemClock);
   deployment.routing = desired;
   deployment.timeline.push({ at: now.toISOString(), weight: step.weight });
   deployment.stepEndsAt = new Date(now.getTime() + step.holdSeconds * 1000).toISOString();
   deployment.waitSeconds = Math.min(state.request.alarmPollingSeconds, step.holdSeconds);
   deployment.next = 'POLL';
   countEvents(deployment, event.executionArn, SHIFT_EVENTS);
+  await deps.lock?.update(deployment.aliasArn, deployment.owner, { timeline: deployment.timeline });
   logger.info('Shifted weight', { weight: step.weight, step: deployment.stepIndex + 1, of: deployment.steps.length, routing: desired });
   return state;
 }
 
 const sfn = createSfnClient();
+const lock = createDeploymentLock();
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return shiftWeight(event, { sfn });
+  return shiftWeight(event, { sfn, lock });
 };

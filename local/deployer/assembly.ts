@@ -32,6 +32,14 @@ export interface DeployerFunctionAsset {
 export interface DeployerAssembly {
   definition: StateMachineDefinition;
   functions: DeployerFunctionAsset[];
+  /** DynamoDB tables of the stack, named locally by their logical id. */
+  tables: DeployerTable[];
+}
+
+export interface DeployerTable {
+  logicalId: string;
+  /** The `AWS::DynamoDB::Table` properties, as CreateTable takes most of them. */
+  properties: Record<string, unknown>;
 }
 
 export interface StateMachineDefinition {
@@ -52,16 +60,24 @@ export function readTemplate(cdkOutDir: string, stackName = DEPLOYER_STACK): Tem
 
 /** The deployer in a template: its definition with references resolved, and its Lambdas. */
 export function deployerFromTemplate(template: Template, scope: AwsScope, cdkOutDir?: string): DeployerAssembly {
-  const functions = deployerFunctions(template, scope, cdkOutDir);
+  const tables = Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table')
+    .map(([logicalId, resource]) => ({ logicalId, properties: resource.Properties ?? {} }));
+  const functions = deployerFunctions(template, scope, cdkOutDir, new Set(tables.map((table) => table.logicalId)));
   const arnOf = new Map(functions.map((fn) => [fn.logicalId, fn.functionArn]));
   const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
   if (machines.length !== 1) throw new Error(`Expected one deployer state machine in the template, found ${machines.length}`);
   const body = machines[0]!.Properties?.DefinitionString;
   const text = resolve(body, scope, arnOf);
-  return { definition: JSON.parse(text) as StateMachineDefinition, functions };
+  return { definition: JSON.parse(text) as StateMachineDefinition, functions, tables };
 }
 
-function deployerFunctions(template: Template, scope: AwsScope, cdkOutDir?: string): DeployerFunctionAsset[] {
+function deployerFunctions(
+  template: Template,
+  scope: AwsScope,
+  cdkOutDir: string | undefined,
+  tableIds: Set<string>,
+): DeployerFunctionAsset[] {
   const found: DeployerFunctionAsset[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
@@ -77,10 +93,25 @@ function deployerFunctions(template: Template, scope: AwsScope, cdkOutDir?: stri
       handler: String(resource.Properties?.Handler ?? 'index.handler'),
       timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
       memoryMb: Number(resource.Properties?.MemorySize ?? 128),
-      environment: ((resource.Properties?.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {}),
+      environment: resolveEnvironment(
+        (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+        tableIds,
+      ),
     });
   }
   return found;
+}
+
+/** Environment values are strings, or a `Ref` to a table of the stack, whose local name is its logical id. */
+function resolveEnvironment(variables: Record<string, unknown>, tableIds: Set<string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(variables).map(([key, value]) => {
+      if (typeof value === 'string') return [key, value];
+      const ref = (value as { Ref?: string }).Ref;
+      if (ref && tableIds.has(ref)) return [key, ref];
+      throw new Error(`Cannot resolve environment variable ${key} = ${JSON.stringify(value)} of a deployer Lambda`);
+    }),
+  );
 }
 
 /** Resolves the `Fn::Join`, `Ref` and `Fn::GetAtt` a CDK definition string is made of. */

@@ -4,6 +4,7 @@
  * with the AWS SDK pointed at the local cloud.
  */
 import * as path from 'node:path';
+import { type CreateTableCommandInput, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { LocalCloud, type LocalCloudOptions, type LambdaHandler } from '..';
 import { type DeployerAssembly, deployerFromTemplate, readTemplate } from './assembly';
@@ -70,6 +71,7 @@ export async function loadDeployer(cloud: LocalCloud): Promise<string[]> {
 export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaLogLevel: string): Promise<string> {
   const scope = { partition: 'aws', region: cloud.region, account: cloud.accountId };
   const assembly = deployerFromTemplate(readTemplate(cdkOut), scope, cdkOut);
+  await createTables(cloud, assembly);
   pointLambdasAt(cloud, assembly, lambdaLogLevel);
   for (const fn of assembly.functions) {
     cloud.registerLambda(fn.functionArn, loadHandler(fn.assetDir, fn.handler), {
@@ -90,6 +92,29 @@ export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaL
     return created.stateMachineArn!;
   } finally {
     sfn.destroy();
+  }
+}
+
+/** The stack's DynamoDB tables (the deployments lock and history), in the local cloud's dynalite. */
+async function createTables(cloud: LocalCloud, assembly: DeployerAssembly): Promise<void> {
+  if (assembly.tables.length === 0) return;
+  await cloud.enableDynamoDb();
+  const dynamo = new DynamoDBClient(localClientConfig(cloud.endpoint, cloud.region));
+  try {
+    for (const table of assembly.tables) {
+      const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table.properties as Partial<CreateTableCommandInput>;
+      await dynamo.send(
+        new CreateTableCommand({
+          TableName: table.logicalId,
+          KeySchema,
+          AttributeDefinitions,
+          GlobalSecondaryIndexes,
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    }
+  } finally {
+    dynamo.destroy();
   }
 }
 

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
-import { newApp, rendered } from './support';
+import { isPublishPattern, newApp, rendered } from './support';
 
 const app = (context: Record<string, unknown>) => buildApp(newApp({ targets: 'orders,payments', ...context }));
 
@@ -9,7 +9,8 @@ describe('the CDK app', () => {
     const built = app({});
     expect(built.deployOnPublish).toBeUndefined();
     expect(built.pipelineStack).toBeUndefined();
-    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 0);
+    // Only the deployer's own recovery rule.
+    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 1);
   });
 
   it('adds deploy-on-publish rules for the targets given settings, with -c deployOnPublish=true', () => {
@@ -17,7 +18,9 @@ describe('the CDK app', () => {
       deployOnPublish: 'true',
       deployOnPublishDefaults: JSON.stringify({ payments: { alias: 'prod', strategy: 'linear', increment: 25, intervalSeconds: 60 } }),
     });
-    const rules = Object.values(Template.fromStack(built.deployerStack).findResources('AWS::Events::Rule'));
+    const rules = Object.values(Template.fromStack(built.deployerStack).findResources('AWS::Events::Rule')).filter((rule) =>
+      isPublishPattern(rule.Properties.EventPattern as { 'detail-type'?: unknown }),
+    );
     expect(rules).toHaveLength(2);
     const inputTemplate = rendered<string>(rules[0]!.Properties.Targets[0].InputTransformer.InputTemplate);
     expect(JSON.parse(inputTemplate.replace(/<[^>]+>/, 'null'))).toMatchObject({

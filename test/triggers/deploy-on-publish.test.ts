@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DeployerStack, DeployOnPublish, type DeployOnPublishTarget, StateMachineDeployer } from '../../lib';
-import { ACCOUNT, newApp, ORDERS_ARN, REGION, rendered, synthDeployOnPublish } from './support';
+import { ACCOUNT, isPublishPattern, newApp, ORDERS_ARN, REGION, rendered, synthDeployOnPublish } from './support';
 
 interface RenderedRule {
   EventPattern: { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
@@ -16,7 +16,9 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.get
 const publisherRoleArn = `\${${logicalId(stack.deployer.functions['publish-version'].role!)}.Arn}`;
 const deployerArn = `\${${logicalId(stack.deployer.stateMachine)}}`;
 const rules = (of: Template = template) =>
-  Object.values(of.findResources('AWS::Events::Rule')).map((rule) => rendered<RenderedRule>(rule.Properties));
+  Object.values(of.findResources('AWS::Events::Rule'))
+    .map((rule) => rendered<RenderedRule>(rule.Properties))
+    .filter((rule) => isPublishPattern(rule.EventPattern as { 'detail-type'?: unknown }));
 const ruleFor = (eventName: string) => rules().find((rule) => (rule.EventPattern.detail.eventName as string[])[0] === eventName)!;
 /** The deploy request a rule sends, with the version placeholder filled in. */
 const requestSent = (rule: RenderedRule) =>
@@ -138,7 +140,8 @@ describe('DeployOnPublish', () => {
       const deployer = new StateMachineDeployer(stack, `${name}Deployer`, { targets: [target] });
       new DeployOnPublish(stack, `${name}OnPublish`, { deployer, targets: [{ stateMachine: target, alias: 'live' }] });
     }
-    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 4);
+    // Two publish rules per deployer, and each deployer's own recovery rule.
+    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 6);
   });
 
   it('fails when a target default is not valid in a deploy request', () => {

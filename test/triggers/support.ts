@@ -39,7 +39,12 @@ export function synthDeployOnPublish(): { stack: DeployerStack; trigger: DeployO
   return { stack, trigger, template: Template.fromStack(stack) };
 }
 
-/** The template's rules with references resolved as CloudFormation would in the fixtures' account. */
+/** Whether a rendered or resolved event pattern is a deploy-on-publish rule (not the deployer's own recovery rule). */
+export function isPublishPattern(pattern: { 'detail-type'?: unknown }): boolean {
+  return JSON.stringify(pattern['detail-type']) === JSON.stringify(['AWS API Call via CloudTrail']);
+}
+
+/** The template's deploy-on-publish rules with references resolved as CloudFormation would in the fixtures' account. */
 export function resolvedRules(stack: Stack, template: Template, publisherRole: iam.IRole): TemplateRule[] {
   const publisherLogicalId = stack.getLogicalId(publisherRole.node.defaultChild as never);
   const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
@@ -51,8 +56,9 @@ export function resolvedRules(stack: Stack, template: Template, publisherRole: i
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') {
       return `arn:aws:iam::${ACCOUNT}:role/${id === publisherLogicalId ? PUBLISHER_ROLE_NAME : `SfnDeployer-${id}`}`;
     }
+    if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
     throw new Error(`No value for ${id}${attribute ? `.${attribute}` : ''} in the test account`);
-  });
+  }).filter((rule) => isPublishPattern(rule.eventPattern as { 'detail-type'?: unknown }));
 }
 
 export const FIXTURES_DIR = path.join(__dirname, 'fixtures');

@@ -54,6 +54,7 @@ export function loopState(
   return {
     request,
     deployment: {
+      owner: EXECUTION_ARN,
       stateMachineArn: STATE_MACHINE_ARN,
       aliasArn: ALIAS_ARN,
       originVersionArn: version(2),

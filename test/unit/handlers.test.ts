@@ -18,6 +18,7 @@ import { handler as checkAlarmsHandler } from '../../lambda/check-alarms';
 import { handler as pruneVersionsHandler } from '../../lambda/prune-versions';
 import { defaultsFromEnvironment, handler as publishVersionHandler } from '../../lambda/publish-version';
 import { handler as rollbackHandler } from '../../lambda/rollback';
+import type { DeployerState } from '../../lambda/shared/deployment';
 import { BUILT_IN_DEFAULTS } from '../../lambda/shared/request';
 import { handler as shiftWeightHandler } from '../../lambda/shift-weight';
 import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, STATE_MACHINE_ARN, T0, version } from './fixtures';
@@ -119,7 +120,7 @@ describe('handlers', () => {
   it('rollback routes the alias back to the origin', async () => {
     const state = { ...loopState(), failure: { Error: 'States.TaskFailed', Cause: 'boom' } };
 
-    const next = await rollbackHandler({ state, now: at(60), executionArn: EXECUTION_ARN });
+    const next = (await rollbackHandler({ state, now: at(60), executionArn: EXECUTION_ARN })) as DeployerState;
 
     expect(sfnMock).toHaveReceivedCommandWith(UpdateStateMachineAliasCommand, {
       stateMachineAliasArn: ALIAS_ARN,

@@ -161,6 +161,7 @@ describe('publish-version', () => {
 
       // Assert
       expect(state.deployment).toEqual({
+        owner: EXECUTION_ARN,
         stateMachineArn: STATE_MACHINE_ARN,
         aliasArn: ALIAS_ARN,
         originVersionArn: version(2),
