@@ -223,7 +223,10 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
       }),
     );
     const item = found.Items?.[0];
-    return item ? this.lockItem(item.aliasArn!.S!) : undefined;
+    if (!item?.aliasArn?.S) return undefined;
+    // The index is eventually consistent: it may still list a lock its owner released and another execution took since.
+    const held = await this.lockItem(item.aliasArn.S);
+    return held?.owner === owner ? held : undefined;
   }
 
   private async lockItem(aliasArn: string): Promise<HeldLock | undefined> {
