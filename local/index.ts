@@ -1,8 +1,11 @@
+import { runAsFunction } from './caller';
+import { cloudTrailEvent, userIdentity } from './cloudtrail';
 import { CloudWatchService } from './cloudwatch';
 import { DYNAMODB_TARGET_PREFIX, type LocalDynamoDb, startDynamoDb } from './dynamodb';
+import { EventBus } from './eventbridge/bus';
 import type { CallLog, FaultInjector } from './faults';
 import { LocalServer } from './server';
-import type { AwsJsonService } from './service';
+import type { ApiCall, AwsJsonService } from './service';
 import { StepFunctionsService, type LambdaHandler, type LambdaOptions } from './stepfunctions';
 import { VirtualClock } from './virtual-clock';
 
@@ -11,6 +14,17 @@ export { LocalServer } from './server';
 export { StepFunctionsService, TaskFailure } from './stepfunctions';
 export type { LambdaContext, LambdaHandler, LambdaOptions, Integration, IntegrationContext } from './stepfunctions';
 export type { FaultSpec, FaultError } from './faults';
+export { EventBus } from './eventbridge/bus';
+
+/** A local Lambda function's settings. */
+export interface LocalLambdaOptions extends LambdaOptions {
+  /**
+   * Its execution role: calls the function makes to the cloud are made as
+   * this role (CloudTrail's `userIdentity`).
+   * @default `arn:aws:iam::<account>:role/<function name>`
+   */
+  readonly roleArn?: string;
+}
 
 export interface LocalCloudOptions {
   /** 0 picks a free port. @default 0 */
@@ -38,7 +52,8 @@ export interface LocalCloudOptions {
 /**
  * The embedded local cloud: Step Functions and CloudWatch on one loopback
  * endpoint, on one virtual clock, with in-process Lambda functions. State is in
- * memory and private to the instance.
+ * memory and private to the instance. Write calls are recorded as CloudTrail
+ * events on the default event bus, whose rules can start executions.
  */
 export class LocalCloud {
   /** Starts a cloud serving on loopback. */
@@ -52,8 +67,12 @@ export class LocalCloud {
   readonly server: LocalServer;
   readonly stepFunctions: StepFunctionsService;
   readonly cloudWatch: CloudWatchService;
+  /** The default event bus: CloudTrail events of write calls, and the rules loaded into it. */
+  readonly events: EventBus;
   readonly region: string;
   readonly accountId: string;
+  /** Execution role of each registered Lambda, by function ARN. */
+  private readonly roles = new Map<string, string>();
 
   private constructor(options: LocalCloudOptions) {
     this.region = options.region ?? 'us-east-1';
@@ -76,6 +95,21 @@ export class LocalCloud {
       region: this.region,
       accountId: this.accountId,
     });
+    this.events = new EventBus({
+      clock: this.clock,
+      region: this.region,
+      accountId: this.accountId,
+      startExecution: async (stateMachineArn, input) => {
+        const region = stateMachineArn.split(':')[3]!;
+        const started = await this.stepFunctions.handle('StartExecution', { stateMachineArn, input }, { region, accountId: this.accountId });
+        return (started as { executionArn: string }).executionArn;
+      },
+      invokeFunction: async (functionArn, input) => {
+        const [, partition, , region, accountId] = functionArn.split(':') as [string, string, string, string, string];
+        await this.stepFunctions.lambdas.invoke(functionArn, JSON.parse(input), { partition, region, accountId });
+      },
+    });
+    this.stepFunctions.onApiCall = (call) => this.recordApiCall(call);
     this.server.register(this.stepFunctions);
     this.server.register(this.cloudWatch);
   }
@@ -95,9 +129,20 @@ export class LocalCloud {
     return this.server.calls;
   }
 
-  /** Makes a Lambda function (ARN, or name in the cloud's region and account) invocable from Task states. */
-  registerLambda(functionArn: string, handler: LambdaHandler, options?: LambdaOptions): string {
-    return this.stepFunctions.registerLambda(functionArn, handler, options);
+  /**
+   * Makes a Lambda function (ARN, or name in the cloud's region and account)
+   * invocable from Task states. Each invocation runs as the function (see
+   * `caller.ts`), so the calls it makes to this cloud are its role's.
+   */
+  registerLambda(functionArn: string, handler: LambdaHandler, options: LocalLambdaOptions = {}): string {
+    const arn: string = this.stepFunctions.registerLambda(
+      functionArn,
+      (event, context) => runAsFunction(arn, () => handler(event, context)),
+      options,
+    );
+    const [, partition, , , account, , name] = arn.split(':');
+    this.roles.set(arn, options.roleArn ?? `arn:${partition}:iam::${account}:role/${name}`);
+    return arn;
   }
 
   /** Serves another AWS JSON 1.0 service on the same endpoint. */
@@ -117,6 +162,19 @@ export class LocalCloud {
   /** Forwards a target prefix to another local server (e.g. `DynamoDB_20120810` to dynalite). */
   proxyService(targetPrefix: string, baseUrl: string): void {
     this.server.proxy(targetPrefix, baseUrl);
+  }
+
+  /** Puts the CloudTrail record of a call on the default bus, as a trail logging management events would. */
+  private recordApiCall(call: ApiCall): void {
+    const { caller, accountId, region } = call.context;
+    try {
+      const identity = userIdentity(caller, accountId, region, (fn) => this.roles.get(fn), call.timeMs);
+      const event = cloudTrailEvent(call, identity);
+      if (event) this.events.putEvent(event);
+    } catch (error) {
+      // Best effort, as on AWS: a broken rule must not fail the API call that was recorded.
+      console.error(`local cloud: the CloudTrail event of ${call.operation} was not delivered:`, error);
+    }
   }
 
   async stop(): Promise<void> {

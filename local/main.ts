@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { loadDeployer } from './deployer';
+import { loadDeployer, loadDeployerWithTriggers } from './deployer';
 import { LocalCloud, type LocalCloudOptions } from './index';
 
 /**
@@ -38,6 +38,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--seed <seed>', 'seed for alias traffic splitting', integer('--seed', 0))
     .option('--history-limit <events>', 'events per execution history', integer('--history-limit', 3))
     .option('--throttling', "enforce AWS's documented token buckets", false)
+    .option('--deploy-on-publish', 'also load the deploy-on-publish rules (synthesized into cdk.out.triggers/)', false)
     .parse(argv);
   const opts = program.opts<{
     port: number;
@@ -48,8 +49,9 @@ export async function main(argv: string[]): Promise<void> {
     seed?: number;
     historyLimit?: number;
     throttling: boolean;
+    deployOnPublish: boolean;
   }>();
-  const options: LocalCloudOptions = { ...opts };
+  const { deployOnPublish, ...options }: LocalCloudOptions & { deployOnPublish: boolean } = opts;
   const cloud = await LocalCloud.start(options);
 
   let stopping = false;
@@ -63,7 +65,8 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   const lines: string[] = [];
-  for (const load of loaders) lines.push(...((await load(cloud)) ?? []));
+  const load = deployOnPublish ? loaders.map((loader) => (loader === loadDeployer ? loadDeployerWithTriggers : loader)) : loaders;
+  for (const loader of load) lines.push(...((await loader(cloud)) ?? []));
   console.log(`ready ${cloud.endpoint}`);
   for (const line of lines) console.log(line);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsServiceError } from './aws-error';
+import { CALLER_HEADER, type Caller } from './caller';
 import type { BusyClock } from './clock';
 import { CallLog, FaultInjector, faultError, type FaultSpec } from './faults';
 import type { AwsJsonService, RequestContext } from './service';
@@ -23,6 +24,7 @@ export interface LocalServerOptions {
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
+const ACCESS_KEY = /Credential=([^/,\s]+)\//;
 
 /**
  * The local cloud's HTTP endpoint: AWS JSON 1.0 over `POST /`, routed by
@@ -115,7 +117,11 @@ export class LocalServer {
       return sendError(res, new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`), false);
     }
     this.calls.record(prefix, operation);
-    const context: RequestContext = { region: regionOf(req) ?? this.defaultRegion, accountId: this.accountId };
+    const context: RequestContext = {
+      region: regionOf(req) ?? this.defaultRegion,
+      accountId: this.accountId,
+      caller: callerOf(req),
+    };
     const queryCompatible = service?.awsQueryCompatible ?? false;
 
     const injected = this.faults.take(prefix, operation);
@@ -182,6 +188,15 @@ function header(req: http.IncomingMessage, name: string): string | undefined {
 
 function regionOf(req: http.IncomingMessage): string | undefined {
   return CREDENTIAL_SCOPE.exec(header(req, 'authorization') ?? '')?.[1];
+}
+
+function callerOf(req: http.IncomingMessage): Caller {
+  return {
+    functionArn: header(req, CALLER_HEADER),
+    accessKeyId: ACCESS_KEY.exec(header(req, 'authorization') ?? '')?.[1],
+    userAgent: header(req, 'user-agent'),
+    sourceIPAddress: req.socket.remoteAddress,
+  };
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {

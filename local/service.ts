@@ -1,7 +1,11 @@
+import type { Caller } from './caller';
+
 /** Who is calling and where: the region comes from the request's SigV4 credential scope. */
 export interface RequestContext {
   readonly region: string;
   readonly accountId: string;
+  /** Set for requests that came over HTTP. */
+  readonly caller?: Caller;
 }
 
 /** An AWS token bucket: `bucketSize` calls at once, refilled at `refillPerSecond`. */
@@ -39,3 +43,21 @@ export interface MetricDatum {
 export interface MetricSink {
   putMetric(datum: MetricDatum): void;
 }
+
+/** One API call a service served, successful or not, as CloudTrail would see it. */
+export interface ApiCall {
+  /** e.g. `AWSStepFunctions`. */
+  readonly targetPrefix: string;
+  readonly operation: string;
+  readonly input: Record<string, unknown>;
+  /** The response, as sent on the wire; absent when the call failed. */
+  readonly output?: unknown;
+  /** The AWS error the call failed with. */
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly context: RequestContext;
+  /** Virtual ms since the epoch. */
+  readonly timeMs: number;
+}
+
+/** Told of every call a service serves (the local cloud turns them into CloudTrail events); must not throw. */
+export type ApiCallListener = (call: ApiCall) => void;

@@ -1,12 +1,23 @@
 /**
  * Runs once before any test worker starts: the end-to-end tests load the
- * deployer's bundled Lambdas from cdk.out, and a fresh clone has none.
+ * deployer's bundled Lambdas from cdk.out (and, for deploy on publish, from
+ * cdk.out.triggers), and a fresh clone has neither.
  */
-import { ensureSynthesized, isStale } from '../local/deployer/synth';
+import {
+  DEFAULT_ASSEMBLY,
+  ensureSynthesized,
+  isStale,
+  PROJECT_ROOT,
+  TRIGGERS_ASSEMBLY,
+} from '../local/deployer/synth';
 
 export default function globalSetup(): void {
-  if (!isStale()) return;
-  process.stderr.write('\nSynthesizing the deployer for the end-to-end tests (cdk synth)…\n');
-  // Quiet: the bundler's per-asset report is noise here; a failed synth still throws with its output.
-  ensureSynthesized({ quiet: true });
+  for (const assembly of [DEFAULT_ASSEMBLY, TRIGGERS_ASSEMBLY]) {
+    if (!isStale(PROJECT_ROOT, assembly.outDir, assembly.context)) continue;
+    process.stderr.write(
+      `\nSynthesizing the deployer for the end-to-end tests (cdk synth into ${assembly.outDir})…\n`,
+    );
+    // Quiet: the bundler's per-asset report is noise here; a failed synth still throws with its output.
+    ensureSynthesized({ quiet: true, assembly });
+  }
 }

@@ -8,7 +8,8 @@ import { type CreateTableCommandInput, CreateTableCommand, DynamoDBClient } from
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { LocalCloud, type LocalCloudOptions, type LambdaHandler } from '..';
 import { type DeployerAssembly, deployerFromTemplate, readTemplate } from './assembly';
-import { CDK_OUT, ensureSynthesized } from './synth';
+import { CDK_OUT, ensureSynthesized, TRIGGERS_ASSEMBLY } from './synth';
+import { functionRoleArn, installTriggers } from './triggers';
 
 export const DEPLOYER_NAME = 'sfn-deployer';
 
@@ -19,6 +20,12 @@ export interface LocalDeployerOptions extends LocalCloudOptions {
   readonly synth?: boolean;
   /** Log level of the deployer's Lambdas (Powertools). @default 'WARN' */
   readonly lambdaLogLevel?: string;
+  /**
+   * Deploy on publish: load the deployer from the assembly synthesized with
+   * `-c deployOnPublish=true` (`cdk.out.triggers/`, see `TRIGGERS_ASSEMBLY`) and its rules into the event bus.
+   * @default false
+   */
+  readonly triggers?: boolean;
 }
 
 export interface LocalDeployer {
@@ -37,11 +44,12 @@ export function localClientConfig(endpoint: string, region = 'us-east-1') {
 
 /** Starts a local cloud and installs the deployer in it. */
 export async function startLocalDeployer(options: LocalDeployerOptions = {}): Promise<LocalDeployer> {
-  const cdkOut = options.cdkOut ?? CDK_OUT;
-  if (options.synth ?? true) ensureSynthesized();
+  const cdkOut = options.cdkOut ?? (options.triggers ? TRIGGERS_ASSEMBLY.outDir : CDK_OUT);
+  if (options.synth ?? true) ensureSynthesized(options.triggers ? { assembly: TRIGGERS_ASSEMBLY } : {});
   const cloud = await LocalCloud.start(options);
   try {
     const deployerArn = await installDeployer(cloud, cdkOut, options.lambdaLogLevel ?? 'WARN');
+    if (options.triggers) installTriggers(cloud, cdkOut, deployerArn);
     const sfn = new SFNClient(localClientConfig(cloud.endpoint, cloud.region));
     return {
       cloud,
@@ -67,16 +75,29 @@ export async function loadDeployer(cloud: LocalCloud): Promise<string[]> {
   return [`deployer ${deployerArn}`];
 }
 
+/** `npm run local -- --deploy-on-publish`'s loader: the deployer and its deploy-on-publish rules. */
+export async function loadDeployerWithTriggers(cloud: LocalCloud): Promise<string[]> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  ensureSynthesized({ assembly: TRIGGERS_ASSEMBLY });
+  const cdkOut = TRIGGERS_ASSEMBLY.outDir;
+  const deployerArn = await installDeployer(cloud, cdkOut, process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
+  const rules = installTriggers(cloud, cdkOut, deployerArn);
+  return [`deployer ${deployerArn}`, ...rules.map((rule) => `rule ${rule.logicalId}`)];
+}
+
 /** Registers the deployer's bundled Lambdas and creates its state machine; returns its ARN. */
 export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaLogLevel: string): Promise<string> {
   const scope = { partition: 'aws', region: cloud.region, account: cloud.accountId };
-  const assembly = deployerFromTemplate(readTemplate(cdkOut), scope, cdkOut);
+  const template = readTemplate(cdkOut);
+  const assembly = deployerFromTemplate(template, scope, cdkOut);
   await createTables(cloud, assembly);
   pointLambdasAt(cloud, assembly, lambdaLogLevel);
   for (const fn of assembly.functions) {
     cloud.registerLambda(fn.functionArn, loadHandler(fn.assetDir, fn.handler), {
       timeoutSeconds: fn.timeoutSeconds,
       memoryMb: fn.memoryMb,
+      // The role its CloudTrail records name, as the deploy-on-publish rules resolve it.
+      roleArn: functionRoleArn(template, fn.logicalId, scope),
     });
   }
   const sfn = new SFNClient(localClientConfig(cloud.endpoint, cloud.region));

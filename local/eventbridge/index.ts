@@ -1,3 +1,4 @@
 export * from './input';
 export * from './pattern';
 export * from './rules';
+export * from './bus';

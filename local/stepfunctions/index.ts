@@ -1,6 +1,6 @@
 import { AwsServiceError } from '../aws-error';
 import type { BusyClock } from '../clock';
-import type { AwsJsonService, MetricSink, RequestContext } from '../service';
+import type { ApiCallListener, AwsJsonService, MetricSink, RequestContext } from '../service';
 import * as aliases from './aliases';
 import { partitionOf } from './arns';
 import { ExecutionEngine, describeExecution, describeStateMachineForExecution, getExecutionHistory, listExecutions, startExecution, stopExecution } from './executions';
@@ -23,6 +23,8 @@ export interface StepFunctionsServiceOptions {
   readonly clock: BusyClock;
   /** Where `AWS/States` metrics go (the CloudWatch service). Can also be set later. */
   readonly metrics?: MetricSink;
+  /** Told of every call served, e.g. to emit CloudTrail events. Can also be set later. */
+  readonly onApiCall?: ApiCallListener;
   /** Seed for alias traffic splitting and retry jitter. @default - Math.random */
   readonly seed?: number;
   /** Events per execution history before it fails. @default 25000 */
@@ -42,6 +44,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
   readonly random: () => number;
   readonly historyLimit: number;
   metrics: MetricSink | undefined;
+  onApiCall: ApiCallListener | undefined;
   readonly lambdas: LambdaRegistry;
   private readonly engine: ExecutionEngine;
   private readonly integrations: Integrations;
@@ -50,6 +53,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
   constructor(options: StepFunctionsServiceOptions) {
     this.clock = options.clock;
     this.metrics = options.metrics;
+    this.onApiCall = options.onApiCall;
     this.random = options.seed === undefined ? Math.random : seededRandom(options.seed);
     this.historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     if (!Number.isInteger(this.historyLimit) || this.historyLimit < 3) {
@@ -93,7 +97,18 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
     const run = Object.hasOwn(this.operations, operation) ? this.operations[operation] : undefined;
     if (!run) throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by the local cloud`);
     const ctx = context ?? { region: this.lambdas.defaultRegion, accountId: this.lambdas.defaultAccountId };
-    return run(input, ctx);
+    const timeMs = this.clock.now();
+    try {
+      const output = await run(input, ctx);
+      this.onApiCall?.({ targetPrefix: this.targetPrefix, operation, input, output, context: ctx, timeMs });
+      return output;
+    } catch (err) {
+      if (err instanceof AwsServiceError) {
+        const error = { code: err.code, message: err.message };
+        this.onApiCall?.({ targetPrefix: this.targetPrefix, operation, input, error, context: ctx, timeMs });
+      }
+      throw err;
+    }
   }
 
   rateLimit(operation: string, region: string) {

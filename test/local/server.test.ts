@@ -56,7 +56,12 @@ describe('LocalServer', () => {
       {
         operation: 'ListStateMachines',
         input: { maxResults: 5 },
-        context: { region: 'eu-west-3', accountId: '123456789012' },
+        context: {
+          region: 'eu-west-3',
+          accountId: '123456789012',
+          // Who called, for CloudTrail: the signing key, no local function (see local/caller.ts).
+          caller: expect.objectContaining({ accessKeyId: credentials.accessKeyId, functionArn: undefined, sourceIPAddress: '127.0.0.1' }),
+        },
       },
     ]);
     expect(server.calls.count('ListStateMachines')).toBe(1);

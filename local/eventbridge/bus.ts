@@ -1,0 +1,125 @@
+/**
+ * The local cloud's EventBridge: rules (read from a synthesized template by
+ * {@link rulesFromTemplate}) evaluated against the events the cloud emits.
+ * Like EventBridge, delivery is asynchronous and best effort: `putEvent`
+ * returns at once, a failed delivery is logged and recorded, never retried.
+ * Targets may be state machines (started with the target's input) or local
+ * Lambda functions (invoked with it); the target's `RoleArn` is not checked
+ * (the local cloud has no IAM) and its `RetryPolicy` is not applied.
+ */
+import type { BusyClock } from '../clock';
+import { partitionOf } from '../stepfunctions/arns';
+import { targetInput } from './input';
+import { matchesPattern } from './pattern';
+import type { TemplateRule } from './rules';
+
+export interface EventBusOptions {
+  readonly clock: BusyClock;
+  readonly region: string;
+  readonly accountId: string;
+  /** Starts an execution of a rule's state machine target; resolves to the execution ARN. */
+  readonly startExecution: (stateMachineArn: string, input: string) => Promise<string>;
+  /** Invokes a local Lambda function target asynchronously (`InvocationType: Event`). */
+  readonly invokeFunction: (functionArn: string, input: string) => Promise<void>;
+}
+
+/** An event as EventBridge carries it; `id` names it in {@link Delivery}. */
+export type BusEvent = { readonly id: string } & Record<string, unknown>;
+
+/** What one rule target did with one event. */
+export interface Delivery {
+  readonly eventId: string;
+  readonly rule: string;
+  readonly targetArn: string;
+  readonly input?: string;
+  readonly executionArn?: string;
+  readonly error?: string;
+}
+
+/** Kept for inspection (tests, debugging); older entries are dropped. */
+const KEEP = 1000;
+const STATE_MACHINE_ARN = /^arn:[^:]+:states:[^:]+:\d{12}:stateMachine:[^:]+$/;
+const FUNCTION_ARN = /^arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?$/;
+
+export class EventBus {
+  /** Events put on any bus, newest last. */
+  readonly events: BusEvent[] = [];
+  readonly deliveries: Delivery[] = [];
+  private readonly rules = new Map<string, TemplateRule>();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly options: EventBusOptions) {}
+
+  /** Adds rules, replacing any of the same logical id (the local rule name). */
+  putRules(rules: readonly TemplateRule[]): void {
+    for (const rule of rules) this.rules.set(rule.logicalId, rule);
+  }
+
+  /** `EnableRule` / `DisableRule`. */
+  setRuleEnabled(name: string, enabled: boolean): void {
+    const rule = this.rules.get(name);
+    if (!rule) throw new Error(`No rule ${name} on the local event bus`);
+    this.rules.set(name, { ...rule, enabled });
+  }
+
+  listRules(): TemplateRule[] {
+    return [...this.rules.values()];
+  }
+
+  /** Matches the event against the enabled rules of the bus and delivers it to their targets in the background. */
+  putEvent(event: BusEvent, eventBusName = 'default'): void {
+    keep(this.events, event);
+    const ingestionTime = new Date(this.options.clock.now()).toISOString();
+    for (const rule of this.rules.values()) {
+      if (!rule.enabled || rule.eventBusName !== eventBusName || !matchesPattern(rule.eventPattern, event))
+        continue;
+      for (const target of rule.targets) {
+        const context = { ruleName: rule.logicalId, ruleArn: this.ruleArn(rule), ingestionTime };
+        this.deliver(event, rule.logicalId, target.Arn, () => targetInput(target, event, context));
+      }
+    }
+  }
+
+  /** Resolves once every delivery started so far has finished. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Delivers after the caller's turn, holding the clock so no fast-forward jump overtakes it. */
+  private deliver(event: BusEvent, rule: string, targetArn: string, input: () => string): void {
+    const work = (async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const delivery: { -readonly [K in keyof Delivery]: Delivery[K] } = {
+        eventId: event.id,
+        rule,
+        targetArn,
+      };
+      try {
+        delivery.input = input();
+        if (STATE_MACHINE_ARN.test(targetArn))
+          delivery.executionArn = await this.options.startExecution(targetArn, delivery.input);
+        else if (FUNCTION_ARN.test(targetArn)) await this.options.invokeFunction(targetArn, delivery.input);
+        else throw new Error('only state machine and Lambda function targets are supported locally');
+      } catch (error) {
+        delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        console.error(
+          `local event bus: rule ${rule} could not deliver event ${event.id} to ${targetArn}: ${delivery.error}`,
+        );
+      }
+      keep(this.deliveries, delivery);
+    })();
+    this.pending.add(work);
+    void this.options.clock.busy(work).finally(() => this.pending.delete(work));
+  }
+
+  private ruleArn(rule: TemplateRule): string {
+    const { region, accountId } = this.options;
+    const bus = rule.eventBusName === 'default' ? '' : `${rule.eventBusName}/`;
+    return `arn:${partitionOf(region)}:events:${region}:${accountId}:rule/${bus}${rule.logicalId}`;
+  }
+}
+
+function keep<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > KEEP) list.splice(0, list.length - KEEP);
+}
