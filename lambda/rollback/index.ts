@@ -16,7 +16,7 @@ import { createDeploymentLock, createSfnClient } from '../shared/clients';
 import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
 import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
-import { allTo, versionLabel } from '../shared/routing';
+import { allTo, describeRouting, versionLabel } from '../shared/routing';
 
 export interface RollbackDeps {
   sfn: SFNClient;
@@ -110,11 +110,12 @@ export async function recover(event: ExecutionStatusChange, deps: RollbackDeps &
     logger.warn('Recovered a deployment', { executionArn, status, cause });
     return { action: 'rolled-back', aliasArn: held.aliasArn };
   }
-  await deps.lock.release(held.aliasArn, executionArn, {
-    status: 'FAILED',
-    endedAt: now,
-    cause: `Deployer execution ${name} ended ${status} before shifting any traffic`,
-  });
+  // Either nothing was shifted yet, or the alias no longer serves the target (rolled back already, or changed by someone else).
+  const cause = targetVersionArn
+    ? `Deployer execution ${name} ended ${status}; alias ${routing ? `routes ${describeRouting(routing)}` : 'was deleted'}, ` +
+      `not ${versionLabel(targetVersionArn)}: left as it was`
+    : `Deployer execution ${name} ended ${status} before shifting any traffic`;
+  await deps.lock.release(held.aliasArn, executionArn, { status: 'FAILED', endedAt: now, cause });
   return { action: 'released', aliasArn: held.aliasArn };
 }
 
