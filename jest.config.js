@@ -9,4 +9,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   testTimeout: 60000,
+  // The suites are CPU-bound and independent (each end-to-end file has its own local cloud).
+  maxWorkers: 2,
 };
