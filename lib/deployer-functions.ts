@@ -67,11 +67,16 @@ export const TABLE_ACTIONS: Record<DeployerFunctionName, string[]> = {
   'prune-versions': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 };
 
+/** The only action a Lambda takes on an index: recovery queries the owner index. */
+const INDEX_ACTIONS = new Set(['dynamodb:Query']);
+
 export interface DeployerFunctionsProps {
   readonly logRetention: logs.RetentionDays;
   readonly environment: Partial<Record<DeployerFunctionName, Record<string, string>>>;
   /** The lock and history table every Lambda uses. */
   readonly deployments: dynamodb.ITable;
+  /** The table's index of locks by owner, which only recovery queries. */
+  readonly ownerIndexName: string;
 }
 
 /** Builds the deployer's Lambdas, bundled locally with esbuild. */
@@ -101,7 +106,18 @@ export class DeployerFunctions extends Construct {
         },
         bundling: { sourceMap: true, target: 'node22' },
       });
-      props.deployments.grant(fn, ...TABLE_ACTIONS[name]);
+      // Item actions on the table, queries on the owner index only: `ITable.grant` would add every index to each.
+      const itemActions = TABLE_ACTIONS[name].filter((action) => !INDEX_ACTIONS.has(action));
+      const indexActions = TABLE_ACTIONS[name].filter((action) => INDEX_ACTIONS.has(action));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: itemActions, resources: [props.deployments.tableArn] }));
+      if (indexActions.length > 0) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: indexActions,
+            resources: [`${props.deployments.tableArn}/index/${props.ownerIndexName}`],
+          }),
+        );
+      }
       const alarmActions = ALARM_ACTIONS[name];
       if (alarmActions) fn.addToRolePolicy(new iam.PolicyStatement({ actions: alarmActions, resources: ['*'] }));
       return fn;

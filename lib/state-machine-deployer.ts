@@ -104,6 +104,7 @@ export class StateMachineDeployer extends Construct {
 
     this.deployerFunctions = new DeployerFunctions(this, 'Functions', {
       deployments: this.deployments,
+      ownerIndexName: OWNER_INDEX,
       logRetention,
       environment: {
         'publish-version': {
