@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge, wildcardResource } from './nag';
 
 /** The five Lambdas of a deployer, one folder each under `lambda/`. */
 export const DEPLOYER_FUNCTIONS = ['publish-version', 'shift-weight', 'check-alarms', 'rollback', 'prune-versions'] as const;
@@ -87,6 +88,16 @@ export class DeployerFunctions extends Construct {
     super(scope, id);
     const lambdaRoot = path.join(__dirname, '..', 'lambda');
     const build = (name: DeployerFunctionName) => {
+      const logGroup = new logs.LogGroup(this, `${name}-logs`, {
+        retention: props.logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      // A role of its own instead of AWSLambdaBasicExecutionRole, which may write to any log group in the account.
+      const role = new iam.Role(this, `${name}-ServiceRole`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `sfn-deployer ${name}: its own log group, the deployments table and its targets`,
+      });
+      logGroup.grantWrite(role);
       const fn = new nodejs.NodejsFunction(this, name, {
         entry: path.join(lambdaRoot, name, 'index.ts'),
         handler: 'handler',
@@ -94,10 +105,8 @@ export class DeployerFunctions extends Construct {
         architecture: lambda.Architecture.ARM_64,
         memorySize: 256,
         timeout: TIMEOUTS[name],
-        logGroup: new logs.LogGroup(this, `${name}-logs`, {
-          retention: props.logRetention,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
+        role,
+        logGroup,
         environment: {
           NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'sfn-deployer',
@@ -119,7 +128,21 @@ export class DeployerFunctions extends Construct {
         );
       }
       const alarmActions = ALARM_ACTIONS[name];
-      if (alarmActions) fn.addToRolePolicy(new iam.PolicyStatement({ actions: alarmActions, resources: ['*'] }));
+      if (alarmActions) {
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: alarmActions, resources: ['*'] }));
+        acknowledge(
+          role,
+          'AwsSolutions-IAM5[Resource::*]',
+          `${alarmActions.join(' and ')} on "*" only: they are read-only, and CloudWatch returns composite alarms ` +
+            'only to a principal allowed on every alarm (alarm ARNs are not enough); no other action is granted on "*"',
+        );
+      }
+      acknowledge(
+        fn,
+        'AwsSolutions-L1',
+        'Node.js 22 on purpose: the Lambdas are bundled for node22 and tested on the local cloud with that major; ' +
+          'nodejs22.x is in standard support, and moving to nodejs24.x is a deliberate upgrade with its own tests',
+      );
       return fn;
     };
     this.functions = Object.fromEntries(DEPLOYER_FUNCTIONS.map((name) => [name, build(name)])) as Record<
@@ -131,8 +154,14 @@ export class DeployerFunctions extends Construct {
   /** Lets every Lambda act on one more target state machine, and only on what it must. */
   grantTarget(targetArn: string): void {
     for (const name of DEPLOYER_FUNCTIONS) {
-      this.functions[name].addToRolePolicy(
-        new iam.PolicyStatement({ actions: TARGET_ACTIONS[name], resources: [targetArn, `${targetArn}:*`] }),
+      const fn = this.functions[name];
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: TARGET_ACTIONS[name], resources: [targetArn, `${targetArn}:*`] }));
+      acknowledge(
+        fn.role!,
+        wildcardResource(fn, `${targetArn}:*`),
+        'The versions and aliases of this target: each deployment publishes or picks a version ' +
+          'and shifts an alias whose numbers and names are only known at run time; Step Functions authorizes them ' +
+          "as the target's ARN followed by :<version> or :<alias>, and the actions are limited to what this step needs",
       );
     }
   }

@@ -12,6 +12,7 @@ import { STRATEGIES, type Strategy } from '../lambda/shared/plan';
 import { BUILT_IN_DEFAULTS } from '../lambda/shared/request';
 import { DeployerFunctions, type DeployerFunctionName } from './deployer-functions';
 import { buildDeployerWorkflow } from './deployer-workflow';
+import { acknowledge, wildcardResource } from './nag';
 
 /** Properties of a {@link StateMachineDeployer}. */
 export interface StateMachineDeployerProps {
@@ -140,6 +141,21 @@ export class StateMachineDeployer extends Construct {
       },
     });
     this.grantContinuation(stateMachineName);
+    acknowledge(
+      this.stateMachine,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Tracing and logging of the state machine: X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and ' +
+        'CloudWatch Logs delivery (logs:*LogDelivery*, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) ' +
+        'support no resource narrower than "*"; no Step Functions or Lambda action is granted on "*"',
+    );
+    for (const fn of Object.values(this.functions)) {
+      acknowledge(
+        this.stateMachine,
+        wildcardResource(this, `${fn.functionArn}:*`),
+        "The versions and aliases of one of the deployer's own Lambdas: CDK's LambdaInvoke task grants " +
+          'lambda:InvokeFunction on the function and its qualified ARNs; no other function is invocable',
+      );
+    }
 
     // A deployer stopped, timed out or failed outside its rollback path still holds its alias:
     // its status change event brings the rollback Lambda to return the alias and free it.
@@ -172,11 +188,13 @@ export class StateMachineDeployer extends Construct {
         resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
       }),
     );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
-      }),
+    const executions = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }));
+    acknowledge(
+      this.stateMachine,
+      wildcardResource(this, executions),
+      "This deployer's own executions only: a long deployment continues in a child execution whose name is made at " +
+        'run time, and startExecution.sync must describe it and stop it if the parent is stopped',
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
