@@ -18,7 +18,7 @@ import { EXECUTION_ARN, STATE_MACHINE_ARN, T0 } from './fixtures';
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
 /** Enough runs to find the edge cases, few enough that the file takes about a second. */
-const RUNS = { numRuns: 100 };
+const RUNS = { numRuns: 80 };
 /** A generous bound per parse: the plan is computed from the request, and a bad increment once looped forever. */
 const PARSE_BUDGET_MS = 250;
 
@@ -204,7 +204,7 @@ describe('publish-version on arbitrary input', () => {
           expect(lock.calls).toEqual([]);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 50 },
     );
   });
 });
