@@ -36,14 +36,27 @@ export async function follow(
   observer: Observer,
 ): Promise<FinalEvent> {
   const progress = initialProgress(executionArn);
+  // A long deployment continues in child executions; their histories hold its events, while
+  // the started execution keeps the final status.
+  let historyArn = executionArn;
   let lastEventId = 0;
   for (;;) {
     // Describe first: once it reports the end, the history read after it holds every event.
     const execution = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const events = await historySince(deps.sfn, executionArn, lastEventId);
-    for (const historyEvent of events) {
-      lastEventId = Math.max(lastEventId, historyEvent.id ?? 0);
-      for (const event of readHistoryEvent(historyEvent, progress)) observer.event(event, progress);
+    let continued = true;
+    while (continued) {
+      continued = false;
+      for (const historyEvent of await historySince(deps.sfn, historyArn, lastEventId)) {
+        lastEventId = Math.max(lastEventId, historyEvent.id ?? 0);
+        for (const event of readHistoryEvent(historyEvent, progress)) observer.event(event, progress);
+        const child = continuation(historyEvent);
+        if (child) {
+          historyArn = child;
+          lastEventId = 0;
+          continued = true;
+          break;
+        }
+      }
     }
     progress.status = execution.status ?? 'RUNNING';
     if (progress.status !== 'RUNNING' && progress.status !== 'PENDING_REDRIVE') {
@@ -56,6 +69,13 @@ export async function follow(
     observer.tick(progress);
     await deps.sleep(deps.refreshSeconds * 1000);
   }
+}
+
+/** The child execution a `Continue in a new execution` task started, from its `TaskSubmitted` event. */
+export function continuation(event: HistoryEvent): string | undefined {
+  if (event.type !== 'TaskSubmitted' || event.taskSubmittedEventDetails?.resourceType !== 'states') return undefined;
+  const output = parseJson(event.taskSubmittedEventDetails.output) as { ExecutionArn?: unknown } | undefined;
+  return typeof output?.ExecutionArn === 'string' ? output.ExecutionArn : undefined;
 }
 
 /**
