@@ -1,6 +1,7 @@
 import { runAsFunction } from './caller';
 import { cloudTrailEvent, userIdentity } from './cloudtrail';
 import { CloudWatchService } from './cloudwatch';
+import { executionStatusChangeEvent } from './execution-events';
 import { DYNAMODB_TARGET_PREFIX, type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { EventBus } from './eventbridge/bus';
 import type { CallLog, FaultInjector } from './faults';
@@ -53,7 +54,8 @@ export interface LocalCloudOptions {
  * The embedded local cloud: Step Functions and CloudWatch on one loopback
  * endpoint, on one virtual clock, with in-process Lambda functions. State is in
  * memory and private to the instance. Write calls are recorded as CloudTrail
- * events on the default event bus, whose rules can start executions.
+ * events on the default event bus, as are Standard executions' status changes;
+ * the bus's rules can start executions and invoke local Lambdas.
  */
 export class LocalCloud {
   /** Starts a cloud serving on loopback. */
@@ -67,7 +69,7 @@ export class LocalCloud {
   readonly server: LocalServer;
   readonly stepFunctions: StepFunctionsService;
   readonly cloudWatch: CloudWatchService;
-  /** The default event bus: CloudTrail events of write calls, and the rules loaded into it. */
+  /** The default event bus: CloudTrail events of write calls, execution status changes, and the rules loaded into it. */
   readonly events: EventBus;
   readonly region: string;
   readonly accountId: string;
@@ -110,6 +112,10 @@ export class LocalCloud {
       },
     });
     this.stepFunctions.onApiCall = (call) => this.recordApiCall(call);
+    this.stepFunctions.onExecutionStatusChange = (execution) => {
+      const event = executionStatusChangeEvent(execution);
+      if (event) this.events.putEvent(event);
+    };
     this.server.register(this.stepFunctions);
     this.server.register(this.cloudWatch);
   }
@@ -178,6 +184,8 @@ export class LocalCloud {
   }
 
   async stop(): Promise<void> {
+    // Executions aborted by the shutdown are not someone's StopExecution: no rule should act on them.
+    this.stepFunctions.onExecutionStatusChange = undefined;
     this.stepFunctions.stopAll();
     this.cloudWatch.close();
     await this.server.close();

@@ -9,7 +9,7 @@ import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { LocalCloud, type LocalCloudOptions, type LambdaHandler } from '..';
 import { type DeployerAssembly, deployerFromTemplate, readTemplate } from './assembly';
 import { CDK_OUT, ensureSynthesized, TRIGGERS_ASSEMBLY } from './synth';
-import { functionRoleArn, installTriggers } from './triggers';
+import { functionRoleArn, installRules, installTriggers } from './triggers';
 
 export const DEPLOYER_NAME = 'sfn-deployer';
 
@@ -26,6 +26,13 @@ export interface LocalDeployerOptions extends LocalCloudOptions {
    * @default false
    */
   readonly triggers?: boolean;
+  /**
+   * Load the stack's EventBridge rules into the event bus: the rule that
+   * recovers a deployment whose execution ended holding its alias (stopped,
+   * timed out) by invoking the rollback Lambda. Deploy on publish loads them regardless.
+   * @default true
+   */
+  readonly rules?: boolean;
 }
 
 export interface LocalDeployer {
@@ -50,6 +57,7 @@ export async function startLocalDeployer(options: LocalDeployerOptions = {}): Pr
   try {
     const deployerArn = await installDeployer(cloud, cdkOut, options.lambdaLogLevel ?? 'WARN');
     if (options.triggers) installTriggers(cloud, cdkOut, deployerArn);
+    else if (options.rules ?? true) installRules(cloud, cdkOut, deployerArn);
     const sfn = new SFNClient(localClientConfig(cloud.endpoint, cloud.region));
     return {
       cloud,
@@ -67,11 +75,12 @@ export async function startLocalDeployer(options: LocalDeployerOptions = {}): Pr
   }
 }
 
-/** `npm run local`'s loader: synthesizes if stale, installs the deployer, and reports its ARN. */
+/** `npm run local`'s loader: synthesizes if stale, installs the deployer and its recovery rule, and reports its ARN. */
 export async function loadDeployer(cloud: LocalCloud): Promise<string[]> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   ensureSynthesized();
   const deployerArn = await installDeployer(cloud, CDK_OUT, process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
+  installRules(cloud, CDK_OUT, deployerArn);
   return [`deployer ${deployerArn}`];
 }
 

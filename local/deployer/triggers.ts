@@ -59,19 +59,29 @@ export function localResolver(template: Template, scope: AwsScope, deployerArn: 
   };
 }
 
-/** Loads the rules of the synthesized stack in `cdkOut` into the cloud's default bus; returns them. */
-export function installTriggers(cloud: LocalCloud, cdkOut: string, deployerArn: string): TemplateRule[] {
+/**
+ * Loads every rule of the synthesized stack in `cdkOut` into the cloud's
+ * default bus (the recovery rule on the deployer's own status changes, and
+ * the deploy-on-publish rules if the stack has them); returns them.
+ */
+export function installRules(cloud: LocalCloud, cdkOut: string, deployerArn: string): TemplateRule[] {
   const template = readTemplate(cdkOut);
   const scope = { partition: deployerArn.split(':')[1]!, region: cloud.region, account: cloud.accountId };
   const rules = rulesFromTemplate(
     template as Parameters<typeof rulesFromTemplate>[0],
     localResolver(template, scope, deployerArn),
   );
+  cloud.events.putRules(rules);
+  return rules;
+}
+
+/** Loads the stack's rules (see {@link installRules}), which must include one that starts the deployer on publish. */
+export function installTriggers(cloud: LocalCloud, cdkOut: string, deployerArn: string): TemplateRule[] {
+  const rules = installRules(cloud, cdkOut, deployerArn);
   if (!rules.some((rule) => rule.targets.some((target) => target.Arn === deployerArn))) {
     throw new Error(
       `The deployer in ${cdkOut} has no rule that starts it: synthesize it with -c deployOnPublish=true`,
     );
   }
-  cloud.events.putRules(rules);
   return rules;
 }

@@ -96,6 +96,7 @@ export class ExecutionEngine implements ChildExecutions {
       scope: record.scope,
       stateMachineArn: record.arn,
       stateMachineName: record.name,
+      type: record.type,
       versionArn: target.versionArn,
       aliasArn: target.aliasArn,
       version: target.version,
@@ -127,6 +128,7 @@ export class ExecutionEngine implements ChildExecutions {
       },
     });
     emitExecutionMetric(this.core.metrics, execution, 'ExecutionsStarted', 1, execution.startDate);
+    this.statusChanged(execution);
 
     const deps = { clock: this.core.clock, integrations: this.integrations, random: this.core.random };
     let running: Promise<Outcome>;
@@ -180,6 +182,17 @@ export class ExecutionEngine implements ChildExecutions {
     emitExecutionMetric(this.core.metrics, execution, 'ExecutionTime', now - execution.startDate, now);
     execution.abort.abort(new Error(`execution ${ending.status}`));
     resolve();
+    this.statusChanged(execution);
+  }
+
+  /** Tells the listener (the cloud puts the event on its bus); a failing listener must not fail the execution. */
+  private statusChanged(execution: ExecutionRecord): void {
+    if (execution.type !== 'STANDARD') return;
+    try {
+      this.core.onExecutionStatusChange?.(execution);
+    } catch (error) {
+      console.error(`local cloud: the status change of ${execution.arn} was not delivered:`, error);
+    }
   }
 }
 

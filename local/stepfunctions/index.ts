@@ -11,13 +11,14 @@ import type { ExecutionRecord } from './model';
 import { stepFunctionsRateLimit } from './quotas';
 import { seededRandom } from './random';
 import * as stateMachines from './state-machines';
-import { SfnStore, type SfnCore } from './store';
+import { type ExecutionStatusListener, SfnStore, type SfnCore } from './store';
 import * as versions from './versions';
 
 export type { ExecutionRecord } from './model';
 export type { Integration, IntegrationContext } from './integrations';
 export type { LambdaContext, LambdaHandler, LambdaOptions } from './lambdas';
 export { TaskFailure } from './task-failure';
+export type { ExecutionStatusListener } from './store';
 
 export interface StepFunctionsServiceOptions {
   readonly clock: BusyClock;
@@ -25,6 +26,8 @@ export interface StepFunctionsServiceOptions {
   readonly metrics?: MetricSink;
   /** Told of every call served, e.g. to emit CloudTrail events. Can also be set later. */
   readonly onApiCall?: ApiCallListener;
+  /** Told when a Standard execution starts and ends, e.g. to send status change events. Can also be set later. */
+  readonly onExecutionStatusChange?: ExecutionStatusListener;
   /** Seed for alias traffic splitting and retry jitter. @default - Math.random */
   readonly seed?: number;
   /** Events per execution history before it fails. @default 25000 */
@@ -45,6 +48,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
   readonly historyLimit: number;
   metrics: MetricSink | undefined;
   onApiCall: ApiCallListener | undefined;
+  onExecutionStatusChange: ExecutionStatusListener | undefined;
   readonly lambdas: LambdaRegistry;
   private readonly engine: ExecutionEngine;
   private readonly integrations: Integrations;
@@ -54,6 +58,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
     this.clock = options.clock;
     this.metrics = options.metrics;
     this.onApiCall = options.onApiCall;
+    this.onExecutionStatusChange = options.onExecutionStatusChange;
     this.random = options.seed === undefined ? Math.random : seededRandom(options.seed);
     this.historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     if (!Number.isInteger(this.historyLimit) || this.historyLimit < 3) {

@@ -70,6 +70,8 @@ export interface ExecutionRecord {
   /** The unqualified state machine ARN. */
   readonly stateMachineArn: string;
   readonly stateMachineName: string;
+  /** The state machine's type: only Standard executions send status change events. */
+  readonly type: StateMachineType;
   readonly versionArn: string | undefined;
   readonly aliasArn: string | undefined;
   /** Version number, for metrics. */

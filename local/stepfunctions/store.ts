@@ -4,6 +4,9 @@ import { partitionOf, type Scope, type StateMachineArn } from './arns';
 import { stateMachineDoesNotExist } from './errors';
 import type { ExecutionRecord, StateMachineRecord } from './model';
 
+/** Told when a Standard execution starts (`RUNNING`) and when it ends (its terminal status). */
+export type ExecutionStatusListener = (execution: ExecutionRecord) => void;
+
 /** The in-memory state of one Step Functions service (one local cloud). */
 export class SfnStore {
   readonly stateMachines = new Map<string, StateMachineRecord>();
@@ -30,6 +33,7 @@ export interface SfnCore {
   readonly random: () => number;
   readonly historyLimit: number;
   readonly metrics: MetricSink | undefined;
+  readonly onExecutionStatusChange?: ExecutionStatusListener | undefined;
 }
 
 export function scopeOf(context: RequestContext): Scope {
