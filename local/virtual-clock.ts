@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { BusyClock, BusyHold } from './clock';
+import { realClearTimeout, realSetTimeout } from './real-timers';
 
 export interface VirtualClockOptions {
   /** Virtual time at creation, ms since the epoch. @default Date.now() */
@@ -34,7 +35,7 @@ interface Periodic {
 }
 
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
-const realDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const realDelay = (ms: number) => new Promise<void>((resolve) => realSetTimeout(resolve, ms));
 
 /**
  * The local cloud's clock. Virtual time flows at `speed` × real time, and in
@@ -178,7 +179,7 @@ export class VirtualClock implements BusyClock {
   /** Stops all timers. Pending sleepers never wake; holders should abort them first. */
   stop(): void {
     this.stopped = true;
-    if (this.realTimer) clearTimeout(this.realTimer);
+    if (this.realTimer) realClearTimeout(this.realTimer);
     this.realTimer = undefined;
     for (const p of this.periodics) p.stopped = true;
     this.periodics.clear();
@@ -252,14 +253,14 @@ export class VirtualClock implements BusyClock {
 
   /** With time flowing, a real timer fires whatever becomes due next. */
   private armRealTimer(): void {
-    if (this.realTimer) clearTimeout(this.realTimer);
+    if (this.realTimer) realClearTimeout(this.realTimer);
     this.realTimer = undefined;
     if (this.stopped || this.speed === 0) return;
     const next = this.nextDue();
     if (next === undefined) return;
     const delay = Math.max(0, Math.ceil((next - this.now()) / this.speed));
     // Node clamps delays past 2^31-1 ms to 1 ms; re-arm instead of overflowing.
-    this.realTimer = setTimeout(() => this.fireDue(), Math.min(delay, 2 ** 31 - 1));
+    this.realTimer = realSetTimeout(() => this.fireDue(), Math.min(delay, 2 ** 31 - 1));
     this.realTimer.unref();
   }
 

@@ -4,7 +4,7 @@
  * Like EventBridge, delivery is asynchronous and best effort: `putEvent`
  * returns at once, a failed delivery is logged and recorded, never retried.
  * Targets may be state machines (started with the target's input) or local
- * Lambda functions (invoked with it); the target's `RoleArn` is not checked
+ * Lambda functions (invoked with it, `InvocationType: Event`); the target's `RoleArn` is not checked
  * (the local cloud has no IAM) and its `RetryPolicy` is not applied.
  */
 import type { BusyClock } from '../clock';
@@ -85,8 +85,13 @@ export class EventBus {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  /** Delivers after the caller's turn, holding the clock so no fast-forward jump overtakes it. */
+  /**
+   * Delivers after the caller's turn, holding the clock so no fast-forward jump
+   * overtakes it until the target has started; a started execution or Lambda
+   * invocation then holds the clock itself while it works.
+   */
   private deliver(event: BusEvent, rule: string, targetArn: string, input: () => string): void {
+    const hold = this.options.clock.hold();
     const work = (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const delivery: { -readonly [K in keyof Delivery]: Delivery[K] } = {
@@ -96,20 +101,25 @@ export class EventBus {
       };
       try {
         delivery.input = input();
-        if (STATE_MACHINE_ARN.test(targetArn))
+        if (STATE_MACHINE_ARN.test(targetArn)) {
           delivery.executionArn = await this.options.startExecution(targetArn, delivery.input);
-        else if (FUNCTION_ARN.test(targetArn)) await this.options.invokeFunction(targetArn, delivery.input);
-        else throw new Error('only state machine and Lambda function targets are supported locally');
+        } else if (FUNCTION_ARN.test(targetArn)) {
+          const invocation = this.options.invokeFunction(targetArn, delivery.input);
+          hold.release();
+          await invocation;
+        } else throw new Error('only state machine and Lambda function targets are supported locally');
       } catch (error) {
         delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         console.error(
           `local event bus: rule ${rule} could not deliver event ${event.id} to ${targetArn}: ${delivery.error}`,
         );
+      } finally {
+        hold.release();
       }
       keep(this.deliveries, delivery);
     })();
     this.pending.add(work);
-    void this.options.clock.busy(work).finally(() => this.pending.delete(work));
+    void work.finally(() => this.pending.delete(work));
   }
 
   private ruleArn(rule: TemplateRule): string {

@@ -71,7 +71,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
       accountId: options.accountId ?? '123456789012',
     });
     this.engine = new ExecutionEngine(this);
-    this.integrations = new Integrations(this.clock, this.lambdas, this.engine);
+    this.integrations = new Integrations(this.lambdas, this.engine);
     this.engine.integrations = this.integrations;
 
     const core: SfnCore = this;

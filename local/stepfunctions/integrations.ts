@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError } from '../aws-error';
-import type { BusyClock } from '../clock';
 import type { LambdaRegistry } from './lambdas';
 import type { ExecutionRecord } from './model';
 import { TaskFailure } from './task-failure';
@@ -41,7 +40,6 @@ export class Integrations {
   private readonly custom = new Map<string, Integration>();
 
   constructor(
-    private readonly clock: BusyClock,
     private readonly lambdas: LambdaRegistry,
     private readonly children: ChildExecutions,
   ) {}
@@ -77,8 +75,9 @@ export class Integrations {
   }
 
   private invokeLambda(functionName: string, payload: unknown, ctx: IntegrationContext) {
-    // A running handler keeps the clock busy: its HTTP calls must not be overtaken by a jump.
-    return this.clock.busy(this.lambdas.invoke(functionName, payload, ctx.execution.scope));
+    // The invocation holds the clock busy itself while its handler works, and lets it go while the
+    // handler only waits on its timers (an SDK backoff); the execution is idle meanwhile.
+    return ctx.idle(this.lambdas.invoke(functionName, payload, ctx.execution.scope));
   }
 
   /** `arn:aws:states:::lambda:invoke`: input `{FunctionName, Payload}`, output Lambda's Invoke response. */

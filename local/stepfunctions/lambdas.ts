@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock';
+import type { BusyClock } from '../clock';
 import type { Scope } from './arns';
+import { InvocationActivity, runOnVirtualTime } from './lambda-time';
 import { TaskFailure } from './task-failure';
 
 /** What a Node.js Lambda handler receives as its second argument (the parts handlers use). */
@@ -56,7 +57,7 @@ export class LambdaRegistry {
   private readonly functions = new Map<string, RegisteredLambda>();
 
   constructor(
-    private readonly clock: Clock,
+    private readonly clock: BusyClock,
     private readonly defaultScope: Scope,
   ) {}
 
@@ -77,8 +78,24 @@ export class LambdaRegistry {
   /**
    * Invokes a function as Step Functions does. A thrown error fails the task with the
    * error's class name as the error (Lambda's `errorType`) and Lambda's error JSON as cause.
+   * The invocation holds the clock busy while it works, from the moment this is
+   * called, and its timers run on virtual time (see `lambda-time.ts`).
    */
   async invoke(functionName: string, payload: unknown, scope: Scope): Promise<{ payload: unknown; version: string }> {
+    const activity = new InvocationActivity(this.clock);
+    try {
+      return await this.run(functionName, payload, scope, activity);
+    } finally {
+      activity.end();
+    }
+  }
+
+  private async run(
+    functionName: string,
+    payload: unknown,
+    scope: Scope,
+    activity: InvocationActivity,
+  ): Promise<{ payload: unknown; version: string }> {
     const { arn, qualifier } = resolveFunction(functionName, scope);
     const fn = this.functions.get(arn);
     if (!fn) {
@@ -106,7 +123,7 @@ export class LambdaRegistry {
     const event: unknown = JSON.parse(JSON.stringify(payload ?? null));
     let result: unknown;
     try {
-      result = await fn.handler(event, context);
+      result = await runOnVirtualTime(activity, () => fn.handler(event, context));
     } catch (err) {
       throw lambdaError(err);
     }
