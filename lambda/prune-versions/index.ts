@@ -4,11 +4,22 @@
  * the origin, the target, or a version any alias routes to. The delete API
  * refills at 1 request/s, so a large prune spans several invocations: each
  * stops before its time runs out and the state machine calls it again.
+ * Throttling is expected here, not an error: a delete the SDK's retries could
+ * not get through waits for the bucket to refill and goes again, as long as
+ * the invocation has time (a long prune drains the SDK's retry quota, after
+ * which it no longer retries at all).
  */
 import { DeleteStateMachineVersionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { isNamed, listAllAliases, listAllVersions, readAliasRouting } from '../shared/aws';
 import { createDeploymentLock, createSfnClient } from '../shared/clients';
-import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
+import {
+  type Clock,
+  copyState,
+  type DeployerState,
+  eventTime,
+  type LoopEvent,
+  systemClock,
+} from '../shared/deployment';
 import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
 
@@ -23,6 +34,8 @@ export interface PruneVersionsDeps {
 
 /** Alias updates are eventually consistent: a version just moved off an alias can still conflict for seconds. */
 export const CONFLICT_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 16000];
+/** The delete API's bucket refills one token a second: wait that long before trying a throttled delete again. */
+export const THROTTLE_DELAY_MS = 1000;
 /**
  * Stop deleting when less than this is left, so the invocation returns its progress in time: one
  * delete may back off through every conflict retry, plus 30 s for its calls and the SDK's own retries.
@@ -46,13 +59,21 @@ export async function pruneVersions(event: LoopEvent, deps: PruneVersionsDeps): 
       ...(await aliasReferencedVersions(deps.sfn, deployment.stateMachineArn)),
     ]);
     const candidates = versions.filter((version) => !kept.has(version));
-    logger.info('Pruning versions', { total: versions.length, keep: request.historyMax, deleting: candidates.length });
+    logger.info('Pruning versions', {
+      total: versions.length,
+      keep: request.historyMax,
+      deleting: candidates.length,
+    });
     for (const versionArn of candidates) {
-      if (timeLeftMs() < TIME_MARGIN_MS) {
+      const outcome =
+        timeLeftMs() < TIME_MARGIN_MS
+          ? 'out-of-time'
+          : await deleteVersion(deps.sfn, versionArn, sleep, timeLeftMs);
+      if (outcome === 'out-of-time') {
         finished = false;
         break;
       }
-      if (await deleteVersion(deps.sfn, versionArn, sleep)) pruned.push(versionArn);
+      if (outcome === 'deleted') pruned.push(versionArn);
     }
   }
 
@@ -87,21 +108,35 @@ async function aliasReferencedVersions(sfn: SFNClient, stateMachineArn: string):
 }
 
 /**
- * Deletes one version; true when it is gone. A `ConflictException` means an
- * alias still references it: retried while alias updates settle, then the
- * version is kept, since something references it.
+ * Deletes one version. A `ConflictException` means an alias still references
+ * it: retried while alias updates settle, then the version is kept, since
+ * something references it. A `ThrottlingException` the SDK gave up on is
+ * waited out, one refill at a time, until the invocation runs short of time.
  */
-async function deleteVersion(sfn: SFNClient, versionArn: string, sleep: (ms: number) => Promise<void>): Promise<boolean> {
-  for (let attempt = 0; ; attempt++) {
+async function deleteVersion(
+  sfn: SFNClient,
+  versionArn: string,
+  sleep: (ms: number) => Promise<void>,
+  timeLeftMs: () => number,
+): Promise<'deleted' | 'kept' | 'out-of-time'> {
+  for (let conflicts = 0; ;) {
     try {
       await sfn.send(new DeleteStateMachineVersionCommand({ stateMachineVersionArn: versionArn }));
-      return true;
+      return 'deleted';
     } catch (error) {
-      const delay = CONFLICT_RETRY_DELAYS_MS[attempt];
+      if (isNamed(error, 'ThrottlingException')) {
+        if (timeLeftMs() < TIME_MARGIN_MS) return 'out-of-time';
+        await sleep(THROTTLE_DELAY_MS);
+        continue;
+      }
       if (!isNamed(error, 'ConflictException')) throw error;
+      const delay = CONFLICT_RETRY_DELAYS_MS[conflicts++];
       if (delay === undefined) {
-        logger.warn('Kept a version an alias still references', { versionArn, error: (error as Error).message });
-        return false;
+        logger.warn('Kept a version an alias still references', {
+          versionArn,
+          error: (error as Error).message,
+        });
+        return 'kept';
       }
       await sleep(delay);
     }

@@ -11,6 +11,7 @@ import {
   CONFLICT_RETRY_DELAYS_MS,
   pruneVersions,
   type PruneVersionsDeps,
+  THROTTLE_DELAY_MS,
   TIME_MARGIN_MS,
 } from '../../lambda/prune-versions';
 import type { DeployerState } from '../../lambda/shared/deployment';
@@ -37,14 +38,12 @@ function givenVersions(newest: number, otherAliases: Record<string, ReturnType<t
     .on(ListStateMachineVersionsCommand)
     .resolves({ stateMachineVersions: listed(versionsDownFrom(newest)) });
   const aliases = [ALIAS_ARN, ...Object.keys(otherAliases)];
-  sfnMock
-    .on(ListStateMachineAliasesCommand)
-    .resolves({
-      stateMachineAliases: aliases.map((stateMachineAliasArn) => ({
-        stateMachineAliasArn,
-        creationDate: T0,
-      })),
-    });
+  sfnMock.on(ListStateMachineAliasesCommand).resolves({
+    stateMachineAliases: aliases.map((stateMachineAliasArn) => ({
+      stateMachineAliasArn,
+      creationDate: T0,
+    })),
+  });
   sfnMock
     .on(DescribeStateMachineAliasCommand)
     .resolves({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: [entry(version(newest), 100)] });
@@ -282,12 +281,41 @@ describe('prune-versions', () => {
     expect(next.result?.prunedVersionArns).toEqual([]);
   });
 
-  it('lets a throttling error through', async () => {
+  it('waits out throttling a second at a time and deletes the same version', async () => {
+    // Arrange: versions 1..4, 3 serves, 4 is the target; the first two deletes are throttled past the SDK's retries.
+    givenVersions(4);
+    sfnMock
+      .on(DeleteStateMachineVersionCommand)
+      .rejectsOnce(throttling())
+      .rejectsOnce(throttling())
+      .resolves({});
+    const sleep = jest.fn(async () => undefined);
+
+    // Act
+    const next = await pruneVersions({ state: promoted(2, 3, 4) }, deps({ sleep }));
+
+    // Assert: version 2 is tried until it goes, then version 1.
+    expect(sleep.mock.calls).toEqual([[THROTTLE_DELAY_MS], [THROTTLE_DELAY_MS]]);
+    expect(deletedVersions()).toEqual([version(2), version(2), version(2), version(1)]);
+    expect(next.deployment?.next).toBe('FINISH');
+    expect(next.result?.prunedVersionArns).toEqual([version(2), version(1)]);
+  });
+
+  it('stops and continues in the next call when throttling outlasts its time', async () => {
+    // Arrange: every delete is throttled; the clock only moves while sleeping.
     givenVersions(6);
     sfnMock.on(DeleteStateMachineVersionCommand).rejects(throttling());
-
-    await expect(pruneVersions({ state: promoted(2, 5, 6) }, deps())).rejects.toMatchObject({
-      name: 'ThrottlingException',
+    let left = TIME_MARGIN_MS + 5 * THROTTLE_DELAY_MS;
+    const sleep = jest.fn(async (ms: number) => {
+      left -= ms;
     });
+
+    // Act
+    const next = await pruneVersions({ state: promoted(2, 5, 6) }, deps({ sleep, timeLeftMs: () => left }));
+
+    // Assert: no error escapes; what is left is for the next invocation.
+    expect(next.deployment?.next).toBe('PRUNE');
+    expect(next.result?.prunedVersionArns).toEqual([]);
+    expect(left).toBeGreaterThan(0);
   });
 });
