@@ -75,6 +75,7 @@ export class FaultInjector {
 /** Counts calls per `<targetPrefix>.<Operation>`, so tests can assert how often the cloud was called. */
 export class CallLog {
   private readonly counts = new Map<string, number>();
+  private readonly throttles = new Map<string, number>();
 
   record(target: string, operation: string): void {
     const key = `${target}.${operation}`;
@@ -89,11 +90,25 @@ export class CallLog {
     return total;
   }
 
+  /** A call of `operation` the token buckets rejected with `ThrottlingException` (`throttling: true`). */
+  recordThrottled(target: string, operation: string): void {
+    const key = `${target}.${operation}`;
+    this.throttles.set(key, (this.throttles.get(key) ?? 0) + 1);
+  }
+
+  /** Calls of `operation` (any service) the token buckets rejected. */
+  throttled(operation: string): number {
+    let total = 0;
+    for (const [key, n] of this.throttles) if (key.slice(key.lastIndexOf('.') + 1) === operation) total += n;
+    return total;
+  }
+
   all(): Record<string, number> {
     return Object.fromEntries(this.counts);
   }
 
   reset(): void {
     this.counts.clear();
+    this.throttles.clear();
   }
 }

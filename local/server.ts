@@ -128,6 +128,7 @@ export class LocalServer {
     if (injected) return sendError(res, injected, queryCompatible);
     const limit = this.throttling ? service?.rateLimit?.(operation, context.region) : undefined;
     if (limit && !this.buckets.take(`${context.region}/${prefix}.${operation}`, limit)) {
+      this.calls.recordThrottled(prefix, operation);
       return sendError(res, faultError('ThrottlingException'), queryCompatible);
     }
 
