@@ -101,11 +101,12 @@ export interface TargetSnapshot {
 
 export class E2e {
   /** Starts the deployer on a fresh local cloud (cdk.out is synthesized by the global setup). */
-  static async start(options: { seed?: number } = {}): Promise<E2e> {
+  static async start(options: { seed?: number; throttling?: boolean } = {}): Promise<E2e> {
     const deployer = await startLocalDeployer({
       fastForward: true,
       startMs: START_MS,
       seed: options.seed ?? 11,
+      throttling: options.throttling,
       synth: false,
       lambdaLogLevel: 'ERROR',
     });
