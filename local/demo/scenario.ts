@@ -19,6 +19,7 @@ import {
   StartExecutionCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
+import { failedExecutionsAlarm } from '../../examples/alarms';
 import type { DeployerState, DeploymentResult, TimelineEntry } from '../../lambda/shared/deployment';
 import { describeRouting, type RoutingEntry, versionLabel } from '../../lambda/shared/routing';
 import { type LocalDeployer, localClientConfig } from '../deployer';
@@ -125,23 +126,7 @@ export async function runDemo(deployer: LocalDeployer, options: DemoOptions, rep
     report.line(`Sending ${options.trafficPerMinute} orders a minute (types B, C, D) through alias live`);
 
     report.heading('2. An alarm on failed executions of the alias');
-    await cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: ALARM,
-        Namespace: 'AWS/States',
-        MetricName: 'ExecutionsFailed',
-        Dimensions: [
-          { Name: 'StateMachineArn', Value: orders },
-          { Name: 'Alias', Value: ALIAS },
-        ],
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-      }),
-    );
+    await cloudWatch.send(new PutMetricAlarmCommand(failedExecutionsAlarm(ALARM, orders, ALIAS)));
     report.line(`${ALARM}: ExecutionsFailed (alias live) Sum >= 1 over 60 s`);
     await clock.sleep(120_000);
     await waitForAlarmState(cloudWatch, clock, 'OK');

@@ -19,6 +19,7 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { quietAlarm } from '../../examples/alarms';
 import { HISTORY_EVENT_LIMIT } from '../../lambda/shared/budget';
 import { formatDuration } from '../../lambda/shared/plan';
 import { localClientConfig, type LocalDeployer, startLocalDeployer } from '../../local/deployer';
@@ -73,19 +74,7 @@ async function measure(deployer: LocalDeployer, scenario: Scenario, index: numbe
   const created = await sfn.send(new CreateStateMachineCommand({ name, definition: definition('1'), roleArn: role, publish: true }));
   await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: created.stateMachineArn, definition: definition('2'), publish: true }));
   await sfn.send(new CreateStateMachineAliasCommand({ name: 'live', routingConfiguration: [{ stateMachineVersionArn: created.stateMachineVersionArn, weight: 100 }] }));
-  await cloudWatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: `${name}-errors`,
-      Namespace: 'Bench',
-      MetricName: 'Errors',
-      Statistic: 'Sum',
-      Period: scenario.pollSeconds >= HOUR ? HOUR : 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-    }),
-  );
+  await cloudWatch.send(new PutMetricAlarmCommand(quietAlarm(`${name}-errors`, 'Bench', scenario.pollSeconds >= HOUR ? HOUR : 60)));
 
   const startedAt = deployer.cloud.clock.now();
   const real = Date.now();

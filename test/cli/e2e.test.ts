@@ -4,6 +4,7 @@
  * synthesized. The virtual clock runs 100× real time, so a 5-minute canary
  * takes 3 seconds and there is time to fire an alarm in the middle of it.
  */
+import { quietAlarm } from '../../examples/alarms';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -104,20 +105,7 @@ async function target(name: string): Promise<{ alarm: string; definitionFile: st
     }),
   );
   const alarm = `${name}-failures`;
-  await cloudWatch.send(
-    new PutMetricAlarmCommand({
-      AlarmName: alarm,
-      Namespace: 'Orders',
-      MetricName: 'Failures',
-      Dimensions: [{ Name: 'StateMachine', Value: name }],
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-    }),
-  );
+  await cloudWatch.send(new PutMetricAlarmCommand(quietAlarm(alarm, 'Orders')));
   const definitionFile = path.join(workDir, `${name}.asl.json`);
   fs.writeFileSync(definitionFile, definition('v2'));
   return { alarm, definitionFile };

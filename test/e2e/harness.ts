@@ -27,6 +27,7 @@ import {
   StartExecutionCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
+import { failedExecutionsAlarm, quietAlarm } from '../../examples/alarms';
 import type { DeployerState, DeploymentResult } from '../../lambda/shared/deployment';
 import type { RoutingEntry } from '../../lambda/shared/routing';
 import { type LocalDeployer, localClientConfig, startLocalDeployer } from '../../local/deployer';
@@ -191,43 +192,14 @@ export class E2e {
   /** `ExecutionsFailed` of the alias, Sum >= 1 over 60 s, as a user would watch a release. */
   async createFailedExecutionsAlarm(target: Target, alias: string): Promise<string> {
     const name = this.uniqueName(`${target.name}-${alias}-failures`);
-    await this.cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: name,
-        Namespace: 'AWS/States',
-        MetricName: 'ExecutionsFailed',
-        Dimensions: [
-          { Name: 'StateMachineArn', Value: target.arn },
-          { Name: 'Alias', Value: alias },
-        ],
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-      }),
-    );
+    await this.cloudWatch.send(new PutMetricAlarmCommand(failedExecutionsAlarm(name, target.arn, alias)));
     return name;
   }
 
   /** A metric alarm on a metric nothing emits: it stays OK until a test sets its state. */
   async createQuietAlarm(prefix = 'quiet'): Promise<string> {
     const name = this.uniqueName(prefix);
-    await this.cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: name,
-        Namespace: 'E2e',
-        MetricName: 'Errors',
-        Dimensions: [{ Name: 'Alarm', Value: name }],
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-      }),
-    );
+    await this.cloudWatch.send(new PutMetricAlarmCommand(quietAlarm(name, 'E2e')));
     return name;
   }
 

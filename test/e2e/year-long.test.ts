@@ -17,6 +17,7 @@ import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
 } from '@aws-sdk/client-sfn';
+import { quietAlarm } from '../../examples/alarms';
 import { HISTORY_EVENT_LIMIT } from '../../lambda/shared/budget';
 import type { DeploymentResult } from '../../lambda/shared/deployment';
 import { E2e, type Target } from './harness';
@@ -120,19 +121,7 @@ describe('a deployment that lasts a year', () => {
     // back. An hourly period keeps the local cloud from evaluating it every minute for 200 days.
     const target = await newTarget();
     const alarm = e2e.uniqueName('orders-day-200');
-    await e2e.cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: alarm,
-        Namespace: 'Orders',
-        MetricName: 'Errors',
-        Statistic: 'Sum',
-        Period: 3600,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-      }),
-    );
+    await e2e.cloudWatch.send(new PutMetricAlarmCommand(quietAlarm(alarm, 'Orders', 3600)));
     const startedAt = e2e.clock.now();
 
     // Act
