@@ -3,7 +3,7 @@
  * the real Lambdas over a fake target and CloudWatch: deployments that end
  * with the new version serving all traffic.
  */
-import { at, cloudWatchError, FakeAws, route, versionArn } from '../support/fake-aws';
+import { at, cloudWatchError, FakeAws, ordersReadyToDeploy, route, versionArn } from '../support/fake-aws';
 import { type DeployerUnderTest, synthesizedDeployer } from '../support/run-deployer';
 
 let deployer: DeployerUnderTest;
@@ -13,15 +13,6 @@ beforeAll(() => {
 
 const v1 = versionArn(1);
 const v2 = versionArn(2);
-
-/** orders:1 is live, orders:2 is published and waiting, `orders-errors` is OK. */
-function ordersReadyToDeploy(): FakeAws {
-  const aws = new FakeAws();
-  aws.publishVersions(2);
-  aws.setAlias('live', [route(v1, 100)]);
-  aws.addAlarm('orders-errors');
-  return aws;
-}
 
 /** The alarm reads and alias writes, in order, as `Command@seconds`. */
 function pollsAndShifts(aws: FakeAws): string[] {

@@ -587,3 +587,12 @@ export class FakeAws {
     return entries;
   }
 }
+
+/** The usual starting point: orders:1 is live on alias `live`, orders:2 is published and waiting, `orders-errors` is OK. */
+export function ordersReadyToDeploy(): FakeAws {
+  const aws = new FakeAws();
+  aws.publishVersions(2);
+  aws.setAlias('live', [route(versionArn(1), 100)]);
+  aws.addAlarm('orders-errors');
+  return aws;
+}
