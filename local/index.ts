@@ -1,20 +1,20 @@
-import { runAsFunction } from './caller';
-import { cloudTrailEvent, userIdentity } from './cloudtrail';
+import { runAsFunction } from './wire/caller';
+import { cloudTrailEvent, userIdentity } from './events/cloudtrail';
 import { CloudWatchService } from './cloudwatch';
-import { executionStatusChangeEvent } from './execution-events';
+import { executionStatusChangeEvent } from './events/execution-status';
 import { DYNAMODB_TARGET_PREFIX, type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { EventBus } from './eventbridge/bus';
-import type { CallLog, FaultInjector } from './faults';
-import { LocalServer } from './server';
-import type { ApiCall, AwsJsonService } from './service';
+import type { CallLog, FaultInjector } from './wire/faults';
+import { LocalServer } from './wire/server';
+import type { ApiCall, AwsJsonService } from './wire/service';
 import { StepFunctionsService, type LambdaHandler, type LambdaOptions } from './stepfunctions';
-import { VirtualClock } from './virtual-clock';
+import { VirtualClock } from './clock/virtual-clock';
 
-export { VirtualClock } from './virtual-clock';
-export { LocalServer } from './server';
+export { VirtualClock } from './clock/virtual-clock';
+export { LocalServer } from './wire/server';
 export { StepFunctionsService, TaskFailure } from './stepfunctions';
 export type { LambdaContext, LambdaHandler, LambdaOptions, Integration, IntegrationContext } from './stepfunctions';
-export type { FaultSpec, FaultError } from './faults';
+export type { FaultSpec, FaultError } from './wire/faults';
 export { EventBus } from './eventbridge/bus';
 
 /** A local Lambda function's settings. */

@@ -1,4 +1,4 @@
-import { AwsServiceError } from '../aws-error';
+import { AwsServiceError } from '../wire/aws-error';
 
 /**
  * Reads request members as the AWS JSON 1.0 protocol carries them, with the validation messages

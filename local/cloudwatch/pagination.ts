@@ -1,4 +1,4 @@
-import { AwsServiceError } from '../aws-error';
+import { AwsServiceError } from '../wire/aws-error';
 
 /**
  * Offset-based `NextToken`s. A token is bound to the operation that issued it, so one from

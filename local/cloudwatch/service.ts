@@ -1,6 +1,6 @@
-import { AwsServiceError } from '../aws-error';
-import type { Clock } from '../clock';
-import type { AwsJsonService, MetricDatum, MetricSink, TokenBucketLimit } from '../service';
+import { AwsServiceError } from '../wire/aws-error';
+import type { Clock } from '../clock/clock';
+import type { AwsJsonService, MetricDatum, MetricSink, TokenBucketLimit } from '../wire/service';
 import type { MetricAlarm } from './alarm-model';
 import { AlarmRegistry } from './alarm-registry';
 import { deleteAlarms, putCompositeAlarm, putMetricAlarm, setAlarmState } from './handlers/alarms';

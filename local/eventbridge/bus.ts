@@ -7,7 +7,7 @@
  * Lambda functions (invoked with it, `InvocationType: Event`); the target's `RoleArn` is not checked
  * (the local cloud has no IAM) and its `RetryPolicy` is not applied.
  */
-import type { BusyClock } from '../clock';
+import type { BusyClock } from '../clock/clock';
 import { partitionOf } from '../stepfunctions/arns';
 import { targetInput } from './input';
 import { matchesPattern } from './pattern';

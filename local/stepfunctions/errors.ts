@@ -1,4 +1,4 @@
-import { AwsServiceError } from '../aws-error';
+import { AwsServiceError } from '../wire/aws-error';
 
 /** Step Functions' error shapes, with the messages AWS sends where they are known. */
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock';
+import type { Clock } from '../clock/clock';
 import type { HistoryEvent } from './model';
 
 /** AWS's hard quota on events per execution history. */

@@ -1,6 +1,6 @@
-import { AwsServiceError } from '../aws-error';
-import type { BusyClock } from '../clock';
-import type { ApiCallListener, AwsJsonService, MetricSink, RequestContext } from '../service';
+import { AwsServiceError } from '../wire/aws-error';
+import type { BusyClock } from '../clock/clock';
+import type { ApiCallListener, AwsJsonService, MetricSink, RequestContext } from '../wire/service';
 import * as aliases from './aliases';
 import { partitionOf } from './arns';
 import { ExecutionEngine, describeExecution, describeStateMachineForExecution, getExecutionHistory, listExecutions, startExecution, stopExecution } from './executions';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AwsServiceError } from '../aws-error';
+import { AwsServiceError } from '../wire/aws-error';
 import type { LambdaRegistry } from './lambdas';
 import type { ExecutionRecord } from './model';
 import { TaskFailure } from './task-failure';

@@ -25,8 +25,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import { promisify } from 'node:util';
-import type { BusyClock, BusyHold } from '../clock';
-import { realClearTimeout, realSetTimeout } from '../real-timers';
+import type { BusyClock, BusyHold } from '../clock/clock';
+import { realClearTimeout, realSetTimeout } from '../clock/real-timers';
 
 /** What one invocation is doing, for the clock: working (busy) or only waiting on its timers (idle). */
 export class InvocationActivity {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BusyClock } from '../clock';
+import type { BusyClock } from '../clock/clock';
 import type { Scope } from './arns';
 import { InvocationActivity, runOnVirtualTime } from './lambda-time';
 import { TaskFailure } from './task-failure';

@@ -1,4 +1,4 @@
-import type { MetricSink } from '../service';
+import type { MetricSink } from '../wire/service';
 import type { ExecutionRecord } from './model';
 
 export type ExecutionMetric =

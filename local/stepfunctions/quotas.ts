@@ -1,4 +1,4 @@
-import type { TokenBucketLimit } from '../service';
+import type { TokenBucketLimit } from '../wire/service';
 
 /** Regions with Step Functions' larger StartExecution bucket. */
 const LARGE_REGIONS = new Set(['us-east-1', 'us-west-2', 'eu-west-1']);

@@ -1,5 +1,5 @@
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { BusyClock, BusyHold } from '../clock';
+import type { BusyClock, BusyHold } from '../clock/clock';
 import { prepareDefinition, retryDelayMs, type Retrier, type StateInfo } from './definition';
 import type { HistoryRecorder } from './history';
 import type { IntegrationContext, Integrations } from './integrations';

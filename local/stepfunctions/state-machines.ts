@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestContext } from '../service';
+import type { RequestContext } from '../wire/service';
 import { parseStateMachineArn, stateMachineArn } from './arns';
 import {
   missingRequiredParameter,

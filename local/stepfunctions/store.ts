@@ -1,5 +1,5 @@
-import type { BusyClock } from '../clock';
-import type { MetricSink, RequestContext } from '../service';
+import type { BusyClock } from '../clock/clock';
+import type { MetricSink, RequestContext } from '../wire/service';
 import { partitionOf, type Scope, type StateMachineArn } from './arns';
 import { stateMachineDoesNotExist } from './errors';
 import type { ExecutionRecord, StateMachineRecord } from './model';

@@ -8,7 +8,7 @@
  * deployment's record says how it ended.
  */
 import { StopExecutionCommand, UpdateStateMachineAliasCommand } from '@aws-sdk/client-sfn';
-import { EXECUTION_STATUS_CHANGE } from '../../local/execution-events';
+import { EXECUTION_STATUS_CHANGE } from '../../local/events/execution-status';
 import { allTo, E2e, type Target } from './harness';
 import { Safety } from './safety';
 

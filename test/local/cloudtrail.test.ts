@@ -5,9 +5,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CALLER_HEADER, runAsFunction } from '../../local/caller';
-import { cloudTrailDate, cloudTrailEvent, userIdentity } from '../../local/cloudtrail';
-import type { ApiCall } from '../../local/service';
+import { CALLER_HEADER, runAsFunction } from '../../local/wire/caller';
+import { cloudTrailDate, cloudTrailEvent, userIdentity } from '../../local/events/cloudtrail';
+import type { ApiCall } from '../../local/wire/service';
 import { loadFixtures } from '../triggers/support';
 
 const fixtures = loadFixtures();

@@ -1,8 +1,8 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CloudWatchService } from '../../local/cloudwatch';
-import { LocalServer } from '../../local/server';
-import { VirtualClock } from '../../local/virtual-clock';
+import { LocalServer } from '../../local/wire/server';
+import { VirtualClock } from '../../local/clock/virtual-clock';
 
 /**
  * The AWS CLI (v1, botocore ≥ 1.42) against the local CloudWatch. botocore picks the first protocol it

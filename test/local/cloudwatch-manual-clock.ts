@@ -1,4 +1,4 @@
-import type { Clock } from '../../local/clock';
+import type { Clock } from '../../local/clock/clock';
 
 interface Timer {
   at: number;

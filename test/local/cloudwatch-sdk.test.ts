@@ -17,8 +17,8 @@ import {
   paginateDescribeAlarmHistory,
 } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchService } from '../../local/cloudwatch';
-import { LocalServer } from '../../local/server';
-import { VirtualClock } from '../../local/virtual-clock';
+import { LocalServer } from '../../local/wire/server';
+import { VirtualClock } from '../../local/clock/virtual-clock';
 
 /** The real `@aws-sdk/client-cloudwatch` (AWS JSON 1.0, query-compatible errors) against the local server. */
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 30);

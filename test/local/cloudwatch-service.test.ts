@@ -1,4 +1,4 @@
-import { AwsServiceError } from '../../local/aws-error';
+import { AwsServiceError } from '../../local/wire/aws-error';
 import { CloudWatchService } from '../../local/cloudwatch';
 import { ManualClock } from './cloudwatch-manual-clock';
 

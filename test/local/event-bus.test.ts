@@ -8,7 +8,7 @@ import { TRIGGERS_ASSEMBLY } from '../../local/deployer/synth';
 import { functionRoleArn, localResolver, localRoleArn } from '../../local/deployer/triggers';
 import { EventBus } from '../../local/eventbridge/bus';
 import { rulesFromTemplate, type TemplateRule } from '../../local/eventbridge/rules';
-import { VirtualClock } from '../../local/virtual-clock';
+import { VirtualClock } from '../../local/clock/virtual-clock';
 import { loadFixtures } from '../triggers/support';
 
 const SCOPE: AwsScope = { partition: 'aws', region: 'us-east-1', account: '123456789012' };

@@ -13,7 +13,7 @@ import {
   EXECUTION_STATUS_CHANGE,
   executionStatusChangeEvent,
   MAX_EVENT_PAYLOAD_BYTES,
-} from '../../local/execution-events';
+} from '../../local/events/execution-status';
 import type { ExecutionRecord } from '../../local/stepfunctions';
 import { type Fixture, passDefinition, START, startCloud } from './cloud-fixture';
 

@@ -2,10 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { AwsServiceError } from '../../local/aws-error';
-import { LocalServer } from '../../local/server';
-import type { AwsJsonService, RequestContext } from '../../local/service';
-import { VirtualClock } from '../../local/virtual-clock';
+import { AwsServiceError } from '../../local/wire/aws-error';
+import { LocalServer } from '../../local/wire/server';
+import type { AwsJsonService, RequestContext } from '../../local/wire/service';
+import { VirtualClock } from '../../local/clock/virtual-clock';
 
 const credentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
 
@@ -59,7 +59,7 @@ describe('LocalServer', () => {
         context: {
           region: 'eu-west-3',
           accountId: '123456789012',
-          // Who called, for CloudTrail: the signing key, no local function (see local/caller.ts).
+          // Who called, for CloudTrail: the signing key, no local function (see local/wire/caller.ts).
           caller: expect.objectContaining({ accessKeyId: credentials.accessKeyId, functionArn: undefined, sourceIPAddress: '127.0.0.1' }),
         },
       },

@@ -8,7 +8,7 @@ import {
   UpdateStateMachineCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import type { MetricDatum } from '../../local/service';
+import type { MetricDatum } from '../../local/wire/service';
 import { failure, passDefinition, START, startCloud, type Fixture } from './cloud-fixture';
 
 const HOUR = 3_600_000;

@@ -1,4 +1,4 @@
-import { VirtualClock } from '../../local/virtual-clock';
+import { VirtualClock } from '../../local/clock/virtual-clock';
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const HOUR = 3_600_000;

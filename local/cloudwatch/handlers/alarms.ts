@@ -1,4 +1,4 @@
-import { AwsServiceError } from '../../aws-error';
+import { AwsServiceError } from '../../wire/aws-error';
 import {
   ANOMALY_OPERATORS,
   AlarmStateValue,

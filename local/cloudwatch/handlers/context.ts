@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock';
+import type { Clock } from '../../clock/clock';
 import type { AlarmRegistry } from '../alarm-registry';
 import type { Input } from '../input';
 import type { MetricStore } from '../metric-store';

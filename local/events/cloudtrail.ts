@@ -6,9 +6,9 @@
  * `reference/aws-semantics.md` §5.2).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Caller } from './caller';
-import type { ApiCall } from './service';
-import { partitionOf } from './stepfunctions/arns';
+import type { Caller } from '../wire/caller';
+import type { ApiCall } from '../wire/service';
+import { partitionOf } from '../stepfunctions/arns';
 
 /** Write calls CloudTrail records as management events, per service; reads are not delivered by default. */
 const RECORDED: Record<string, { source: string; eventSource: string; operations: ReadonlySet<string> }> = {

@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import type { Clock } from '../clock/clock';
 import type { TokenBucketLimit } from './service';
 
 /** AWS-style token buckets, refilled on the virtual clock so throttling follows virtual time. */

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsServiceError } from './aws-error';
 import { CALLER_HEADER, type Caller } from './caller';
-import type { BusyClock } from './clock';
+import type { BusyClock } from '../clock/clock';
 import { CallLog, FaultInjector, faultError, type FaultSpec } from './faults';
 import type { AwsJsonService, RequestContext } from './service';
 import { TokenBuckets } from './token-bucket';

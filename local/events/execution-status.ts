@@ -5,8 +5,8 @@
  * `reference/aws-semantics.md` §5.1; Express executions send none.
  */
 import { randomUUID } from 'node:crypto';
-import type { BusEvent } from './eventbridge/bus';
-import type { ExecutionRecord } from './stepfunctions';
+import type { BusEvent } from '../eventbridge/bus';
+import type { ExecutionRecord } from '../stepfunctions';
 
 export const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 
