@@ -186,6 +186,7 @@ export class LocalCloud {
   async stop(): Promise<void> {
     // Executions aborted by the shutdown are not someone's StopExecution: no rule should act on them.
     this.stepFunctions.onExecutionStatusChange = undefined;
+    this.events.stop();
     this.stepFunctions.stopAll();
     this.cloudWatch.close();
     await this.server.close();

@@ -5,8 +5,10 @@
  * returns at once, a failed delivery is logged and recorded, never retried.
  * Targets may be state machines (started with the target's input) or local
  * Lambda functions (invoked with it, `InvocationType: Event`); the target's `RoleArn` is not checked
- * (the local cloud has no IAM) and its `RetryPolicy` is not applied.
+ * (the local cloud has no IAM) and its `RetryPolicy` is not applied. Schedule rules
+ * (`rate(…)`) fire on the virtual clock as time passes.
  */
+import { randomUUID } from 'node:crypto';
 import type { BusyClock } from '../clock/clock';
 import { partitionOf } from '../stepfunctions/arns';
 import { targetInput } from './input';
@@ -47,19 +49,66 @@ export class EventBus {
   readonly deliveries: Delivery[] = [];
   private readonly rules = new Map<string, TemplateRule>();
   private readonly pending = new Set<Promise<void>>();
+  /** The clock timers of schedule rules, by rule. */
+  private readonly schedules = new Map<string, () => void>();
 
   constructor(private readonly options: EventBusOptions) {}
 
-  /** Adds rules, replacing any of the same logical id (the local rule name). */
+  /** Adds rules, replacing any of the same logical id (the local rule name). Schedule rules start ticking on the clock. */
   putRules(rules: readonly TemplateRule[]): void {
-    for (const rule of rules) this.rules.set(rule.logicalId, rule);
+    for (const rule of rules) {
+      this.rules.set(rule.logicalId, rule);
+      this.schedule(rule);
+    }
+  }
+
+  /** Starts an enabled schedule rule's timer, or stops a disabled one's (a stopped timer costs nothing as time passes). */
+  private schedule(rule: TemplateRule): void {
+    this.schedules.get(rule.logicalId)?.();
+    this.schedules.delete(rule.logicalId);
+    if (rule.schedulePeriodMs !== undefined && rule.enabled) {
+      this.schedules.set(rule.logicalId, this.options.clock.every(rule.schedulePeriodMs, (nowMs) => this.fireSchedule(rule.logicalId, nowMs)));
+    }
+  }
+
+  /** Stops the schedule rules' timers. */
+  stop(): void {
+    for (const cancel of this.schedules.values()) cancel();
+    this.schedules.clear();
+  }
+
+  /**
+   * A schedule rule's event, as EventBridge sends it to its targets
+   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html).
+   * It goes to that rule's targets only, never on the bus.
+   */
+  private fireSchedule(logicalId: string, nowMs: number): void {
+    const rule = this.rules.get(logicalId);
+    if (!rule?.enabled) return;
+    const ruleArn = this.ruleArn(rule);
+    const event: BusEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: this.options.accountId,
+      time: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.options.region,
+      resources: [ruleArn],
+      detail: {},
+    };
+    const context = { ruleName: rule.logicalId, ruleArn, ingestionTime: new Date(nowMs).toISOString() };
+    for (const target of rule.targets) this.deliver(event, rule.logicalId, target.Arn, () => targetInput(target, event, context));
   }
 
   /** `EnableRule` / `DisableRule`. */
   setRuleEnabled(name: string, enabled: boolean): void {
     const rule = this.rules.get(name);
     if (!rule) throw new Error(`No rule ${name} on the local event bus`);
-    this.rules.set(name, { ...rule, enabled });
+    if (rule.enabled === enabled) return;
+    const updated = { ...rule, enabled };
+    this.rules.set(name, updated);
+    this.schedule(updated);
   }
 
   listRules(): TemplateRule[] {
@@ -71,7 +120,7 @@ export class EventBus {
     keep(this.events, event);
     const ingestionTime = new Date(this.options.clock.now()).toISOString();
     for (const rule of this.rules.values()) {
-      if (!rule.enabled || rule.eventBusName !== eventBusName || !matchesPattern(rule.eventPattern, event))
+      if (!rule.enabled || rule.eventBusName !== eventBusName || !rule.eventPattern || !matchesPattern(rule.eventPattern, event))
         continue;
       for (const target of rule.targets) {
         const context = { ruleName: rule.logicalId, ruleArn: this.ruleArn(rule), ingestionTime };

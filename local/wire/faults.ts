@@ -8,6 +8,12 @@ export interface FaultSpec {
   readonly operation: string;
   /** @default 'ThrottlingException' */
   readonly error?: FaultError;
+  /**
+   * Instead of failing, hold the call on the wire (neither answered nor applied) until
+   * {@link FaultInjector.releaseHeld}; it then goes through as usual. A slow request, for
+   * tests of what happens while a write is in flight.
+   */
+  readonly hold?: boolean;
   /** How many of the next calls fail. @default 1 */
   readonly count?: number;
   /** Restrict to one service's target prefix, e.g. `AWSStepFunctions`. @default - any service */
@@ -17,6 +23,7 @@ export interface FaultSpec {
 export interface PendingFault {
   readonly operation: string;
   readonly error: FaultError;
+  readonly hold: boolean;
   readonly remaining: number;
   readonly target?: string;
 }
@@ -36,8 +43,12 @@ export function faultError(error: FaultError): AwsServiceError {
 }
 
 /** Makes the next N calls of an operation fail, so tests can exercise retries and rollbacks. */
+/** What a call must do when a fault matches it: fail with `error`, or wait for `held` first. */
+export type TakenFault = { readonly error: AwsServiceError } | { readonly held: Promise<void> };
+
 export class FaultInjector {
-  private faults: { operation: string; error: FaultError; remaining: number; target?: string }[] = [];
+  private faults: { operation: string; error: FaultError; hold: boolean; remaining: number; target?: string }[] = [];
+  private holding: (() => void)[] = [];
 
   inject(spec: FaultSpec): void {
     const error = spec.error ?? 'ThrottlingException';
@@ -49,26 +60,41 @@ export class FaultInjector {
       throw new Error(`error must be one of ${Object.keys(FAULT_ERRORS).join(', ')}, got: ${JSON.stringify(error)}`);
     }
     if (!Number.isInteger(count) || count < 1) throw new Error(`count must be an integer >= 1, got: ${count}`);
-    this.faults.push({ operation: spec.operation, error, remaining: count, target: spec.target });
+    this.faults.push({ operation: spec.operation, error, hold: spec.hold ?? false, remaining: count, target: spec.target });
   }
 
+  /** Drops the pending faults and lets every held call go. */
   clear(): void {
     this.faults = [];
+    this.releaseHeld();
+  }
+
+  /** Calls held on the wire now. */
+  get heldCalls(): number {
+    return this.holding.length;
+  }
+
+  /** Lets every held call go through. */
+  releaseHeld(): void {
+    const release = this.holding;
+    this.holding = [];
+    for (const go of release) go();
   }
 
   pending(): PendingFault[] {
     return this.faults.map((f) => ({ ...f }));
   }
 
-  /** Consumes one matching fault, if any, and returns the error the call must fail with. */
-  take(target: string, operation: string): AwsServiceError | undefined {
+  /** Consumes one matching fault, if any, and says what the call must do. */
+  take(target: string, operation: string): TakenFault | undefined {
     const fault = this.faults.find(
       (f) => f.operation === operation && (f.target === undefined || f.target === target),
     );
     if (!fault) return undefined;
     fault.remaining--;
     if (fault.remaining === 0) this.faults = this.faults.filter((f) => f !== fault);
-    return faultError(fault.error);
+    if (fault.hold) return { held: new Promise<void>((resolve) => this.holding.push(resolve)) };
+    return { error: faultError(fault.error) };
   }
 }
 

@@ -125,7 +125,8 @@ export class LocalServer {
     const queryCompatible = service?.awsQueryCompatible ?? false;
 
     const injected = this.faults.take(prefix, operation);
-    if (injected) return sendError(res, injected, queryCompatible);
+    if (injected && 'error' in injected) return sendError(res, injected.error, queryCompatible);
+    if (injected) await injected.held;
     const limit = this.throttling ? service?.rateLimit?.(operation, context.region) : undefined;
     if (limit && !this.buckets.take(`${context.region}/${prefix}.${operation}`, limit)) {
       this.calls.recordThrottled(prefix, operation);
@@ -166,6 +167,9 @@ export class LocalServer {
         }
         return sendJson(res, 200, { faults: this.faults.pending() });
       }
+      case 'POST /_local/faults/release':
+        this.faults.releaseHeld();
+        return sendJson(res, 200, { faults: this.faults.pending() });
       case 'DELETE /_local/faults':
         this.faults.clear();
         return sendJson(res, 200, { faults: [] });

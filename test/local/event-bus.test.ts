@@ -7,7 +7,7 @@ import { type AwsScope, deployerFromTemplate, readTemplate } from '../../local/d
 import { TRIGGERS_ASSEMBLY } from '../../local/deployer/synth';
 import { functionRoleArn, localResolver, localRoleArn } from '../../local/deployer/triggers';
 import { EventBus } from '../../local/eventbridge/bus';
-import { rulesFromTemplate, type TemplateRule } from '../../local/eventbridge/rules';
+import { ratePeriodMs, rulesFromTemplate, type TemplateRule } from '../../local/eventbridge/rules';
 import { VirtualClock } from '../../local/clock/virtual-clock';
 import { loadFixtures } from '../triggers/support';
 
@@ -20,7 +20,7 @@ describe('the local resolver of the synthesized rules', () => {
   const template = readTemplate(TRIGGERS_ASSEMBLY.outDir);
   const rules = rulesFromTemplate(template as never, localResolver(template, SCOPE, DEPLOYER_ARN));
   const publishRules = rules.filter((rule) =>
-    JSON.stringify(rule.eventPattern).includes('AWS API Call via CloudTrail'),
+    JSON.stringify(rule.eventPattern ?? {}).includes('AWS API Call via CloudTrail'),
   );
   const publisher = deployerFromTemplate(template, SCOPE).functions.find(
     (fn) => fn.step === 'publish-version',
@@ -58,6 +58,7 @@ describe('the local event bus', () => {
   let clock: VirtualClock;
   let started: { stateMachineArn: string; input: string }[];
   let failStarts: boolean;
+  let invoked: { functionArn: string; input: string }[];
   let bus: EventBus;
 
   const rule = (overrides: Partial<TemplateRule> = {}): TemplateRule => ({
@@ -82,6 +83,7 @@ describe('the local event bus', () => {
   beforeEach(() => {
     clock = new VirtualClock({ fastForward: true, startMs: Date.parse('2026-11-20T10:02:02Z') });
     started = [];
+    invoked = [];
     failStarts = false;
     bus = new EventBus({
       clock,
@@ -92,7 +94,9 @@ describe('the local event bus', () => {
         started.push({ stateMachineArn, input });
         return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:run-${started.length}`;
       },
-      invokeFunction: async () => undefined,
+      invokeFunction: async (functionArn, input) => {
+        invoked.push({ functionArn, input });
+      },
     });
   });
 
@@ -176,5 +180,59 @@ describe('the local event bus', () => {
     await clock.sleep(1);
 
     expect(started).toHaveLength(1);
+  });
+
+  describe('schedule rules', () => {
+    const SWEEPER = 'arn:aws:lambda:us-east-1:123456789012:function:sweeper';
+    const schedule = (enabled = true): TemplateRule => ({
+      logicalId: 'Sweep',
+      eventBusName: 'default',
+      enabled,
+      schedulePeriodMs: 5 * 60_000,
+      targets: [{ Id: 'Target0', Arn: SWEEPER }],
+    });
+
+    it('invokes the target at each period as virtual time passes, with the Scheduled Event EventBridge sends', async () => {
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
+      bus.putRules([schedule()]);
+
+      await clock.sleep(11 * 60_000);
+      await bus.idle();
+
+      expect(invoked.map((call) => JSON.parse(call.input).time)).toEqual(['2026-11-20T10:05:00Z', '2026-11-20T10:10:00Z']);
+      expect(JSON.parse(invoked[0]!.input)).toMatchObject({
+        version: '0',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        region: 'us-east-1',
+        resources: ['arn:aws:events:us-east-1:123456789012:rule/Sweep'],
+        detail: {},
+      });
+      expect(bus.events).toEqual([]);
+    });
+
+    it('fires nothing while disabled, and again once enabled', async () => {
+      bus.putRules([schedule(false)]);
+      await clock.sleep(11 * 60_000);
+      await bus.idle();
+      expect(invoked).toEqual([]);
+
+      bus.setRuleEnabled('Sweep', true);
+      await clock.sleep(5 * 60_000);
+      await bus.idle();
+      expect(invoked).toHaveLength(1);
+    });
+
+    it('reads rate expressions as EventBridge writes them, and refuses the rest', () => {
+      // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html#eb-rate-expressions
+      expect(ratePeriodMs('rate(1 minute)')).toBe(60_000);
+      expect(ratePeriodMs('rate(5 minutes)')).toBe(300_000);
+      expect(ratePeriodMs('rate(2 hours)')).toBe(7_200_000);
+      expect(ratePeriodMs('rate(1 day)')).toBe(86_400_000);
+      for (const bad of ['rate(1 minutes)', 'rate(5 minute)', 'rate(0 minutes)', 'cron(0 12 * * ? *)']) {
+        expect(() => ratePeriodMs(bad)).toThrow(/rate\(value unit\)/);
+      }
+    });
   });
 });

@@ -141,7 +141,7 @@ describe('LocalServer', () => {
         body: JSON.stringify({ operation: 'ListStateMachines', error: 'ServiceUnavailable' }),
       });
       expect(await res.json()).toEqual({
-        faults: [{ operation: 'ListStateMachines', error: 'ServiceUnavailable', remaining: 1 }],
+        faults: [{ operation: 'ListStateMachines', error: 'ServiceUnavailable', hold: false, remaining: 1 }],
       });
       const err = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
@@ -154,6 +154,27 @@ describe('LocalServer', () => {
       await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
       const calls = await (await fetch(`${endpoint}/_local/calls`)).json();
       expect(calls).toEqual({ calls: { 'AWSStepFunctions.ListStateMachines': 2 } });
+    });
+
+    it('holds a call on the wire, neither answered nor applied, until released', async () => {
+      const endpoint = await start();
+      server.faults.inject({ operation: 'ListStateMachines', hold: true });
+
+      let answered = false;
+      const call = sfn.send(new ListStateMachinesCommand({})).then((out) => {
+        answered = true;
+        return out;
+      });
+      while (server.faults.heldCalls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(answered).toBe(false);
+      expect(sfnService.seen).toHaveLength(0);
+
+      await fetch(`${endpoint}/_local/faults/release`, { method: 'POST' });
+
+      await expect(call).resolves.toBeDefined();
+      expect(sfnService.seen).toHaveLength(1);
+      expect(server.faults.heldCalls).toBe(0);
     });
 
     it('refuses a bad fault spec with a message naming the field', async () => {
