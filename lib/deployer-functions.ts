@@ -8,8 +8,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResource } from './nag';
 
-/** The five Lambdas of a deployer, one folder each under `lambda/`. */
-export const DEPLOYER_FUNCTIONS = ['publish-version', 'shift-weight', 'check-alarms', 'rollback', 'prune-versions'] as const;
+/**
+ * The Lambdas of a deployer, one folder each under `lambda/`: five steps of the loop, and
+ * recovery, which runs outside it (on status-change events and a schedule).
+ */
+export const DEPLOYER_FUNCTIONS = [
+  'publish-version',
+  'shift-weight',
+  'check-alarms',
+  'rollback',
+  'prune-versions',
+  'recover-deployments',
+] as const;
 export type DeployerFunctionName = (typeof DEPLOYER_FUNCTIONS)[number];
 
 const TIMEOUTS: Record<DeployerFunctionName, Duration> = {
@@ -19,6 +29,8 @@ const TIMEOUTS: Record<DeployerFunctionName, Duration> = {
   rollback: Duration.minutes(2),
   // The delete API refills at 1 request/s: a large prune needs the longest timeout, and resumes if it runs out.
   'prune-versions': Duration.minutes(15),
+  // A sweep may recover several locks, each waiting out its fence (lambda/shared/recovery.ts).
+  'recover-deployments': Duration.minutes(5),
 };
 
 /**
@@ -33,6 +45,8 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:ListStateMachineVersions',
     'states:DescribeStateMachineAlias',
     'states:CreateStateMachineAlias',
+    // Recovering a stale lock before taking it over returns the alias to its origin.
+    'states:UpdateStateMachineAlias',
   ],
   'shift-weight': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'check-alarms': ['states:DescribeStateMachineAlias'],
@@ -43,6 +57,7 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:ListStateMachineAliases',
     'states:DescribeStateMachineAlias',
   ],
+  'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
 };
 
 /**
@@ -57,19 +72,24 @@ export const ALARM_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
 
 /**
  * What each Lambda does with the deployments table: publish-version takes the
- * lock, the loop records progress or drift, rollback and prune-versions free
- * it, and rollback also finds locks by owner to recover a stopped deployer.
+ * lock (and recovers a stale one), the loop checks it, records progress,
+ * hands it to a continuation or frees it, and recovery finds locks by owner
+ * (status-change events) or lists them all (the sweep).
  */
 export const TABLE_ACTIONS: Record<DeployerFunctionName, string[]> = {
   'publish-version': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   'shift-weight': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   'check-alarms': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  rollback: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-  'prune-versions': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  rollback: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  'prune-versions': [],
+  'recover-deployments': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'],
 };
 
-/** The only action a Lambda takes on an index: recovery queries the owner index. */
-const INDEX_ACTIONS = new Set(['dynamodb:Query']);
+/** Actions on the owner index, which only recovery uses: the Query and the sweep's Scan. */
+const INDEX_ACTIONS = new Set(['dynamodb:Query', 'dynamodb:Scan']);
+
+/** The Lambdas that look up the deployer's own executions: recovery, and publish-version before it takes over a lock. */
+export const EXECUTION_READERS: DeployerFunctionName[] = ['publish-version', 'recover-deployments'];
 
 export interface DeployerFunctionsProps {
   readonly logRetention: logs.RetentionDays;
@@ -110,7 +130,7 @@ export class DeployerFunctions extends Construct {
         environment: {
           NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'sfn-deployer',
-          DEPLOYMENTS_TABLE: props.deployments.tableName,
+          ...(TABLE_ACTIONS[name].length > 0 ? { DEPLOYMENTS_TABLE: props.deployments.tableName } : {}),
           ...props.environment[name],
         },
         bundling: { sourceMap: true, target: 'node22' },
@@ -118,7 +138,9 @@ export class DeployerFunctions extends Construct {
       // Item actions on the table, queries on the owner index only: `ITable.grant` would add every index to each.
       const itemActions = TABLE_ACTIONS[name].filter((action) => !INDEX_ACTIONS.has(action));
       const indexActions = TABLE_ACTIONS[name].filter((action) => INDEX_ACTIONS.has(action));
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: itemActions, resources: [props.deployments.tableArn] }));
+      if (itemActions.length > 0) {
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: itemActions, resources: [props.deployments.tableArn] }));
+      }
       if (indexActions.length > 0) {
         fn.addToRolePolicy(
           new iam.PolicyStatement({
@@ -149,6 +171,20 @@ export class DeployerFunctions extends Construct {
       DeployerFunctionName,
       nodejs.NodejsFunction
     >;
+  }
+
+  /** Lets recovery and publish-version see whether the owner of a lock still runs. */
+  grantDescribeExecutions(executionsArn: string): void {
+    for (const name of EXECUTION_READERS) {
+      const fn = this.functions[name];
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+      acknowledge(
+        fn.role!,
+        wildcardResource(fn, executionsArn),
+        "The deployer's own executions only: a lock names the execution that owns it, and recovery reads its " +
+          'status (DescribeExecution) to tell a running deployment from one that ended without freeing its alias',
+      );
+    }
   }
 
   /** Lets every Lambda act on one more target state machine, and only on what it must. */

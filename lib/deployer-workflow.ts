@@ -7,17 +7,23 @@
  *
  * Every Lambda returns the whole next loop state, so each task keeps only
  * its `Payload`. A failure before the first shift fails the execution with
- * the Lambda's own error; after it, any failure rolls back first.
+ * the Lambda's own error; after it, any failure rolls back first. Every
+ * Choice matches each value of `next` it routes on and fails closed on
+ * anything else: rolling back when traffic may have moved, never promoting.
+ *
+ * Every execution starts at Publish version: a deploy request is validated
+ * and locked there, and loop state in the input is refused, so nobody who
+ * may start the deployer can skip its checks.
  *
  * Long deployments: an execution's history holds 25,000 events, so when
  * Check alarms sees the budget spent (lambda/shared/budget.ts) the loop
  * goes on in a child execution of this same state machine, started with
- * `startExecution.sync:2` and resumed where it left off. The parent waits
+ * `startExecution.sync:2` under the name Check alarms recorded on the lock
+ * along with the loop state. The child's input only says which alias: it
+ * takes the state from the lock, once, under that name. The parent waits
  * for the child and ends with its outcome, so the execution a person, a
  * rule or a pipeline started stays RUNNING until the deployment is over
- * and ends as it ends; stopping it stops the chain below it. A chain keeps
- * each history small without a second state machine, and a deployment that
- * fits in one execution (most do) looks exactly as it would without it.
+ * and ends as it ends; stopping it stops the chain below it.
  */
 import { Aws, Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -40,6 +46,20 @@ export const TRANSIENT_ERRORS = [
   'TimeoutError',
 ];
 
+/**
+ * Lambda's own service errors, and a function that timed out or crashed: routine over the
+ * ~500,000 invocations of a year-long deployment, so retried rather than rolled back.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
+  'Sandbox.Timedout',
+];
+
 /** How the Step Functions integration names a failed or throttled `StartExecution` of the child. */
 export const CONTINUATION_START_ERRORS = [
   'StepFunctions.ExecutionLimitExceededException',
@@ -47,6 +67,19 @@ export const CONTINUATION_START_ERRORS = [
   'StepFunctions.AWSStepFunctionsException',
   'StepFunctions.ThrottlingException',
 ];
+
+/** The loop's steps retry transient errors for about two minutes. */
+const STEP_RETRY: sfn.RetryProps = {
+  errors: [...TRANSIENT_ERRORS, ...LAMBDA_SERVICE_ERRORS],
+  interval: Duration.seconds(2),
+  maxAttempts: 6,
+  backoffRate: 2,
+  maxDelay: Duration.minutes(1),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/** Check alarms, which runs most often and changes nothing but the lock, retries for about twenty minutes. */
+const CHECK_RETRY: sfn.RetryProps = { ...STEP_RETRY, maxAttempts: 10, maxDelay: Duration.minutes(5) };
 
 /** The rollback is the safety net: it retries every error longer than the other steps. */
 const ROLLBACK_RETRY: sfn.RetryProps = {
@@ -58,33 +91,29 @@ const ROLLBACK_RETRY: sfn.RetryProps = {
   jitterStrategy: sfn.JitterType.FULL,
 };
 
+/** The error an execution fails with when a step returns something no Choice has a rule for. */
+export const UNEXPECTED_LOOP_STATE = 'UnexpectedLoopState';
+
 export function buildDeployerWorkflow(
   scope: Construct,
   functions: Record<DeployerFunctionName, lambda.IFunction>,
 ): sfn.IChainable {
-  const invoke = (id: string, name: DeployerFunctionName, payload: Record<string, unknown>) => {
+  const invoke = (id: string, name: DeployerFunctionName, payload: Record<string, unknown>, retry?: sfn.RetryProps) => {
     const task = new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: functions[name],
       payload: sfn.TaskInput.fromObject({
         ...payload,
         now: sfn.JsonPath.stringAt('$$.State.EnteredTime'),
         executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
+        retries: sfn.JsonPath.numberAt('$$.State.RetryCount'),
       }),
       outputPath: '$.Payload',
     });
-    if (name !== 'rollback') {
-      task.addRetry({
-        errors: TRANSIENT_ERRORS,
-        interval: Duration.seconds(2),
-        maxAttempts: 6,
-        backoffRate: 2,
-        maxDelay: Duration.minutes(1),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-    }
+    if (retry) task.addRetry(retry);
     return task;
   };
-  const loopTask = (id: string, name: DeployerFunctionName) => invoke(id, name, { state: sfn.JsonPath.entirePayload });
+  const loopTask = (id: string, name: DeployerFunctionName, retry?: sfn.RetryProps) =>
+    invoke(id, name, { state: sfn.JsonPath.entirePayload }, retry);
 
   // Terminal states.
   const done = new sfn.Succeed(scope, 'Deployment done', { outputPath: '$.result' });
@@ -104,30 +133,50 @@ export function buildDeployerWorkflow(
     error: 'DeploymentRolledBack',
     causePath: '$.deployment.rollbackCause',
   });
+  const endedElsewhere = new sfn.Fail(scope, 'Deployment ended elsewhere', {
+    errorPath: '$.failure.Error',
+    causePath: '$.failure.Cause',
+  });
   const rollbackFailed = new sfn.Fail(scope, 'Rollback failed', {
     errorPath: '$.failure.Error',
     causePath: '$.failure.Cause',
   });
+  const unexpected = (id: string, cause: string) =>
+    new sfn.Fail(scope, id, { error: UNEXPECTED_LOOP_STATE, cause });
 
   // Steps.
-  const publish = invoke('Publish version', 'publish-version', { request: sfn.JsonPath.entirePayload });
-  const shift = loopTask('Shift weight', 'shift-weight');
+  const publish = invoke('Publish version', 'publish-version', { request: sfn.JsonPath.entirePayload }, STEP_RETRY);
+  const shift = loopTask('Shift weight', 'shift-weight', STEP_RETRY);
   const wait = new sfn.Wait(scope, 'Wait for next poll', {
     time: sfn.WaitTime.secondsPath('$.deployment.waitSeconds'),
   });
-  const check = loopTask('Check alarms', 'check-alarms');
+  const check = loopTask('Check alarms', 'check-alarms', CHECK_RETRY);
   const continueInNewExecution = continuation(scope);
-  const rollback = loopTask('Roll back', 'rollback');
-  const prune = loopTask('Prune versions', 'prune-versions');
+  const rollback = loopTask('Roll back', 'rollback', ROLLBACK_RETRY);
+  const prune = loopTask('Prune versions', 'prune-versions', STEP_RETRY);
+  // Traffic may have moved: an unknown verdict rolls back, naming itself as the error.
+  const rollBackUnexpected = new sfn.Pass(scope, 'Unexpected loop state', {
+    result: sfn.Result.fromObject({
+      Error: UNEXPECTED_LOOP_STATE,
+      Cause: 'A step returned a next move the state machine has no rule for: rolled back rather than guess',
+    }),
+    resultPath: '$.failure',
+  }).next(rollback);
 
-  rollback.addRetry(ROLLBACK_RETRY);
-  rollback.addCatch(rollbackFailed, { resultPath: '$.failure' }).next(rolledBack);
+  rollback.addCatch(rollbackFailed, { resultPath: '$.failure' });
+  rollback.next(
+    new sfn.Choice(scope, 'Rolled back?')
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'ROLLED_BACK'), rolledBack)
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'ENDED'), endedElsewhere)
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'PROMOTED'), done)
+      .otherwise(unexpected('Unexpected rollback state', 'Roll back returned a verdict the state machine has no rule for')),
+  );
 
   publish.addCatch(readError, { errors: [...REJECTION_ERRORS], resultPath: '$.failure' });
   publish.addCatch(failed, { resultPath: '$.failure' });
   for (const task of [shift, check]) {
-    // Someone else's routing is left alone: no rollback over it.
-    task.addCatch(readError, { errors: ['AliasDrift'], resultPath: '$.failure' });
+    // Someone else's routing, or a lock someone else holds now, is left alone: no rollback over it.
+    task.addCatch(readError, { errors: ['AliasDrift', 'DeploymentLockLost'], resultPath: '$.failure' });
     task.addCatch(rollback, { resultPath: '$.failure' });
   }
 
@@ -149,6 +198,7 @@ export function buildDeployerWorkflow(
     inputPath: '$.failure',
     resultPath: '$.result.pruneError',
   }).next(done);
+  // The promotion is recorded before pruning starts: a pruning failure never touches routing.
   prune.addCatch(
     new sfn.Choice(scope, 'Pruned any versions?')
       .when(sfn.Condition.isPresent('$.result'), keepPruned)
@@ -158,29 +208,12 @@ export function buildDeployerWorkflow(
   prune.next(
     new sfn.Choice(scope, 'Pruning finished?')
       .when(sfn.Condition.stringEquals('$.deployment.next', 'PRUNE'), prune)
-      .otherwise(done),
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'FINISH'), done)
+      .otherwise(unexpected('Unexpected pruning state', 'Prune versions returned a next move the state machine has no rule for; the promotion stands')),
   );
 
   shift.next(wait);
   wait.next(check);
-  // The child's outcome is the parent's: its result on success; its error and cause when it
-  // failed (it already rolled back or was rejected); a child stopped or timed out is rolled back here.
-  const childFailed = new sfn.Fail(scope, 'Deployment failed in a continuation', {
-    errorPath: '$.child.Error',
-    causePath: '$.child.Cause',
-  });
-  const readChild = new sfn.Pass(scope, 'Read continuation outcome', {
-    parameters: {
-      'request.$': '$.request',
-      'deployment.$': '$.deployment',
-      'failure.$': '$.failure',
-      'child.$': 'States.StringToJson($.failure.Cause)',
-    },
-  }).next(
-    new sfn.Choice(scope, 'Continuation failed on its own?')
-      .when(sfn.Condition.stringEquals('$.child.Status', 'FAILED'), childFailed)
-      .otherwise(rollback),
-  );
   // Starting the child can be throttled like any call; the child's own failure is not retried.
   continueInNewExecution.addRetry({
     errors: [...TRANSIENT_ERRORS, ...CONTINUATION_START_ERRORS],
@@ -190,7 +223,9 @@ export function buildDeployerWorkflow(
     maxDelay: Duration.minutes(1),
     jitterStrategy: sfn.JitterType.FULL,
   });
-  continueInNewExecution.addCatch(readChild, { errors: ['States.TaskFailed'], resultPath: '$.failure' });
+  // However the child ended, Roll back reads the outcome from the lock and the record: it rolls back
+  // only if the deployment still holds its lock (the child was stopped or timed out), and otherwise
+  // ends with the child's own outcome. No cause is parsed here, so a truncated one cannot break it.
   continueInNewExecution.addCatch(rollback, { resultPath: '$.failure' });
   continueInNewExecution.next(done);
 
@@ -200,28 +235,30 @@ export function buildDeployerWorkflow(
       .when(sfn.Condition.stringEquals('$.deployment.next', 'CONTINUE'), continueInNewExecution)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'POLL'), wait)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'SHIFT'), shift)
-      .otherwise(prune),
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'FINISH'), prune)
+      .otherwise(rollBackUnexpected),
   );
 
   publish.next(
     new sfn.Choice(scope, 'Anything to deploy?')
       .when(sfn.Condition.isPresent('$.result'), done)
-      .otherwise(shift),
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'SHIFT'), shift)
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'POLL'), wait)
+      .otherwise(
+        new sfn.Choice(scope, 'Traffic may have moved?')
+          .when(sfn.Condition.isPresent('$.deployment.aliasArn'), rollBackUnexpected)
+          .otherwise(unexpected('Unexpected start state', 'Publish version returned a state the state machine has no rule for; nothing was shifted')),
+      ),
   );
-  return new sfn.Choice(scope, 'Resuming a deployment?')
-    .when(
-      sfn.Condition.isPresent('$.deployment'),
-      new sfn.Choice(scope, 'Resume where it left off')
-        .when(sfn.Condition.stringEquals('$.deployment.resumeWith', 'SHIFT'), shift)
-        .otherwise(wait),
-    )
-    .otherwise(publish);
+  return publish;
 }
 
 /**
- * Starts this same state machine (`$$.StateMachine.Id`) with the loop state
- * and waits for it. A `CustomState`, because CDK's StepFunctionsStartExecution
- * needs the state machine object, which cannot reference itself.
+ * Starts this same state machine (`$$.StateMachine.Id`) under the name Check
+ * alarms handed the loop to, and waits for it. The input names only the
+ * alias: the child takes the loop state from the lock. A `CustomState`,
+ * because CDK's StepFunctionsStartExecution needs the state machine object,
+ * which cannot reference itself.
  */
 function continuation(scope: Construct): sfn.CustomState {
   return new sfn.CustomState(scope, 'Continue in a new execution', {
@@ -230,9 +267,9 @@ function continuation(scope: Construct): sfn.CustomState {
       Resource: `arn:${Aws.PARTITION}:states:::states:startExecution.sync:2`,
       Parameters: {
         'StateMachineArn.$': '$$.StateMachine.Id',
+        'Name.$': '$.deployment.handoffTo',
         Input: {
-          'request.$': '$.request',
-          'deployment.$': '$.deployment',
+          continuation: { 'aliasArn.$': '$.deployment.aliasArn' },
           'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
         },
       },

@@ -3,23 +3,33 @@
  * step over? Reads both alarm types, plus the alarm history since the last
  * poll, so an alarm that fired and recovered between two polls still counts.
  * Its verdict is data (`next`), not an exception: the Choice routes on it.
+ *
+ * Two verdicts are recorded before they are returned: a finished deployment
+ * is recorded as promoted (and its lock freed) before pruning, so nothing
+ * after it can roll it back; and a loop that must continue in a new
+ * execution hands its state over on the lock, to the one execution name the
+ * continuation is started with.
  */
 import { type CloudWatchClient, DescribeAlarmHistoryCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
+import { randomUUID } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AlarmStatus, describeAlarms } from '../shared/aws';
 import { countEvents, mustContinue, POLL_EVENTS } from '../shared/budget';
-import { createCloudWatchClient, createDeploymentLock, createSfnClient } from '../shared/clients';
+import { createCloudWatchClient, createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
 import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
 import type { DeploymentLock } from '../shared/lock';
 import { AlarmNotFoundError } from '../shared/errors';
+import { ALARM_REASON_MAX_CHARS, truncate } from '../shared/limits';
 import { logDeployment, logger } from '../shared/logger';
 
 export interface CheckAlarmsDeps {
   sfn: SFNClient;
   cloudWatch: CloudWatchClient;
+  lock: DeploymentLock;
   clock?: Clock;
-  lock?: DeploymentLock;
+  /** Names the execution a continuation runs in. @default a random UUID */
+  newExecutionName?: () => string;
 }
 
 export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Promise<DeployerState> {
@@ -27,6 +37,8 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
   const { deployment, request } = state;
   const now = eventTime(event.now, deps.clock ?? systemClock);
 
+  // A deployment that lost its lock (recovered after a stop, or taken over) stops here, before it decides anything.
+  await deps.lock.assertHeld(deployment.aliasArn, deployment.owner);
   await releasingOnDrift(deps.lock, deployment, now, () => assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]));
   const fired = await firedAlarms(deps.cloudWatch, {
     names: request.alarms,
@@ -37,7 +49,7 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
   });
   deployment.polls += 1;
   deployment.lastCheckedAt = now.toISOString();
-  countEvents(deployment, event.executionArn, POLL_EVENTS);
+  countEvents(deployment, event.executionArn, POLL_EVENTS, event.retries);
 
   const stepEndsAt = new Date(deployment.stepEndsAt ?? now.toISOString()).getTime();
   if (fired.length > 0) {
@@ -54,9 +66,23 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
     deployment.waitSeconds = Math.max(1, Math.min(request.alarmPollingSeconds, remaining));
   }
   if ((deployment.next === 'SHIFT' || deployment.next === 'POLL') && mustContinue(deployment)) {
-    // The history is nearly full: a new execution carries the loop on from here.
+    // The history is nearly full: a new execution, and only that one, carries the loop on from here.
     deployment.resumeWith = deployment.next;
     deployment.next = 'CONTINUE';
+    deployment.handoffTo = `continue-${deployment.segments + 1}-${(deps.newExecutionName ?? randomUUID)()}`;
+    await deps.lock.handOff(deployment.aliasArn, deployment.owner, {
+      executionName: deployment.handoffTo,
+      state: JSON.stringify(state),
+    });
+  }
+  if (deployment.next === 'FINISH') {
+    // Promoted: recorded now, so a stop or a failure while pruning leaves the alias on the new version.
+    await deps.lock.promote(deployment.aliasArn, deployment.owner, {
+      endedAt: now.toISOString(),
+      originVersionArn: deployment.originVersionArn,
+      targetVersionArn: deployment.targetVersionArn,
+      timeline: deployment.timeline,
+    });
   }
   logger.info('Checked alarms', { next: deployment.next, fired, step: deployment.stepIndex + 1, polls: deployment.polls });
   return state;
@@ -82,11 +108,11 @@ export async function firedAlarms(cloudWatch: CloudWatchClient, watch: AlarmWatc
   const fired: string[] = [];
   for (const alarm of alarms.values()) {
     if (watch.failingStates.includes(alarm.state) && (watch.countAlreadyFiring || transitionedSince(alarm, watch.watchStartedAt))) {
-      fired.push(`${alarm.name} is ${alarm.state}: ${alarm.reason}`);
+      fired.push(`${alarm.name} is ${alarm.state}: ${truncate(alarm.reason, ALARM_REASON_MAX_CHARS)}`);
     } else if (transitionedSince(alarm, watch.since)) {
       // Its state changed since the last poll: look for a blip into a failing state in between.
       const blip = await failingTransitionSince(cloudWatch, alarm.name, watch);
-      if (blip) fired.push(`${alarm.name} was ${blip.state} at ${blip.at.toISOString()}: ${blip.reason}`);
+      if (blip) fired.push(`${alarm.name} was ${blip.state} at ${blip.at.toISOString()}: ${truncate(blip.reason, ALARM_REASON_MAX_CHARS)}`);
     }
   }
   return fired;
@@ -138,9 +164,9 @@ function parseNewState(historyData: string | undefined): { stateValue: string; s
 
 const sfn = createSfnClient();
 const cloudWatch = createCloudWatchClient();
-const lock = createDeploymentLock();
+const lock = lazily(createDeploymentLock);
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return checkAlarms(event, { sfn, cloudWatch, lock });
+  return checkAlarms(event, { sfn, cloudWatch, lock: lock() });
 };

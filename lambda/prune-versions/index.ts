@@ -1,5 +1,6 @@
 /**
- * After a promotion, deletes old versions so the state machine stays under
+ * After a promotion (recorded, and the alias freed, before this step runs:
+ * nothing here can roll it back), deletes old versions so the state machine stays under
  * its 1000-version quota. Keeps the `historyMax` newest, and never deletes
  * the origin, the target, or a version any alias routes to. The delete API
  * refills at 1 request/s, so a large prune spans several invocations: each
@@ -11,16 +12,8 @@
  */
 import { DeleteStateMachineVersionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { isNamed, listAllAliases, listAllVersions, readAliasRouting } from '../shared/aws';
-import { createDeploymentLock, createSfnClient } from '../shared/clients';
-import {
-  type Clock,
-  copyState,
-  type DeployerState,
-  eventTime,
-  type LoopEvent,
-  systemClock,
-} from '../shared/deployment';
-import type { DeploymentLock } from '../shared/lock';
+import { createSfnClient } from '../shared/clients';
+import { copyState, type DeployerState, type LoopEvent } from '../shared/deployment';
 import { logDeployment, logger } from '../shared/logger';
 
 export interface PruneVersionsDeps {
@@ -28,8 +21,6 @@ export interface PruneVersionsDeps {
   /** Milliseconds this invocation has left; the Lambda context's `getRemainingTimeInMillis`. */
   timeLeftMs?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  clock?: Clock;
-  lock?: DeploymentLock;
 }
 
 /** Alias updates are eventually consistent: a version just moved off an alias can still conflict for seconds. */
@@ -87,13 +78,6 @@ export async function pruneVersions(event: LoopEvent, deps: PruneVersionsDeps): 
     prunedVersionArns: pruned,
   };
   deployment.next = finished ? 'FINISH' : 'PRUNE';
-  if (finished) {
-    await deps.lock?.release(deployment.aliasArn, deployment.owner, {
-      status: 'PROMOTED',
-      endedAt: eventTime(event.now, deps.clock ?? systemClock).toISOString(),
-      timeline: deployment.timeline,
-    });
-  }
   return state;
 }
 
@@ -144,12 +128,11 @@ async function deleteVersion(
 }
 
 const sfn = createSfnClient();
-const lock = createDeploymentLock();
 
 export const handler = async (
   event: LoopEvent,
   context?: { getRemainingTimeInMillis?: () => number },
 ): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return pruneVersions(event, { sfn, lock, timeLeftMs: context?.getRemainingTimeInMillis?.bind(context) });
+  return pruneVersions(event, { sfn, timeLeftMs: context?.getRemainingTimeInMillis?.bind(context) });
 };

@@ -16,7 +16,8 @@ import {
 import { START_EVENTS } from '../shared/budget';
 import { aliasArnOf, isVersionArn, resolveStateMachineArn, scopeOf, stateMachineOfVersion, versionArnOf } from '../shared/arns';
 import { describeAlarms, isNamed, readAliasRouting } from '../shared/aws';
-import { createCloudWatchClient, createDeploymentLock, createSfnClient } from '../shared/clients';
+import type { Sleep } from '../shared/aws';
+import { createCloudWatchClient, createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
 import { type Clock, type DeployerState, eventTime, systemClock } from '../shared/deployment';
 import {
   describeError,
@@ -28,11 +29,13 @@ import {
   StateMachineNotFoundError,
   VersionNotFoundError,
 } from '../shared/errors';
-import type { DeploymentLock } from '../shared/lock';
+import { type DeploymentLock, recordKey } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
 import { planSteps, takeOverSteps } from '../shared/plan';
+import { isStale, recoverLock } from '../shared/recovery';
 import { BUILT_IN_DEFAULTS, type DeployRequest, definitionString, parseDeployRequest, type RequestDefaults } from '../shared/request';
 import { describeRouting, readAlias, type RoutingEntry } from '../shared/routing';
+import { isContinuation, refuseLoopState, resumeDeployment } from './resume';
 
 export interface PublishVersionEvent {
   /** The deploy request as the user sent it. */
@@ -40,18 +43,29 @@ export interface PublishVersionEvent {
   now?: string;
   /** The deployer's own execution: a target given by name lives in its region and account. */
   executionArn: string;
+  /** `$$.State.RetryCount`, for the history budget. */
+  retries?: number;
 }
 
 export interface PublishVersionDeps {
   sfn: SFNClient;
   cloudWatch: CloudWatchClient;
+  /** One deployment per alias. */
+  lock: DeploymentLock;
   clock?: Clock;
   defaults?: RequestDefaults;
-  /** One deployment per alias; none in tests that do not exercise it. */
-  lock?: DeploymentLock;
+  /** Recovery's fence waits in it when a stale lock is taken over. */
+  sleep?: Sleep;
 }
 
+/**
+ * Starts a deployment from a deploy request, or resumes the loop a deployment
+ * handed to this execution (a continuation). Nothing else gets in: input
+ * carrying loop state is refused before anything is read.
+ */
 export async function publishVersion(event: PublishVersionEvent, deps: PublishVersionDeps): Promise<DeployerState> {
+  if (isContinuation(event.request)) return resumeDeployment(event.request, event.executionArn, event.retries, deps.lock);
+  refuseLoopState(event.request);
   const request = parseDeployRequest(event.request, deps.defaults);
   const now = eventTime(event.now, deps.clock ?? systemClock).toISOString();
   const stateMachineArn = resolveStateMachineArn(request.stateMachine, scopeOf(event.executionArn));
@@ -61,6 +75,11 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
   if (typeof request.version === 'string' && isVersionArn(request.version) && stateMachineOfVersion(request.version) !== stateMachineArn) {
     throw new InvalidDeployRequestError([`version must be a version of ${stateMachineArn}, got: ${JSON.stringify(request.version)}`]);
   }
+
+  // A deployment running on the alias is named at once; a lock left by one that has ended (its
+  // status-change event and the sweep have not recovered it yet) is recovered first, so this
+  // deployment sees the alias as recovery leaves it.
+  await recoverStaleLock(deps, aliasArn, now, event.executionArn);
 
   // Read-only checks first: a rejected request changes nothing.
   const latestRevisionId = await describeTarget(deps.sfn, stateMachineArn);
@@ -76,15 +95,35 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
 
   // The last check before the first write: one deployment per alias at a time.
   const owner = event.executionArn;
-  await deps.lock?.acquire({ aliasArn, stateMachineArn, owner, startedAt: now, strategy: request.strategy });
+  await deps.lock.acquire({ aliasArn, stateMachineArn, owner, startedAt: now, strategy: request.strategy });
   try {
     return await start(deps, { request, carried, stateMachineArn, aliasArn, routing, existingVersion, latestRevisionId, now, owner });
   } catch (error) {
     await deps.lock
-      ?.release(aliasArn, owner, { status: 'FAILED', endedAt: now, cause: describeError(error) })
+      .release(aliasArn, owner, { status: 'FAILED', endedAt: now, error: (error as Error).name, cause: describeError(error) })
       .catch((releaseError: unknown) => logger.error('Could not release the lock', { releaseError }));
     throw error;
   }
+}
+
+/**
+ * Recovers the lock on the alias if its owner has ended (or its recovery stalled); a lock a running
+ * deployment holds fails this one with `DeploymentInProgress` naming it.
+ */
+async function recoverStaleLock(deps: PublishVersionDeps, aliasArn: string, now: string, self: string): Promise<void> {
+  const holder = await deps.lock.lockOn(aliasArn);
+  if (!holder || holder.owner === self) return;
+  const clock = () => new Date(now);
+  const ended = await isStale(holder, { sfn: deps.sfn, clock });
+  if (ended === undefined) {
+    throw new DeploymentInProgressError(
+      `Alias ${aliasArn.split(':').at(-1)} is being deployed by execution ${holder.owner}` +
+        `${holder.acquiredAt ? ` since ${holder.acquiredAt}` : ''}; wait for it to end, or stop it (its alias is then rolled back)`,
+      { holder },
+    );
+  }
+  logger.warn('Recovering the lock of an ended deployment before taking the alias', { holder: holder.owner, status: ended });
+  await recoverLock(holder, ended, { sfn: deps.sfn, lock: deps.lock, clock, sleep: deps.sleep });
 }
 
 interface Start {
@@ -113,16 +152,16 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
       }),
     );
     const timeline = [{ at: now, weight: 100 }];
-    await deps.lock?.release(aliasArn, owner, { status: 'CREATED_ALIAS', endedAt: now, targetVersionArn, timeline });
+    await deps.lock.release(aliasArn, owner, { status: 'CREATED_ALIAS', endedAt: now, targetVersionArn, timeline });
     return finished(carried, 'CREATED_ALIAS', stateMachineArn, aliasArn, null, targetVersionArn, timeline);
   }
 
   const situation = readAlias(routing, targetVersionArn);
   if (situation.kind === 'on-target') {
-    await deps.lock?.release(aliasArn, owner, { status: 'NO_CHANGE', endedAt: now, targetVersionArn });
+    await deps.lock.release(aliasArn, owner, { status: 'NO_CHANGE', endedAt: now, targetVersionArn });
     return finished(carried, 'NO_CHANGE', stateMachineArn, aliasArn, targetVersionArn, targetVersionArn, []);
   }
-  await deps.lock?.update(aliasArn, owner, { originVersionArn: situation.originVersionArn, targetVersionArn });
+  await deps.lock.update(aliasArn, owner, { originVersionArn: situation.originVersionArn, targetVersionArn });
   let steps = planSteps(request.strategy, request.increment, request.intervalSeconds);
   if (situation.kind === 'split') {
     logger.warn('Taking over a split alias', { routing, targetWeight: situation.targetWeight });
@@ -132,6 +171,7 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
     request: carried,
     deployment: {
       owner,
+      recordKey: recordKey(now, owner),
       stateMachineArn,
       aliasArn,
       originVersionArn: situation.originVersionArn,
@@ -260,7 +300,7 @@ function finished(
 
 const sfn = createSfnClient();
 const cloudWatch = createCloudWatchClient();
-const lock = createDeploymentLock();
+const lock = lazily(createDeploymentLock);
 
 /** Defaults the deployer construct sets for requests that leave them out. */
 export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): RequestDefaults {
@@ -274,5 +314,5 @@ export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
 
 export const handler = async (event: PublishVersionEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return publishVersion(event, { sfn, cloudWatch, lock, defaults: defaultsFromEnvironment() });
+  return publishVersion(event, { sfn, cloudWatch, lock: lock(), defaults: defaultsFromEnvironment() });
 };

@@ -1,50 +1,104 @@
 /**
  * Routes the alias back to the version it served before the deployment, as a
  * single entry, says why (which alarms fired or which error stopped the
- * deployment) and frees the alias. Idempotent, so retrying it or running it
- * twice is harmless.
+ * deployment) and frees the alias. Idempotent, so retrying it is harmless.
  *
- * The same Lambda recovers a deployment whose execution ended without
- * cleaning up — stopped by someone, timed out after a year, or failed
- * outside the rollback path: an EventBridge rule on the deployer's own
- * `Step Functions Execution Status Change` events invokes it, and it rolls
- * the alias back from what the lock recorded.
+ * It only ever writes while the deployment still holds its lock. When it no
+ * longer does, the deployment ended elsewhere, and this step reports how
+ * instead of touching the alias: a continuation execution rolled back,
+ * drifted or promoted (its outcome is on the deployment's record), or
+ * recovery or another deployment took the lock (`DeploymentLockLost`).
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { readAliasRouting, writeAliasRouting } from '../shared/aws';
-import { createDeploymentLock, createSfnClient } from '../shared/clients';
-import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
-import type { DeploymentLock } from '../shared/lock';
+import { type Sleep, writeAliasRoutingGuarded } from '../shared/aws';
+import { createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
+import { type Clock, copyState, type DeployerState, type Deployment, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
+import type { DeploymentLock, RecordedOutcome } from '../shared/lock';
+import { CAUSE_MAX_CHARS, truncate } from '../shared/limits';
 import { logDeployment, logger } from '../shared/logger';
-import { allTo, describeRouting, versionLabel } from '../shared/routing';
+import { allTo, versionLabel } from '../shared/routing';
 
 export interface RollbackDeps {
   sfn: SFNClient;
+  /** The alias write, without the SDK's retries: each attempt checks the lock first. @default sfn */
+  aliasWriter?: SFNClient;
+  lock: DeploymentLock;
   clock?: Clock;
-  lock?: DeploymentLock;
+  sleep?: Sleep;
 }
 
 export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<DeployerState> {
   const state = copyState(event.state);
   const { deployment } = state;
-  const routing = allTo(deployment.originVersionArn);
-  await writeAliasRouting(deps.sfn, deployment.aliasArn, routing);
-
+  const { aliasArn, owner } = deployment;
   const now = eventTime(event.now, deps.clock ?? systemClock);
+
+  const held = await deps.lock.lockOn(aliasArn);
+  if (held?.owner !== owner || held.recovering) {
+    return endedElsewhere(state, await deps.lock.outcomeOf(aliasArn, deployment.recordKey), held?.recovering);
+  }
+  const routing = allTo(deployment.originVersionArn);
+  await writeAliasRoutingGuarded(deps.aliasWriter ?? deps.sfn, aliasArn, routing, () => deps.lock.assertHeld(aliasArn, owner), deps.sleep);
+
   const reachedWeight = deployment.timeline.at(-1)?.weight ?? 0;
   deployment.routing = routing;
   deployment.timeline.push({ at: now.toISOString(), weight: 0 });
-  deployment.rollbackCause =
-    `Rolled back alias ${deployment.aliasArn.split(':').at(-1)} to ${versionLabel(deployment.originVersionArn)} ` +
-    `(100%) from ${versionLabel(deployment.targetVersionArn)} at ${reachedWeight}%: ${reason(state)}`;
+  deployment.rollbackCause = truncate(
+    `Rolled back alias ${aliasArn.split(':').at(-1)} to ${versionLabel(deployment.originVersionArn)} ` +
+      `(100%) from ${versionLabel(deployment.targetVersionArn)} at ${reachedWeight}%: ${reason(state)}`,
+    CAUSE_MAX_CHARS,
+  );
+  // The fired alarms are in the cause now: carried once, so the state stays within 256 KiB.
+  delete deployment.firedAlarms;
   delete state.failure;
-  await deps.lock?.release(deployment.aliasArn, deployment.owner, {
+  deployment.next = 'ROLLED_BACK';
+  await deps.lock.release(aliasArn, owner, {
     status: 'ROLLED_BACK',
     endedAt: now.toISOString(),
     timeline: deployment.timeline,
+    error: 'DeploymentRolledBack',
     cause: deployment.rollbackCause,
   });
   logger.warn('Rolled back', { cause: deployment.rollbackCause });
+  return state;
+}
+
+/** The deployment ended without this execution: report the outcome its record holds, touching nothing. */
+function endedElsewhere(
+  state: DeployerState & { deployment: Deployment },
+  recorded: RecordedOutcome | undefined,
+  recovering: string | undefined,
+): DeployerState {
+  const { deployment } = state;
+  if (recorded?.status === 'PROMOTED') {
+    // A continuation promoted it and then ended before finishing (e.g. stopped while pruning).
+    deployment.next = 'PROMOTED';
+    delete state.failure;
+    state.result = {
+      outcome: 'PROMOTED',
+      stateMachineArn: deployment.stateMachineArn,
+      aliasArn: deployment.aliasArn,
+      fromVersionArn: deployment.originVersionArn,
+      toVersionArn: deployment.targetVersionArn,
+      timeline: deployment.timeline,
+      prunedVersionArns: [],
+    };
+    return state;
+  }
+  deployment.next = 'ENDED';
+  delete deployment.firedAlarms;
+  if (recorded?.error && recorded.status !== 'IN_PROGRESS') {
+    state.failure = { Error: recorded.error, Cause: truncate(recorded.cause ?? recorded.status, CAUSE_MAX_CHARS) };
+  } else {
+    const why = recovering ? `recovery took it over at ${recovering}` : 'another execution holds it or nobody does';
+    state.failure = {
+      Error: 'DeploymentLockLost',
+      Cause:
+        `The deployment of alias ${deployment.aliasArn.split(':').at(-1)} no longer holds its lock (${why}), ` +
+        `so it stopped without touching the alias${state.failure?.Error ? ` after ${state.failure.Error}` : ''}`,
+    };
+  }
+  logger.warn('Deployment ended elsewhere', { failure: state.failure });
   return state;
 }
 
@@ -55,8 +109,9 @@ function reason(state: DeployerState): string {
 }
 
 /**
- * A Lambda error's cause is JSON `{"errorType","errorMessage",…}`; a failed
- * continuation's is the child's DescribeExecution; other causes are plain text.
+ * A Lambda error's cause is JSON `{"errorType","errorMessage",…}`; a failed continuation's is the
+ * child's DescribeExecution; other causes are plain text. A cause cut short at AWS's limit is no
+ * longer JSON: it is then quoted as it is (the whole cause is truncated later).
  */
 function errorMessage(cause: string | undefined): string {
   if (!cause) return 'no cause given';
@@ -70,68 +125,11 @@ function errorMessage(cause: string | undefined): string {
   }
 }
 
-/** The part of a `Step Functions Execution Status Change` event recovery reads. */
-export interface ExecutionStatusChange {
-  'detail-type': 'Step Functions Execution Status Change';
-  time?: string;
-  detail: { executionArn: string; status: string; stateMachineArn?: string };
-}
-
-export interface Recovery {
-  action: 'none' | 'released' | 'rolled-back';
-  aliasArn?: string;
-}
-
-/**
- * Cleans up after a deployer execution that ended still holding its alias.
- * A succeeded one only frees it; any other end returns the alias to the
- * origin if it still sends traffic to the new version (someone else's
- * routing is left alone), then frees it.
- */
-export async function recover(event: ExecutionStatusChange, deps: RollbackDeps & { lock: DeploymentLock }): Promise<Recovery> {
-  const { executionArn, status } = event.detail;
-  if (status === 'RUNNING' || status === 'PENDING_REDRIVE') return { action: 'none' };
-  const held = await deps.lock.heldBy(executionArn);
-  if (!held) return { action: 'none' };
-  const now = eventTime(event.time, deps.clock ?? systemClock).toISOString();
-  const name = executionArn.split(':').at(-1);
-
-  if (status === 'SUCCEEDED') {
-    await deps.lock.release(held.aliasArn, executionArn, { status: 'PROMOTED', endedAt: now });
-    return { action: 'released', aliasArn: held.aliasArn };
-  }
-  const { originVersionArn, targetVersionArn } = held;
-  const routing = await readAliasRouting(deps.sfn, held.aliasArn);
-  const servesTarget = routing?.some((entry) => entry.stateMachineVersionArn === targetVersionArn && entry.weight > 0);
-  if (originVersionArn && targetVersionArn && servesTarget) {
-    await writeAliasRouting(deps.sfn, held.aliasArn, allTo(originVersionArn));
-    const cause = `Deployer execution ${name} ended ${status}: rolled back alias to ${versionLabel(originVersionArn)} (100%)`;
-    await deps.lock.release(held.aliasArn, executionArn, { status: 'ROLLED_BACK', endedAt: now, cause });
-    logger.warn('Recovered a deployment', { executionArn, status, cause });
-    return { action: 'rolled-back', aliasArn: held.aliasArn };
-  }
-  // Either nothing was shifted yet, or the alias no longer serves the target (rolled back already, or changed by someone else).
-  const cause = targetVersionArn
-    ? `Deployer execution ${name} ended ${status}; alias ${routing ? `routes ${describeRouting(routing)}` : 'was deleted'}, ` +
-      `not ${versionLabel(targetVersionArn)}: left as it was`
-    : `Deployer execution ${name} ended ${status} before shifting any traffic`;
-  await deps.lock.release(held.aliasArn, executionArn, { status: 'FAILED', endedAt: now, cause });
-  return { action: 'released', aliasArn: held.aliasArn };
-}
-
-function isStatusChange(event: LoopEvent | ExecutionStatusChange): event is ExecutionStatusChange {
-  return (event as ExecutionStatusChange)['detail-type'] === 'Step Functions Execution Status Change';
-}
-
 const sfn = createSfnClient();
-const lock = createDeploymentLock();
+const aliasWriter = createSfnClient({ retries: false });
+const lock = lazily(createDeploymentLock);
 
-export const handler = async (event: LoopEvent | ExecutionStatusChange): Promise<DeployerState | Recovery> => {
-  if (isStatusChange(event)) {
-    logDeployment(event.detail.executionArn);
-    if (!lock) throw new Error('Recovery needs the deployments table (DEPLOYMENTS_TABLE is not set)');
-    return recover(event, { sfn, lock });
-  }
+export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return rollBack(event, { sfn, lock });
+  return rollBack(event, { sfn, aliasWriter, lock: lock() });
 };

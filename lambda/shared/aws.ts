@@ -13,6 +13,7 @@ import {
   type SFNClient,
   UpdateStateMachineAliasCommand,
 } from '@aws-sdk/client-sfn';
+import { isRetryableByTrait, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { RoutingEntry } from './routing';
 import { versionNumber } from './routing';
 
@@ -37,6 +38,46 @@ export async function writeAliasRouting(sfn: SFNClient, aliasArn: string, routin
       routingConfiguration: routing.map((entry) => ({ ...entry })),
     }),
   );
+}
+
+/** Attempts of a guarded alias write: as many as the SDK's own retries would make (see clients.ts). */
+export const GUARDED_WRITE_ATTEMPTS = 8;
+
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writes the alias only while `guard` passes, checking it before every
+ * attempt: a retry never lands after the deployment lost its lock (stopped,
+ * then recovered), as the SDK's own retries would. `sfn` must not retry on
+ * its own (`createSfnClient({ retries: false })`). Transient and throttling
+ * errors back off exponentially with full jitter, from 1 s (the alias API
+ * refills one request a second) up to 20 s, as the SDK's standard mode does.
+ */
+export async function writeAliasRoutingGuarded(
+  sfn: SFNClient,
+  aliasArn: string,
+  routing: RoutingEntry[],
+  guard: () => Promise<unknown>,
+  sleep: Sleep = realSleep,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await guard();
+    try {
+      await writeAliasRouting(sfn, aliasArn, routing);
+      return;
+    } catch (error) {
+      if (attempt >= GUARDED_WRITE_ATTEMPTS || !isRetryable(error)) throw error;
+      await sleep(Math.random() * Math.min(20_000, 1000 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** The SDK's own classification of errors its standard retry mode retries. */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const sdkError = error as Parameters<typeof isThrottlingError>[0];
+  return isRetryableByTrait(sdkError) || isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
 }
 
 /** Every version of a state machine, newest first. There is no SDK paginator for this API. */

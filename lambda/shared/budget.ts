@@ -21,31 +21,31 @@ export const EVENTS = {
 export const POLL_EVENTS = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
 /** One shift: Shift weight (followed by a poll). */
 export const SHIFT_EVENTS = EVENTS.lambdaTask;
-/** Publish version and the two Choices before it in a new deployment. */
-export const START_EVENTS = EVENTS.executionStarted + EVENTS.choice + EVENTS.lambdaTask + EVENTS.choice;
-/** A continuation starts with ExecutionStarted and two Choices (resuming? where?). */
-export const RESUME_EVENTS = EVENTS.executionStarted + EVENTS.choice + EVENTS.choice;
+/** Every execution, new or continuing, starts with Publish version and the Choice after it. */
+export const START_EVENTS = EVENTS.executionStarted + EVENTS.lambdaTask + EVENTS.choice;
+export const RESUME_EVENTS = START_EVENTS;
 
 /**
  * Continue in a new execution once this many events are used. The rest of
  * the limit is the margin: the longest way out of the loop (roll back with
- * its 10 retries, or prune several times), and about 1,500 retries of
- * throttled or failed tasks along the way, which the Lambdas cannot see.
+ * its retries, or prune several times), and the retries of a step that
+ * failed for good, which no Lambda sees (a step that succeeds counts its
+ * own retries from `$$.State.RetryCount`).
  */
 export const SEGMENT_EVENT_BUDGET = 20_000;
 
 /**
- * Adds a step's events to the count of the execution running it. The first
+ * Adds a step's events, and those of the retries it took, to the count of the execution running it. The first
  * step a continuation runs sees another execution ARN than the one counted
  * so far, and starts a fresh count.
  */
-export function countEvents(deployment: Deployment, executionArn: string | undefined, events: number): void {
+export function countEvents(deployment: Deployment, executionArn: string | undefined, events: number, retries = 0): void {
   if (executionArn && deployment.segmentExecutionArn !== executionArn) {
     deployment.segmentExecutionArn = executionArn;
     deployment.segments += 1;
     deployment.eventsUsed = RESUME_EVENTS;
   }
-  deployment.eventsUsed += events;
+  deployment.eventsUsed += events + retries * EVENTS.retry;
 }
 
 /** Whether the loop must continue in a new execution before another shift and poll. */

@@ -7,6 +7,12 @@
  * throttling is expected in bursts; the SDK's standard mode backs off
  * exponentially with jitter (up to 20 s between tries), and 8 attempts
  * outlast a drained bucket. The state machine retries the whole task on top.
+ *
+ * Timeouts: without them a call to a connection that hangs waits for the
+ * Lambda's own timeout. 3 s to connect and 10 s for an answer are far above
+ * the APIs' latency; a timed-out attempt is retried like a 5xx. Recovery's
+ * fence (recovery.ts) relies on the request timeout: a write the loop sent
+ * before recovery took its lock lands within it.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,18 +20,32 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { type DeploymentLock, DynamoDbDeploymentLock } from './lock';
 
 export const SDK_MAX_ATTEMPTS = 8;
+export const CONNECTION_TIMEOUT_MS = 3_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
 
-export function createSfnClient(): SFNClient {
-  return new SFNClient({ maxAttempts: SDK_MAX_ATTEMPTS, retryMode: 'standard' });
+const common = () => ({
+  retryMode: 'standard',
+  requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+});
+
+/** `retries: false` for writes that check the lock before every attempt themselves (`writeAliasRoutingGuarded`). */
+export function createSfnClient(options: { retries?: boolean } = {}): SFNClient {
+  return new SFNClient({ ...common(), maxAttempts: options.retries === false ? 1 : SDK_MAX_ATTEMPTS });
 }
 
 export function createCloudWatchClient(): CloudWatchClient {
-  return new CloudWatchClient({ maxAttempts: SDK_MAX_ATTEMPTS, retryMode: 'standard' });
+  return new CloudWatchClient({ ...common(), maxAttempts: SDK_MAX_ATTEMPTS });
 }
 
-/** The deployer's lock table, named by the construct in `DEPLOYMENTS_TABLE`. */
-export function createDeploymentLock(env: NodeJS.ProcessEnv = process.env): DeploymentLock | undefined {
+/** The deployer's lock table, named by the construct in `DEPLOYMENTS_TABLE`; every step needs it. */
+export function createDeploymentLock(env: NodeJS.ProcessEnv = process.env): DeploymentLock {
   const tableName = env.DEPLOYMENTS_TABLE;
-  if (!tableName) return undefined;
-  return new DynamoDbDeploymentLock(new DynamoDBClient({ maxAttempts: SDK_MAX_ATTEMPTS, retryMode: 'standard' }), tableName);
+  if (!tableName) throw new Error('DEPLOYMENTS_TABLE is not set: the deployer construct names its deployments table there');
+  return new DynamoDbDeploymentLock(new DynamoDBClient({ ...common(), maxAttempts: SDK_MAX_ATTEMPTS }), tableName);
+}
+
+/** Creates the value on first use, once per container: a handler's module loads even where its environment is unset. */
+export function lazily<T>(create: () => T): () => T {
+  let value: { current: T } | undefined;
+  return () => (value ??= { current: create() }).current;
 }

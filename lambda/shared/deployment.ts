@@ -6,8 +6,22 @@ import type { PlanStep } from './plan';
 import type { DeployRequest } from './request';
 import type { RoutingEntry } from './routing';
 
-/** What the loop does after a Lambda returns; the state machine's Choice routes on it. */
-export type NextMove = 'SHIFT' | 'POLL' | 'ROLL_BACK' | 'FINISH' | 'PRUNE' | 'CONTINUE';
+/**
+ * What the loop does after a Lambda returns; the state machine's Choices route on it, and fail
+ * closed on anything else. `ROLLED_BACK`, `ENDED` and `PROMOTED` are the rollback step's verdicts: it
+ * rolled back, or found the deployment already ended elsewhere (a continuation rolled back or
+ * promoted it, recovery took it over, or the lock was lost).
+ */
+export type NextMove =
+  | 'SHIFT'
+  | 'POLL'
+  | 'ROLL_BACK'
+  | 'FINISH'
+  | 'PRUNE'
+  | 'CONTINUE'
+  | 'ROLLED_BACK'
+  | 'ENDED'
+  | 'PROMOTED';
 
 export interface TimelineEntry {
   /** ISO time of the shift. */
@@ -19,6 +33,8 @@ export interface TimelineEntry {
 export interface Deployment {
   /** The execution that owns the deployment and its lock: the one started, not a continuation. */
   readonly owner: string;
+  /** Sort key of the deployment's record in the deployments table. */
+  readonly recordKey: string;
   readonly stateMachineArn: string;
   readonly aliasArn: string;
   readonly originVersionArn: string;
@@ -41,6 +57,8 @@ export interface Deployment {
   polls: number;
   /** With `next: CONTINUE`: what the new execution does first. */
   resumeWith?: 'SHIFT' | 'POLL';
+  /** With `next: CONTINUE`: the name of the execution the loop is handed to (recorded on the lock). */
+  handoffTo?: string;
   /** The execution running the loop now, and the history events it has used (see budget.ts). */
   segmentExecutionArn: string;
   eventsUsed: number;
@@ -82,6 +100,8 @@ export interface LoopEvent {
   now?: string;
   /** `$$.Execution.Id` of the deployer execution. */
   executionArn?: string;
+  /** `$$.State.RetryCount`: how often the state machine retried this step, for the history budget. */
+  retries?: number;
 }
 
 /** A clock the Lambdas are given; production uses the wall clock when the state machine gave no time. */

@@ -11,7 +11,7 @@ import { describeRouting, type RoutingEntry, sameRouting } from './routing';
  * alias before failing, since the deployer leaves someone else's routing alone.
  */
 export async function releasingOnDrift<T>(
-  lock: DeploymentLock | undefined,
+  lock: DeploymentLock,
   deployment: Deployment,
   now: Date,
   step: () => Promise<T>,
@@ -20,10 +20,11 @@ export async function releasingOnDrift<T>(
     return await step();
   } catch (error) {
     if (error instanceof AliasDriftError) {
-      await lock?.release(deployment.aliasArn, deployment.owner, {
+      await lock.release(deployment.aliasArn, deployment.owner, {
         status: 'DRIFTED',
         endedAt: now.toISOString(),
         timeline: deployment.timeline,
+        error: error.name,
         cause: error.message,
       });
     }

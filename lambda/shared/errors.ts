@@ -3,6 +3,8 @@
  * `ErrorEquals` against the Lambda's error type, which is the error's `name`:
  * so `name` is the contract, and the class name only says it in TypeScript.
  */
+import type { HeldLock } from './lock';
+
 export abstract class DeployerError extends Error {
   abstract override readonly name: string;
   constructor(message: string, options?: { cause?: unknown }) {
@@ -50,6 +52,25 @@ export class AlarmAlreadyFiringError extends DeployerError {
 /** Another deployment holds the alias, or the alias is split from an earlier one. */
 export class DeploymentInProgressError extends DeployerError {
   override readonly name = 'DeploymentInProgress';
+  /** The lock that is in the way, when the conflict is the lock. */
+  readonly holder?: HeldLock;
+  constructor(message: string, options?: { cause?: unknown; holder?: HeldLock }) {
+    super(message, options);
+    this.holder = options?.holder;
+  }
+}
+
+/**
+ * The deployment no longer holds its alias's lock (recovery or another
+ * deployment took it over): it stops without touching the alias.
+ */
+export class DeploymentLockLostError extends DeployerError {
+  override readonly name = 'DeploymentLockLost';
+}
+
+/** The loop reached a state it has no rule for: it fails closed, after rolling back if traffic moved. */
+export class UnexpectedLoopStateError extends DeployerError {
+  override readonly name = 'UnexpectedLoopState';
 }
 
 /** Someone else changed the alias while the deployer owned it. */

@@ -3,11 +3,18 @@
  *
  * The deployer's DynamoDB table holds, per alias (partition key `aliasArn`):
  * - the lock, sort key `LOCK`, written with a condition so only one
- *   execution can hold it; it names its owner (the execution the user, rule
- *   or pipeline started) and, once known, the origin and target versions, so
- *   a deployer that stops without cleaning up can still be rolled back;
+ *   execution can hold it. It names its owner (the execution the user, rule
+ *   or pipeline started), the origin and target versions once known (so a
+ *   deployer that stops without cleaning up can still be rolled back), the
+ *   continuation the owner handed the loop to, and `recovering` once
+ *   recovery has taken it over. Every write the loop makes to the alias is
+ *   preceded by a check that its owner still holds the lock, and recovery
+ *   marks the lock before it touches the alias, so a step still running
+ *   after a stop cannot write behind recovery's back. `expiresAt` is a TTL
+ *   past the longest any owner can run: the last backstop for a lock
+ *   nothing else freed.
  * - one record per deployment, sort key `DEPLOYMENT#<started>#<execution>`:
- *   owner, versions, status, timeline and cause — the history users query.
+ *   owner, versions, status, timeline, error and cause — the history users query.
  */
 import {
   ConditionalCheckFailedException,
@@ -15,18 +22,36 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
   DeleteItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { TimelineEntry } from './deployment';
-import { DeploymentInProgressError } from './errors';
+import { DeploymentInProgressError, DeploymentLockLostError } from './errors';
+import { CAUSE_MAX_CHARS, truncate } from './limits';
 
 export const LOCK_KEY = 'LOCK';
 /** Index of lock items by owner, for recovering a deployer execution that ended without cleaning up. */
 export const OWNER_INDEX = 'owner-index';
+/** The lock item's TTL attribute (epoch seconds). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * A lock outlives its owner by at most this much: no execution runs longer than a year
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), so after a year and a
+ * day the owner has certainly ended. DynamoDB deletes expired items within a few days.
+ */
+export const LOCK_TTL_SECONDS = 366 * 24 * 60 * 60;
 
-export type DeploymentStatus = 'IN_PROGRESS' | 'PROMOTED' | 'NO_CHANGE' | 'CREATED_ALIAS' | 'ROLLED_BACK' | 'DRIFTED' | 'FAILED';
+export type DeploymentStatus =
+  | 'IN_PROGRESS'
+  | 'PROMOTED'
+  | 'NO_CHANGE'
+  | 'CREATED_ALIAS'
+  | 'ROLLED_BACK'
+  | 'DRIFTED'
+  | 'LOCK_LOST'
+  | 'FAILED';
 
 export interface LockClaim {
   aliasArn: string;
@@ -46,6 +71,8 @@ export interface LockProgress {
 export interface LockOutcome extends LockProgress {
   status: Exclude<DeploymentStatus, 'IN_PROGRESS'>;
   endedAt: string;
+  /** The error the deployer execution ends with, for a failed outcome. */
+  error?: string;
   cause?: string;
 }
 
@@ -53,20 +80,63 @@ export interface HeldLock {
   aliasArn: string;
   owner: string;
   recordKey: string;
+  acquiredAt?: string;
   originVersionArn?: string;
   targetVersionArn?: string;
+  /** Set once recovery has taken the lock over: the owner's steps no longer hold it. */
+  recovering?: string;
+}
+
+/** How a deployment ended, as its record says. */
+export interface RecordedOutcome {
+  status: DeploymentStatus;
+  error?: string;
+  cause?: string;
 }
 
 /** What the Lambdas need of the lock; the DynamoDB table implements it. */
 export interface DeploymentLock {
-  /** Takes the alias for `owner`, or throws `DeploymentInProgress` naming the execution that holds it. Idempotent for the owner. */
+  /**
+   * Takes the alias for `owner`, or throws `DeploymentInProgress` naming the execution that holds it
+   * (with the lock as `holder`). Idempotent for the owner.
+   */
   acquire(claim: LockClaim): Promise<void>;
-  /** Records progress on the lock and the deployment record. */
+  /** Throws `DeploymentLockLost` unless `owner` still holds the alias and recovery has not taken it over. */
+  assertHeld(aliasArn: string, owner: string): Promise<HeldLock>;
+  /** Records progress on the lock and the deployment record; `DeploymentLockLost` if `owner` no longer holds it. */
   update(aliasArn: string, owner: string, progress: LockProgress): Promise<void>;
   /** Records the outcome and frees the alias. Harmless when already released. */
   release(aliasArn: string, owner: string, outcome: LockOutcome): Promise<void>;
+  /**
+   * Records the promotion and frees the alias, on condition that `owner` still holds it
+   * (`DeploymentLockLost` otherwise): from here on nothing rolls the alias back.
+   */
+  promote(aliasArn: string, owner: string, outcome: Omit<LockOutcome, 'status'>): Promise<void>;
   /** The lock `owner` still holds, if any. */
   heldBy(owner: string): Promise<HeldLock | undefined>;
+  /** The lock on an alias, whoever holds it. */
+  lockOn(aliasArn: string): Promise<HeldLock | undefined>;
+  /** Every lock in the table, for the sweep. */
+  allLocks(): Promise<HeldLock[]>;
+  /**
+   * Marks the lock as taken over by recovery, on condition that it is still `owner`'s: from then on
+   * the owner's steps fail their lock check. Returns the lock, or undefined when it is no longer `owner`'s.
+   */
+  beginRecovery(aliasArn: string, owner: string, now: string): Promise<HeldLock | undefined>;
+  /** Names the execution the loop continues in and the state it continues from, on condition that `owner` holds the lock. */
+  handOff(aliasArn: string, owner: string, handoff: Handoff): Promise<void>;
+  /** The state handed to `executionName`, claimed once: anything else is refused. */
+  claimHandoff(aliasArn: string, executionArn: string): Promise<string>;
+  /** How the deployment recorded under `recordKey` ended, if it has. */
+  outcomeOf(aliasArn: string, recordKey: string): Promise<RecordedOutcome | undefined>;
+}
+
+/** The continuation a deployment hands its loop to. */
+export interface Handoff {
+  /** Name of the execution that continues the loop. */
+  executionName: string;
+  /** The loop state, as JSON. */
+  state: string;
 }
 
 export function recordKey(startedAt: string, owner: string): string {
@@ -93,6 +163,8 @@ function progressUpdate(progress: LockProgress): { sets: string[]; values: Recor
   return { sets, values };
 }
 
+const HOLDS = '#owner = :owner AND attribute_not_exists(recovering)';
+
 export class DynamoDbDeploymentLock implements DeploymentLock {
   constructor(
     private readonly dynamo: DynamoDBClient,
@@ -111,6 +183,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
             owner: s(claim.owner),
             recordKey: s(key),
             acquiredAt: s(claim.startedAt),
+            [TTL_ATTRIBUTE]: { N: String(Math.floor(Date.parse(claim.startedAt) / 1000) + LOCK_TTL_SECONDS) },
           },
           // The conditional write is the lock; re-acquiring one's own lock is a retry, not a conflict.
           ConditionExpression: 'attribute_not_exists(aliasArn) OR #owner = :owner',
@@ -120,14 +193,11 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const holder = await this.dynamo.send(
-        new GetItemCommand({ TableName: this.tableName, Key: { aliasArn: s(claim.aliasArn), sk: s(LOCK_KEY) }, ConsistentRead: true }),
-      );
-      const owner = holder.Item?.owner?.S ?? 'another execution';
-      const since = holder.Item?.acquiredAt?.S;
+      const holder = await this.lockOn(claim.aliasArn);
       throw new DeploymentInProgressError(
-        `Alias ${claim.aliasArn.split(':').at(-1)} is being deployed by execution ${owner}${since ? ` since ${since}` : ''}; ` +
-          'wait for it to end, or stop it (its alias is then rolled back)',
+        `Alias ${claim.aliasArn.split(':').at(-1)} is being deployed by execution ${holder?.owner ?? 'another execution'}` +
+          `${holder?.acquiredAt ? ` since ${holder.acquiredAt}` : ''}; wait for it to end, or stop it (its alias is then rolled back)`,
+        { holder },
       );
     }
     // The record follows the lock; a retry after a failure here writes it again.
@@ -148,22 +218,29 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
     );
   }
 
+  async assertHeld(aliasArn: string, owner: string): Promise<HeldLock> {
+    const held = await this.lockOn(aliasArn);
+    if (held?.owner !== owner || held.recovering) throw lockLost(aliasArn, owner, held);
+    return held;
+  }
+
   async update(aliasArn: string, owner: string, progress: LockProgress): Promise<void> {
-    const held = await this.lockItem(aliasArn);
-    if (held?.owner !== owner) return;
+    const held = await this.assertHeld(aliasArn, owner);
     const { sets, values } = progressUpdate(progress);
     if (sets.length === 0) return;
     const lockSets = sets.filter((set) => !set.startsWith('timeline'));
     if (lockSets.length > 0) {
-      await this.dynamo.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
-          UpdateExpression: `SET ${lockSets.join(', ')}`,
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ...pick(values, lockSets), ':owner': s(owner) },
-        }),
+      await this.conditionally(aliasArn, owner, () =>
+        this.dynamo.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+            UpdateExpression: `SET ${lockSets.join(', ')}`,
+            ConditionExpression: HOLDS,
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ...pick(values, lockSets), ':owner': s(owner) },
+          }),
+        ),
       );
     }
     await this.dynamo.send(
@@ -177,25 +254,9 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
   }
 
   async release(aliasArn: string, owner: string, outcome: LockOutcome): Promise<void> {
-    const held = await this.lockItem(aliasArn);
+    const held = await this.lockOn(aliasArn);
     if (held?.owner !== owner) return;
-    const { sets, values } = progressUpdate(outcome);
-    sets.push('#status = :status', 'endedAt = :endedAt');
-    values[':status'] = s(outcome.status);
-    values[':endedAt'] = s(outcome.endedAt);
-    if (outcome.cause) {
-      sets.push('cause = :cause');
-      values[':cause'] = s(outcome.cause.slice(0, 32_000));
-    }
-    await this.dynamo.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { aliasArn: s(aliasArn), sk: s(held.recordKey) },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: values,
-      }),
-    );
+    await this.recordOutcome(aliasArn, held.recordKey, outcome);
     try {
       await this.dynamo.send(
         new DeleteItemCommand({
@@ -212,6 +273,23 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
     }
   }
 
+  async promote(aliasArn: string, owner: string, outcome: Omit<LockOutcome, 'status'>): Promise<void> {
+    const held = await this.assertHeld(aliasArn, owner);
+    // Delete first, on condition: once it succeeds recovery can no longer take the lock and roll back.
+    await this.conditionally(aliasArn, owner, () =>
+      this.dynamo.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+          ConditionExpression: HOLDS,
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': s(owner) },
+        }),
+      ),
+    );
+    await this.recordOutcome(aliasArn, held.recordKey, { ...outcome, status: 'PROMOTED' });
+  }
+
   async heldBy(owner: string): Promise<HeldLock | undefined> {
     const found = await this.dynamo.send(
       new QueryCommand({
@@ -225,11 +303,11 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
     const item = found.Items?.[0];
     if (!item?.aliasArn?.S) return undefined;
     // The index is eventually consistent: it may still list a lock its owner released and another execution took since.
-    const held = await this.lockItem(item.aliasArn.S);
+    const held = await this.lockOn(item.aliasArn.S);
     return held?.owner === owner ? held : undefined;
   }
 
-  private async lockItem(aliasArn: string): Promise<HeldLock | undefined> {
+  async lockOn(aliasArn: string): Promise<HeldLock | undefined> {
     const found = await this.dynamo.send(
       new GetItemCommand({ TableName: this.tableName, Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) }, ConsistentRead: true }),
     );
@@ -239,10 +317,152 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
       aliasArn,
       owner: item.owner.S,
       recordKey: item.recordKey.S,
+      acquiredAt: item.acquiredAt?.S,
       originVersionArn: item.originVersionArn?.S,
       targetVersionArn: item.targetVersionArn?.S,
+      recovering: item.recovering?.S,
     };
   }
+
+  async allLocks(): Promise<HeldLock[]> {
+    // The owner index holds only lock items (records name their execution in another attribute).
+    const aliases: string[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new ScanCommand({ TableName: this.tableName, IndexName: OWNER_INDEX, ExclusiveStartKey: startKey }),
+      );
+      for (const item of page.Items ?? []) if (item.aliasArn?.S) aliases.push(item.aliasArn.S);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const locks = await Promise.all(aliases.map((aliasArn) => this.lockOn(aliasArn)));
+    return locks.filter((held): held is HeldLock => held !== undefined);
+  }
+
+  async beginRecovery(aliasArn: string, owner: string, now: string): Promise<HeldLock | undefined> {
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+          // A recovery that crashed half-way is taken over again by the next one: no condition on `recovering`.
+          UpdateExpression: 'SET recovering = if_not_exists(recovering, :now) REMOVE handoffTo',
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': s(owner), ':now': s(now) },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+    const held = await this.lockOn(aliasArn);
+    return held?.owner === owner ? held : undefined;
+  }
+
+  async handOff(aliasArn: string, owner: string, handoff: Handoff): Promise<void> {
+    await this.conditionally(aliasArn, owner, () =>
+      this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+          UpdateExpression: 'SET handoffTo = :name, handoffState = :state',
+          ConditionExpression: HOLDS,
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': s(owner), ':name': s(handoff.executionName), ':state': s(handoff.state) },
+        }),
+      ),
+    );
+  }
+
+  async claimHandoff(aliasArn: string, executionArn: string): Promise<string> {
+    const name = executionArn.split(':').at(-1)!;
+    const found = await this.dynamo.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) }, ConsistentRead: true }),
+    );
+    const item = found.Item;
+    const state = item?.handoffState?.S;
+    // A retried claim by the execution that already claimed it gets the same state again.
+    if (state && item?.segment?.S === executionArn && !item.recovering) return state;
+    if (!state || item?.handoffTo?.S !== name || item.recovering) {
+      throw new DeploymentLockLostError(
+        `Execution ${name} is not the continuation any deployment of ${aliasArn} handed its loop to`,
+      );
+    }
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+          // SEGMENT is one of DynamoDB's reserved words.
+          UpdateExpression: 'SET #segment = :me REMOVE handoffTo',
+          ConditionExpression: 'handoffTo = :name AND attribute_not_exists(recovering)',
+          ExpressionAttributeNames: { '#segment': 'segment' },
+          ExpressionAttributeValues: { ':me': s(executionArn), ':name': s(name) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new DeploymentLockLostError(`The continuation handed to execution ${name} was claimed or recovered meanwhile`);
+    }
+    return state;
+  }
+
+  async outcomeOf(aliasArn: string, key: string): Promise<RecordedOutcome | undefined> {
+    const found = await this.dynamo.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { aliasArn: s(aliasArn), sk: s(key) }, ConsistentRead: true }),
+    );
+    const status = found.Item?.status?.S as DeploymentStatus | undefined;
+    if (!status) return undefined;
+    return { status, error: found.Item?.error?.S, cause: found.Item?.cause?.S };
+  }
+
+  private async recordOutcome(aliasArn: string, key: string, outcome: LockOutcome): Promise<void> {
+    const { sets, values } = progressUpdate(outcome);
+    sets.push('#status = :status', 'endedAt = :endedAt');
+    values[':status'] = s(outcome.status);
+    values[':endedAt'] = s(outcome.endedAt);
+    if (outcome.error) {
+      sets.push('#error = :error');
+      values[':error'] = s(outcome.error);
+    }
+    if (outcome.cause) {
+      sets.push('cause = :cause');
+      values[':cause'] = s(truncate(outcome.cause, CAUSE_MAX_CHARS));
+    }
+    await this.dynamo.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { aliasArn: s(aliasArn), sk: s(key) },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: { '#status': 'status', ...(outcome.error ? { '#error': 'error' } : {}) },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /** Runs a write conditioned on {@link HOLDS}; a failed condition means the lock is lost. */
+  private async conditionally(aliasArn: string, owner: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw lockLost(aliasArn, owner, await this.lockOn(aliasArn));
+    }
+  }
+}
+
+function lockLost(aliasArn: string, owner: string, held: HeldLock | undefined): DeploymentLockLostError {
+  const alias = aliasArn.split(':').at(-1);
+  const execution = owner.split(':').at(-1);
+  const why = !held
+    ? 'no deployment holds it any more'
+    : held.owner !== owner
+      ? `execution ${held.owner} holds it now`
+      : `recovery took it over at ${held.recovering}`;
+  return new DeploymentLockLostError(
+    `The deployment of alias ${alias} by execution ${execution} no longer holds its lock (${why}): it stops without touching the alias`,
+  );
 }
 
 function pick(values: Record<string, AttributeValue>, sets: string[]): Record<string, AttributeValue> {

@@ -3,8 +3,9 @@
  * its defaults and its validation, for the deployer and the command line.
  */
 import { z } from 'zod';
-import { ALIAS_NAME, isStateMachineArn, isVersionArn, STATE_MACHINE_NAME } from './arns';
+import { ALIAS_NAME, isStateMachineArn, isVersionArn, STATE_MACHINE_NAME, STATE_MACHINE_NAME_RULE } from './arns';
 import { InvalidDeployRequestError } from './errors';
+import { DEFINITION_MAX_BYTES } from './limits';
 import { formatDuration, MAX_DEPLOYMENT_SECONDS, planSteps, STRATEGIES, type Strategy, totalHoldSeconds } from './plan';
 
 /** Defaults for the optional fields; a deployer construct may override the first four. */
@@ -46,7 +47,7 @@ export function deployRequestSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
           .string({ error: (issue) => `stateMachine must be a state machine name or ARN, ${got(issue.input)}` })
           .refine((value) => STATE_MACHINE_NAME.test(value) || isStateMachineArn(value), {
             error: (issue) =>
-              `stateMachine must be a state machine name (1-80 letters, digits, - or _) or an unqualified state machine ARN, ${got(issue.input)}`,
+              `stateMachine must be a state machine name (${STATE_MACHINE_NAME_RULE}) or an unqualified state machine ARN, ${got(issue.input)}`,
           }),
         alias: z
           .string({ error: (issue) => `alias must be an alias name, ${got(issue.input)}` })
@@ -81,6 +82,12 @@ export function deployRequestSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
           })
           .refine(isDefinition, {
             error: 'definition must be an Amazon States Language object with StartAt and States',
+          })
+          .refine((definition) => Buffer.byteLength(definitionString(definition), 'utf8') <= DEFINITION_MAX_BYTES, {
+            error: (issue) =>
+              `definition must be at most ${DEFINITION_MAX_BYTES} bytes of JSON inline (the request travels in the ` +
+              `execution's input, capped at 256 KiB), got: ${Buffer.byteLength(definitionString(issue.input as string), 'utf8')} bytes; ` +
+              'upload a larger one with UpdateStateMachine and deploy it with publishRevision',
           })
           .optional(),
         publishRevision: flag('publishRevision').default(false),

@@ -1,12 +1,15 @@
 /**
  * Moves the alias to the weight of the current step, after checking that the
  * alias still routes as this deployment left it. A routing someone else
- * wrote is never overwritten: the deployment stops with `AliasDrift`.
+ * wrote is never overwritten: the deployment stops with `AliasDrift`. Every
+ * attempt to write first checks that the deployment still holds its lock, so
+ * a shift still retrying after the deployer was stopped and recovered stops
+ * with `DeploymentLockLost` instead of splitting the alias again.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { writeAliasRouting } from '../shared/aws';
+import { type Sleep, writeAliasRoutingGuarded } from '../shared/aws';
 import { countEvents, SHIFT_EVENTS } from '../shared/budget';
-import { createDeploymentLock, createSfnClient } from '../shared/clients';
+import { createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
 import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
 import type { DeploymentLock } from '../shared/lock';
@@ -14,9 +17,13 @@ import { logDeployment, logger } from '../shared/logger';
 import { routingFor } from '../shared/routing';
 
 export interface ShiftWeightDeps {
+  /** Reads, with the SDK's retries. */
   sfn: SFNClient;
+  /** The alias write, without the SDK's retries: each attempt checks the lock first. @default sfn */
+  aliasWriter?: SFNClient;
+  lock: DeploymentLock;
   clock?: Clock;
-  lock?: DeploymentLock;
+  sleep?: Sleep;
 }
 
 export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Promise<DeployerState> {
@@ -25,29 +32,29 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
   const step = deployment.steps[deployment.stepIndex];
   if (!step) throw new Error(`No step ${deployment.stepIndex} in a plan of ${deployment.steps.length} steps`);
   const desired = routingFor(deployment.targetVersionArn, deployment.originVersionArn, step.weight);
+  const { aliasArn, owner } = deployment;
 
   const now = eventTime(event.now, deps.clock ?? systemClock);
   // The desired routing also counts as "as left": a retried shift may have written it already.
-  await releasingOnDrift(deps.lock, deployment, now, () =>
-    assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing, desired]),
-  );
-  await writeAliasRouting(deps.sfn, deployment.aliasArn, desired);
+  await releasingOnDrift(deps.lock, deployment, now, () => assertNoDrift(deps.sfn, aliasArn, [deployment.routing, desired]));
+  await writeAliasRoutingGuarded(deps.aliasWriter ?? deps.sfn, aliasArn, desired, () => deps.lock.assertHeld(aliasArn, owner), deps.sleep);
 
   deployment.routing = desired;
   deployment.timeline.push({ at: now.toISOString(), weight: step.weight });
   deployment.stepEndsAt = new Date(now.getTime() + step.holdSeconds * 1000).toISOString();
   deployment.waitSeconds = Math.min(state.request.alarmPollingSeconds, step.holdSeconds);
   deployment.next = 'POLL';
-  countEvents(deployment, event.executionArn, SHIFT_EVENTS);
-  await deps.lock?.update(deployment.aliasArn, deployment.owner, { timeline: deployment.timeline });
+  countEvents(deployment, event.executionArn, SHIFT_EVENTS, event.retries);
+  await deps.lock.update(aliasArn, owner, { timeline: deployment.timeline });
   logger.info('Shifted weight', { weight: step.weight, step: deployment.stepIndex + 1, of: deployment.steps.length, routing: desired });
   return state;
 }
 
 const sfn = createSfnClient();
-const lock = createDeploymentLock();
+const aliasWriter = createSfnClient({ retries: false });
+const lock = lazily(createDeploymentLock);
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return shiftWeight(event, { sfn, lock });
+  return shiftWeight(event, { sfn, aliasWriter, lock: lock() });
 };

@@ -33,7 +33,7 @@ export function functionRoleArn(
   return roleLogicalId === undefined ? undefined : localRoleArn(scope, roleLogicalId);
 }
 
-/** Resolves the rules' references: pseudo parameters, the deployer state machine, its Lambdas and the stack's roles. */
+/** Resolves the rules' references: pseudo parameters, the deployer state machine, its Lambdas, the stack's roles and queues. */
 export function localResolver(template: Template, scope: AwsScope, deployerArn: string): ReferenceResolver {
   const functionArns = new Map(
     deployerFromTemplate(template, scope).functions.map((fn) => [fn.logicalId, fn.functionArn]),
@@ -53,6 +53,8 @@ export function localResolver(template: Template, scope: AwsScope, deployerArn: 
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') return localRoleArn(scope, id);
     if (type === 'AWS::Lambda::Function' && attribute === 'Arn' && functionArns.has(id))
       return functionArns.get(id)!;
+    // A rule's dead-letter queue: named locally by its logical id.
+    if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:${scope.partition}:sqs:${scope.region}:${scope.account}:${id}`;
     throw new Error(
       `The local cloud cannot resolve ${id}${attribute ? `.${attribute}` : ''} (${type ?? 'not in the template'}) in a rule`,
     );

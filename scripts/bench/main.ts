@@ -129,7 +129,7 @@ function row(cells: string[]): string {
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const deployer = await startLocalDeployer({ fastForward: true, lambdaLogLevel: 'ERROR' });
+  const deployer = await startLocalDeployer({ fastForward: true, lambdaLogLevel: 'ERROR', staleLockSweep: false });
   process.stdout.write('Linear 10% deployments, one alarm watched; history limit per execution: ' + `${HISTORY_EVENT_LIMIT}\n\n`);
   process.stdout.write(`${row(['deployment', 'poll', 'source', 'executions', 'max events', 'Lambda calls', 'transitions', 'cost $'])}\n`);
   try {

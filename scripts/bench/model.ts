@@ -29,12 +29,13 @@ export function model(strategy: Strategy, increment: number, intervalSeconds: nu
   const finished: number[] = [];
   let lambdaInvocations = 1;
   let polls = 0;
-  // Resuming a deployment?, Publish version, Anything to deploy?
-  let stateTransitions = 3;
+  // Publish version, Anything to deploy?
+  let stateTransitions = 2;
   const current = () => `execution-${execution}`;
   const continueInNewExecution = () => {
     finished.push(loop.eventsUsed + CONTINUE_EVENTS);
-    stateTransitions += 2 + 2; // the parent's task and Succeed; the child's two Choices
+    stateTransitions += 2 + 2; // the parent's task and Succeed; the child's Publish version (it claims the hand-off) and Choice
+    lambdaInvocations += 1;
     execution += 1;
   };
 

@@ -277,7 +277,7 @@ describe('request from flags', () => {
     });
 
     expect(problems).toEqual([
-      'stateMachine must be a state machine name (1-80 letters, digits, - or _) or an unqualified state machine ARN, got: "not a name"',
+      'stateMachine must be a state machine name (1-80 characters with no white space, no control characters and none of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /) or an unqualified state machine ARN, got: "not a name"',
       'strategy must be one of canary, linear, allAtOnce, got: "bluegreen"',
       'alarms must not name an alarm twice, got: ["x","x"]',
     ]);

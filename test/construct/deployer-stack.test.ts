@@ -30,6 +30,7 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:ListStateMachineVersions',
     'states:PublishStateMachineVersion',
     'states:UpdateStateMachine',
+    'states:UpdateStateMachineAlias',
   ],
   'shift-weight': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'check-alarms': ['states:DescribeStateMachineAlias'],
@@ -40,7 +41,11 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:ListStateMachineAliases',
     'states:ListStateMachineVersions',
   ],
+  'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
 };
+
+/** The Lambdas the state machine invokes; recovery runs outside the loop. */
+const LOOP_FUNCTIONS = DEPLOYER_FUNCTIONS.filter((name) => name !== 'recover-deployments');
 
 function synth(props: Partial<DeployerStackProps> = {}): Template {
   const stack = new DeployerStack(testApp(), 'SfnDeployer', {
@@ -83,8 +88,8 @@ describe('the deployer state machine', () => {
 });
 
 describe('the deployer Lambdas', () => {
-  it('are five functions on Node.js 22 for arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 5);
+  it('are six functions on Node.js 22 for arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)];
       expect(fn.Properties).toMatchObject({
@@ -101,7 +106,7 @@ describe('the deployer Lambdas', () => {
       return (fn.Properties.LoggingConfig.LogGroup as { Ref: string }).Ref;
     });
 
-    expect(new Set(logGroupOf).size).toBe(5);
+    expect(new Set(logGroupOf).size).toBe(6);
     for (const logGroupId of logGroupOf) {
       expect(template.toJSON().Resources[logGroupId]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
@@ -151,11 +156,25 @@ describe('the deployer IAM permissions', () => {
   it.each(DEPLOYER_FUNCTIONS)(
     'let %s act on the target and its versions and aliases only, with only the actions it needs',
     (step) => {
-      expect(functionGrants(template, step, 'states:')).toEqual(
+      expect(functionGrants(template, step, 'states:').filter((grant) => !grant.includes(':execution:'))).toEqual(
         expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`]),
       );
     },
   );
+
+  it("lets only recovery and publish-version describe executions, and only the deployer's own", () => {
+    const [stateMachineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
+    const name = (template.toJSON().Resources[stateMachineId!].Properties as { StateMachineName: string }).StateMachineName;
+    const describes = (step: DeployerFunctionName) =>
+      functionGrants(template, step, 'states:').filter((grant) => grant.includes(':execution:'));
+
+    for (const step of ['recover-deployments', 'publish-version'] as const) {
+      expect(describes(step)).toEqual([`states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:${name}:*`]);
+    }
+    for (const step of ['shift-weight', 'check-alarms', 'rollback', 'prune-versions'] as const) {
+      expect(describes(step)).toEqual([]);
+    }
+  });
 
   it('grant no states:* action, and no states: action on Resource "*"', () => {
     const statesGrants = grants(allStatements(template), 'states:');
@@ -173,7 +192,7 @@ describe('the deployer IAM permissions', () => {
       'cloudwatch:DescribeAlarmHistory on *',
       'cloudwatch:DescribeAlarms on *',
     ]);
-    for (const step of ['shift-weight', 'rollback', 'prune-versions'] as const) {
+    for (const step of ['shift-weight', 'rollback', 'prune-versions', 'recover-deployments'] as const) {
       expect(functionGrants(template, step, 'cloudwatch:')).toEqual([]);
     }
   });
@@ -182,18 +201,18 @@ describe('the deployer IAM permissions', () => {
     const twoTargets = synth({ targets: ['orders', PAYMENTS] });
 
     for (const step of DEPLOYER_FUNCTIONS) {
-      expect(functionGrants(twoTargets, step, 'states:')).toEqual(
+      expect(functionGrants(twoTargets, step, 'states:').filter((grant) => !grant.includes(':execution:'))).toEqual(
         expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]),
       );
     }
   });
 
-  it('let the state machine invoke exactly its five Lambdas and continue only itself', () => {
+  it('let the state machine invoke exactly its five loop Lambdas and continue only itself', () => {
     const [stateMachineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
     const roleId = (
       template.toJSON().Resources[stateMachineId!].Properties.RoleArn as { 'Fn::GetAtt': string[] }
     )['Fn::GetAtt'][0]!;
-    const functionArns = DEPLOYER_FUNCTIONS.map((step) =>
+    const functionArns = LOOP_FUNCTIONS.map((step) =>
       flatten({ 'Fn::GetAtt': [functionLogicalId(template, step), 'Arn'] }),
     );
 
@@ -226,26 +245,36 @@ describe('the state graph', () => {
       ResultPath?: string;
     }>;
 
-  it('starts by publishing the version, unless it continues a deployment', () => {
-    expect(definition.StartAt).toBe('Resuming a deployment?');
-    expect(definition.States['Resuming a deployment?']).toEqual({
+  it('starts every execution at Publish version: no input skips its checks', () => {
+    expect(definition.StartAt).toBe('Publish version');
+    expect(definition.States['Resuming a deployment?']).toBeUndefined();
+    expect(definition.States['Anything to deploy?']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.deployment', IsPresent: true, Next: 'Resume where it left off' }],
-      Default: 'Publish version',
-    });
-    expect(definition.States['Resume where it left off']).toEqual({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.deployment.resumeWith', StringEquals: 'SHIFT', Next: 'Shift weight' }],
-      Default: 'Wait for next poll',
-    });
-    expect(definition.States['Anything to deploy?']).toMatchObject({
-      Type: 'Choice',
-      Choices: [{ Variable: '$.result', IsPresent: true, Next: 'Deployment done' }],
-      Default: 'Shift weight',
+      Choices: [
+        { Variable: '$.result', IsPresent: true, Next: 'Deployment done' },
+        { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
+        { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
+      ],
+      Default: 'Traffic may have moved?',
     });
   });
 
-  it('routes every verdict of the alarm check', () => {
+  it('fails closed on a start state it has no rule for, rolling back if a deployment is under way', () => {
+    expect(definition.States['Traffic may have moved?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.deployment.aliasArn', IsPresent: true, Next: 'Unexpected loop state' }],
+      Default: 'Unexpected start state',
+    });
+    expect(definition.States['Unexpected start state']).toMatchObject({ Type: 'Fail', Error: 'UnexpectedLoopState' });
+    expect(definition.States['Unexpected loop state']).toMatchObject({
+      Type: 'Pass',
+      Result: { Error: 'UnexpectedLoopState' },
+      ResultPath: '$.failure',
+      Next: 'Roll back',
+    });
+  });
+
+  it('routes every verdict of the alarm check, and rolls back on any other', () => {
     expect(definition.States['Alarms OK?']).toEqual({
       Type: 'Choice',
       Choices: [
@@ -253,9 +282,25 @@ describe('the state graph', () => {
         { Variable: '$.deployment.next', StringEquals: 'CONTINUE', Next: 'Continue in a new execution' },
         { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
         { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
+        { Variable: '$.deployment.next', StringEquals: 'FINISH', Next: 'Prune versions' },
       ],
-      Default: 'Prune versions',
+      Default: 'Unexpected loop state',
     });
+  });
+
+  it('continues a long deployment under the name recorded on the lock, passing only the alias', () => {
+    expect(definition.States['Continue in a new execution']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      Parameters: {
+        'StateMachineArn.$': '$$.StateMachine.Id',
+        'Name.$': '$.deployment.handoffTo',
+        Input: { continuation: { 'aliasArn.$': '$.deployment.aliasArn' } },
+      },
+    });
+    expect(catchers('Continue in a new execution')).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Roll back' },
+    ]);
   });
 
   it('waits for as long as the last step said, then checks the alarms', () => {
@@ -285,13 +330,13 @@ describe('the state graph', () => {
           FunctionName: expect.stringMatching(
             /^arn:aws:lambda:us-east-1:123456789012:function:sfn-deployer-/,
           ),
-          Payload: { 'now.$': '$$.State.EnteredTime', 'executionArn.$': '$$.Execution.Id' },
+          Payload: { 'now.$': '$$.State.EnteredTime', 'executionArn.$': '$$.Execution.Id', 'retries.$': '$$.State.RetryCount' },
         },
       });
     }
   });
 
-  it('retries throttling on every task', () => {
+  it('retries throttling and Lambda service errors on every task, Check alarms most patiently of the loop', () => {
     expect(
       taskStates()
         .map(([name]) => name)
@@ -312,13 +357,25 @@ describe('the state graph', () => {
       );
       expect({ name, retries: (throttling?.MaxAttempts ?? 0) > 0 }).toEqual({ name, retries: true });
     }
+    for (const [name, state] of lambdaTasks()) {
+      const errors = ((state.Retry ?? []) as Array<{ ErrorEquals: string[] }>).flatMap((retrier) => retrier.ErrorEquals);
+      const covered = (error: string) => errors.includes(error) || errors.includes('States.ALL');
+      for (const error of ['Sandbox.Timedout', 'Lambda.Unknown', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']) {
+        expect({ name, error, retried: covered(error) }).toEqual({ name, error, retried: true });
+      }
+    }
+    const attempts = (name: string) =>
+      Math.max(...((definition.States[name]?.Retry ?? []) as Array<{ MaxAttempts: number }>).map((retrier) => retrier.MaxAttempts));
+    expect(attempts('Check alarms')).toBeGreaterThan(attempts('Shift weight'));
   });
 
+
+
   it.each(['Shift weight', 'Check alarms'])(
-    'stops %s on AliasDrift before rolling back on any other error',
+    'stops %s on AliasDrift or a lost lock before rolling back on any other error',
     (name) => {
       expect(catchers(name)).toEqual([
-        { ErrorEquals: ['AliasDrift'], ResultPath: '$.failure', Next: 'Read error message' },
+        { ErrorEquals: ['AliasDrift', 'DeploymentLockLost'], ResultPath: '$.failure', Next: 'Read error message' },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Roll back' },
       ]);
     },
@@ -342,21 +399,40 @@ describe('the state graph', () => {
     expect(definition.States['Deployment failed']?.Type).toBe('Fail');
   });
 
-  it('fails with DeploymentRolledBack after a rollback, giving its cause', () => {
-    expect(definition.States['Roll back']?.Next).toBe('Deployment rolled back');
+  it('fails with DeploymentRolledBack after a rollback, giving its cause, and with the outcome of a deployment that ended elsewhere', () => {
+    expect(definition.States['Roll back']?.Next).toBe('Rolled back?');
+    expect(definition.States['Rolled back?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.deployment.next', StringEquals: 'ROLLED_BACK', Next: 'Deployment rolled back' },
+        { Variable: '$.deployment.next', StringEquals: 'ENDED', Next: 'Deployment ended elsewhere' },
+        { Variable: '$.deployment.next', StringEquals: 'PROMOTED', Next: 'Deployment done' },
+      ],
+      Default: 'Unexpected rollback state',
+    });
     expect(definition.States['Deployment rolled back']).toEqual({
       Type: 'Fail',
       Error: 'DeploymentRolledBack',
       CausePath: '$.deployment.rollbackCause',
+    });
+    expect(definition.States['Deployment ended elsewhere']).toEqual({
+      Type: 'Fail',
+      ErrorPath: '$.failure.Error',
+      CausePath: '$.failure.Cause',
     });
   });
 
   it('prunes until pruning is finished, and still succeeds when pruning fails', () => {
     expect(definition.States['Pruning finished?']).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.deployment.next', StringEquals: 'PRUNE', Next: 'Prune versions' }],
-      Default: 'Deployment done',
+      Choices: [
+        { Variable: '$.deployment.next', StringEquals: 'PRUNE', Next: 'Prune versions' },
+        { Variable: '$.deployment.next', StringEquals: 'FINISH', Next: 'Deployment done' },
+      ],
+      Default: 'Unexpected pruning state',
     });
+    // The promotion was recorded before pruning: an unknown verdict fails the execution, never rolls back.
+    expect(definition.States['Unexpected pruning state']).toMatchObject({ Type: 'Fail', Error: 'UnexpectedLoopState' });
     expect(catchers('Prune versions')).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Pruned any versions?' },
     ]);

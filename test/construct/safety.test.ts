@@ -4,7 +4,7 @@
  * a deployer execution that ended holding its alias, least-privilege IAM,
  * and the AWS Solutions checks of cdk-nag with every finding resolved.
  */
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -68,6 +68,12 @@ describe('the deployments table', () => {
     });
   });
 
+  it('expires lock items by their expiresAt TTL, the last backstop for a lock nothing freed', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
   it('is kept when the stack is deleted, by default', () => {
     expect(resourceOf(tableId)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
@@ -87,27 +93,38 @@ describe("each Lambda's access to the deployments table", () => {
   const table = () => `\${${tableId}.Arn}`;
 
   it.each(DEPLOYER_FUNCTIONS)('lets %s take exactly its table actions, on items of the table', (step) => {
+    const onIndex = new Set(['dynamodb:Query', 'dynamodb:Scan']);
     const expected = TABLE_ACTIONS[step]
-      .map((action) => (action === 'dynamodb:Query' ? `${action} on ${table()}/index/owner-index` : `${action} on ${table()}`))
+      .map((action) => (onIndex.has(action) ? `${action} on ${table()}/index/owner-index` : `${action} on ${table()}`))
       .sort();
 
     expect(functionGrants(template, step, 'dynamodb:')).toEqual(expected);
   });
 
-  it('lets only rollback query an index, and only the owner index', () => {
+  it('lets only recovery query or scan an index, and only the owner index', () => {
     const indexGrants = DEPLOYER_FUNCTIONS.flatMap((step) =>
       functionGrants(template, step, 'dynamodb:')
         .filter((grant) => grant.includes('/index/'))
         .map((grant) => `${step}: ${grant}`),
     );
 
-    expect(indexGrants).toEqual([`rollback: dynamodb:Query on ${table()}/index/owner-index`]);
+    expect(indexGrants).toEqual([
+      `recover-deployments: dynamodb:Query on ${table()}/index/owner-index`,
+      `recover-deployments: dynamodb:Scan on ${table()}/index/owner-index`,
+    ]);
   });
 
-  it.each(DEPLOYER_FUNCTIONS)('names the table to %s in DEPLOYMENTS_TABLE', (step) => {
+  it.each(DEPLOYER_FUNCTIONS.filter((step) => step !== 'prune-versions'))('names the table to %s in DEPLOYMENTS_TABLE', (step) => {
     const fn = resourceOf(functionLogicalId(template, step)) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
 
     expect(fn.Properties.Environment.Variables.DEPLOYMENTS_TABLE).toEqual({ Ref: tableId });
+  });
+
+  it('gives prune-versions, which runs after the promotion is recorded, no access to the table', () => {
+    const fn = resourceOf(functionLogicalId(template, 'prune-versions')) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+
+    expect(functionGrants(template, 'prune-versions', 'dynamodb:')).toEqual([]);
+    expect(fn.Properties.Environment.Variables.DEPLOYMENTS_TABLE).toBeUndefined();
   });
 });
 
@@ -126,28 +143,69 @@ describe('the recovery rule', () => {
     });
   });
 
-  it('invokes the rollback Lambda, retrying for a day', () => {
-    const rollbackId = functionLogicalId(template, 'rollback');
+  it('invokes the recovery Lambda (not the in-workflow rollback), retrying for a day, then into the failure queue', () => {
+    const recoveryId = functionLogicalId(template, 'recover-deployments');
 
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ source: ['aws.states'] }),
       Targets: [
         {
-          Arn: { 'Fn::GetAtt': [rollbackId, 'Arn'] },
+          Arn: { 'Fn::GetAtt': [recoveryId, 'Arn'] },
           Id: Match.anyValue(),
           RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId(), 'Arn'] } },
         },
       ],
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [rollbackId, 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': [recoveryId, 'Arn'] },
       Principal: 'events.amazonaws.com',
     });
   });
+});
 
-  it('is the only rule of the deployer stack', () => {
-    template.resourceCountIs('AWS::Events::Rule', 1);
+const queueId = () => logicalIdsAt(template, 'AWS::SQS::Queue', '/Deployer/RecoveryFailures/')[0]!;
+
+describe('recovery that does not hang on one event', () => {
+  it('sweeps the locks every five minutes by default, with the same recovery Lambda', () => {
+    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(template, 'recover-deployments'), 'Arn'] } })],
+    });
+  });
+
+  it('sweeps as often as the construct is told', () => {
+    const stack = new Stack(testApp(), 'Deployers', { env: { account: TEST_SCOPE.account, region: TEST_SCOPE.region } });
+    new StateMachineDeployer(stack, 'Deployer', {
+      targets: [StateMachine.fromStateMachineName(stack, 'Orders', 'orders')],
+      recoverySweepInterval: Duration.minutes(2),
+    });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
+  });
+
+  it('sends recovery invocations that failed for good to an encrypted queue, after Lambda retries them twice', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionLogicalId(template, 'recover-deployments') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId(), 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  it('alarms as soon as one recovery lands in the failure queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId(), 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
   });
 });
 
@@ -215,7 +273,7 @@ describe('cdk-nag AWS Solutions checks', () => {
 
     expect(acknowledgments.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledgments) {
-      expect(id).toMatch(/AwsSolutions-(IAM5\[Resource::.+\]|L1)$/);
+      expect(id).toMatch(/AwsSolutions-(IAM5\[Resource::.+\]|L1|SQS3)$/);
       expect(reason.length).toBeGreaterThan(40);
     }
   });

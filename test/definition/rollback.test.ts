@@ -123,7 +123,7 @@ describe('rolling back on an error', () => {
     expect(run.cause).toContain(
       'from orders:2 at 10%: error AccessDeniedException: User is not authorized to perform: cloudwatch:DescribeAlarms',
     );
-    expect(run.statesEntered.slice(-2)).toEqual(['Roll back', 'Deployment rolled back']);
+    expect(run.statesEntered.slice(-3)).toEqual(['Roll back', 'Rolled back?', 'Deployment rolled back']);
     expect(aws.aliasUpdates()).toEqual([
       { at: 0, routing: [route(v2, 10), route(v1, 90)] },
       { at: 60, routing: [route(v1, 100)] },

@@ -226,7 +226,7 @@ describe('deploy on publish on the local cloud', () => {
     const rule = deployer.cloud.events
       .listRules()
       .find((candidate) => candidate.logicalId.includes('OnPublishVersion'))!;
-    const detail = rule.eventPattern.detail as {
+    const detail = rule.eventPattern!.detail as {
       $or: { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': string }] } } } }[];
     };
     return detail.$or[0]!.userIdentity.sessionContext.sessionIssuer.arn[0]['anything-but'];

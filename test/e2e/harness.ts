@@ -102,12 +102,13 @@ export interface TargetSnapshot {
 
 export class E2e {
   /** Starts the deployer on a fresh local cloud (cdk.out is synthesized by the global setup). */
-  static async start(options: { seed?: number; throttling?: boolean } = {}): Promise<E2e> {
+  static async start(options: { seed?: number; throttling?: boolean; staleLockSweep?: boolean } = {}): Promise<E2e> {
     const deployer = await startLocalDeployer({
       fastForward: true,
       startMs: START_MS,
       seed: options.seed ?? 11,
       throttling: options.throttling,
+      staleLockSweep: options.staleLockSweep,
       synth: false,
       lambdaLogLevel: 'ERROR',
     });
@@ -146,8 +147,10 @@ export class E2e {
     versions: number;
     aliases?: Record<string, number | Array<[version: number, weight: number]>>;
     failingTypes?: (version: number) => readonly string[];
+    /** @default a unique name starting with `orders` */
+    name?: string;
   }): Promise<Target> {
-    const name = this.uniqueName('orders');
+    const name = options.name ?? this.uniqueName('orders');
     const definition = (version: number) =>
       JSON.stringify(targetDefinition(`release ${version}`, options.failingTypes?.(version)));
     const created = await this.sfn.send(

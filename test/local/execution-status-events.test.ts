@@ -2,7 +2,7 @@
  * The local cloud sends `Step Functions Execution Status Change` events for
  * Standard executions (reference/aws-semantics.md §5.1), and the deployer's
  * own recovery rule, loaded from the synthesized template, picks the
- * terminal ones of the deployer up and targets the rollback Lambda.
+ * terminal ones of the deployer up and targets the recovery Lambda.
  */
 import { CreateStateMachineCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { deployerFromTemplate, readTemplate } from '../../local/deployer/assembly';
@@ -236,7 +236,7 @@ describe("the deployer's recovery rule on the local bus", () => {
   const scope = { partition: 'aws', region: 'us-east-1', account: ACCOUNT };
   const template = readTemplate(CDK_OUT);
   const rules = rulesFromTemplate(template as never, localResolver(template, scope, DEPLOYER_ARN));
-  const rollback = deployerFromTemplate(template, scope).functions.find((fn) => fn.step === 'rollback')!;
+  const recoverer = deployerFromTemplate(template, scope).functions.find((fn) => fn.step === 'recover-deployments')!;
   const recovery = rules.find((rule) => rule.logicalId.includes('RecoverEndedDeployments'));
   const ended = (status: ExecutionRecord['status'], stateMachineArn = DEPLOYER_ARN) =>
     executionStatusChangeEvent({
@@ -252,20 +252,20 @@ describe("the deployer's recovery rule on the local bus", () => {
       output: undefined,
     } as unknown as ExecutionRecord)!;
 
-  it('is in the default template and invokes the local rollback Lambda', () => {
+  it('is in the default template and invokes the local recovery Lambda', () => {
     expect(recovery).toBeDefined();
     expect(recovery!.enabled).toBe(true);
-    expect(recovery!.targets.map((target) => target.Arn)).toEqual([rollback.functionArn]);
-    expect(rollback.functionArn).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:sfn-deployer-rollback`);
+    expect(recovery!.targets.map((target) => target.Arn)).toEqual([recoverer.functionArn]);
+    expect(recoverer.functionArn).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:sfn-deployer-recover-deployments`);
   });
 
   it("matches the deployer's terminal statuses only", () => {
     for (const status of ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const)
-      expect(matchesPattern(recovery!.eventPattern, ended(status))).toBe(true);
-    expect(matchesPattern(recovery!.eventPattern, ended('RUNNING'))).toBe(false);
+      expect(matchesPattern(recovery!.eventPattern!, ended(status))).toBe(true);
+    expect(matchesPattern(recovery!.eventPattern!, ended('RUNNING'))).toBe(false);
     expect(
       matchesPattern(
-        recovery!.eventPattern,
+        recovery!.eventPattern!,
         ended('ABORTED', `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:orders`),
       ),
     ).toBe(false);

@@ -19,6 +19,7 @@ import { rollBack } from '../../lambda/rollback';
 import { shiftWeight } from '../../lambda/shift-weight';
 import type { DeployerFunctionName } from '../../lib/deployer-functions';
 import type { DeployerAssembly, StateMachineDefinition } from '../../local/deployer/assembly';
+import { FakeDeploymentLock } from '../unit/fake-lock';
 import { withoutTemplateValidation } from './deployer-template';
 import { ACCOUNT, type FakeAws, REGION } from './fake-aws';
 import { synthDeployer } from './synth';
@@ -87,6 +88,7 @@ export class DeployerUnderTest {
     const invocations: Invocation[] = [];
     let pruneInvocations = 0;
     let lastCheckInput: string | undefined;
+    const lock = new FakeDeploymentLock();
 
     const invoke = async (stateName: string, input: unknown): Promise<JsonValue> => {
       const { FunctionName, Payload } = input as { FunctionName: string; Payload: Record<string, unknown> };
@@ -104,7 +106,7 @@ export class DeployerUnderTest {
       const invocation: Invocation = { state: stateName, step, at: aws.clock.seconds() };
       invocations.push(invocation);
       try {
-        const result = await this.callStep(step, event, aws, () => {
+        const result = await this.callStep(step, event, aws, lock, () => {
           pruneInvocations += 1;
           let question = 0;
           const invocationNumber = pruneInvocations;
@@ -140,7 +142,7 @@ export class DeployerUnderTest {
         retryIntervalOverrides: noWait(retryingStates),
       },
       // `$$.State.EnteredTime` is not provided by the library; each Lambda gets the virtual clock's time instead.
-      context: { Execution: { Id: EXECUTION_ARN }, State: { EnteredTime: aws.clock.now().toISOString() } },
+      context: { Execution: { Id: EXECUTION_ARN }, State: { EnteredTime: aws.clock.now().toISOString(), RetryCount: 0 } },
     });
 
     const statesEntered: string[] = [];
@@ -166,6 +168,7 @@ export class DeployerUnderTest {
     step: DeployerFunctionName,
     event: Record<string, unknown>,
     aws: FakeAws,
+    lock: FakeDeploymentLock,
     pruneClock: () => (() => number) | undefined,
   ): Promise<DeployerState> {
     const clock = () => aws.clock.now();
@@ -175,14 +178,15 @@ export class DeployerUnderTest {
         return publishVersion(event as unknown as PublishVersionEvent, {
           sfn: aws.sfn,
           cloudWatch: aws.cloudWatch,
+          lock,
           clock,
         });
       case 'shift-weight':
-        return shiftWeight(loopEvent, { sfn: aws.sfn, clock });
+        return shiftWeight(loopEvent, { sfn: aws.sfn, lock, clock });
       case 'check-alarms':
-        return checkAlarms(loopEvent, { sfn: aws.sfn, cloudWatch: aws.cloudWatch, clock });
+        return checkAlarms(loopEvent, { sfn: aws.sfn, cloudWatch: aws.cloudWatch, lock, clock });
       case 'rollback':
-        return rollBack(loopEvent, { sfn: aws.sfn, clock });
+        return rollBack(loopEvent, { sfn: aws.sfn, lock, clock });
       case 'prune-versions':
         return pruneVersions(loopEvent, {
           sfn: aws.sfn,
@@ -190,6 +194,8 @@ export class DeployerUnderTest {
           // Conflict retries wait on the virtual clock.
           sleep: async (ms) => aws.clock.advance(ms / 1000),
         });
+      case 'recover-deployments':
+        throw new Error('Recovery runs outside the state machine');
     }
   }
 }

@@ -9,8 +9,8 @@ describe('the CDK app', () => {
     const built = app({});
     expect(built.deployOnPublish).toBeUndefined();
     expect(built.pipelineStack).toBeUndefined();
-    // Only the deployer's own recovery rule.
-    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 1);
+    // Only the deployer's own recovery rule and its sweep.
+    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 2);
   });
 
   it('adds deploy-on-publish rules for the targets given settings, with -c deployOnPublish=true', () => {

@@ -140,8 +140,8 @@ describe('DeployOnPublish', () => {
       const deployer = new StateMachineDeployer(stack, `${name}Deployer`, { targets: [target] });
       new DeployOnPublish(stack, `${name}OnPublish`, { deployer, targets: [{ stateMachine: target, alias: 'live' }] });
     }
-    // Two publish rules per deployer, and each deployer's own recovery rule.
-    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 6);
+    // Two publish rules per deployer, and each deployer's own recovery and stale-lock sweep rules.
+    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 8);
   });
 
   it('fails when a target default is not valid in a deploy request', () => {

@@ -30,7 +30,7 @@ describe('deploy-on-publish rules against CloudTrail events', () => {
 
   const cases = Object.entries(EXPECTED).map(([name, eventName]) => [name, eventName ? `the ${eventName} rule` : 'no rule', eventName] as const);
   it.each(cases)('%s matches %s', (name, _label, eventName) => {
-    const matched = rules.filter((rule) => matchesPattern(rule.eventPattern, fixtures[name]));
+    const matched = rules.filter((rule) => rule.eventPattern !== undefined && matchesPattern(rule.eventPattern, fixtures[name]));
     expect(matched.map((rule) => rule.logicalId)).toEqual(eventName ? [ruleOn(eventName).logicalId] : []);
   });
 

@@ -40,8 +40,8 @@ export function synthDeployOnPublish(): { stack: DeployerStack; trigger: DeployO
 }
 
 /** Whether a rendered or resolved event pattern is a deploy-on-publish rule (not the deployer's own recovery rule). */
-export function isPublishPattern(pattern: { 'detail-type'?: unknown }): boolean {
-  return JSON.stringify(pattern['detail-type']) === JSON.stringify(['AWS API Call via CloudTrail']);
+export function isPublishPattern(pattern: { 'detail-type'?: unknown } | undefined): boolean {
+  return JSON.stringify(pattern?.['detail-type']) === JSON.stringify(['AWS API Call via CloudTrail']);
 }
 
 /** The template's deploy-on-publish rules with references resolved as CloudFormation would in the fixtures' account. */
@@ -57,6 +57,7 @@ export function resolvedRules(stack: Stack, template: Template, publisherRole: i
       return `arn:aws:iam::${ACCOUNT}:role/${id === publisherLogicalId ? PUBLISHER_ROLE_NAME : `SfnDeployer-${id}`}`;
     }
     if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
+    if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
     throw new Error(`No value for ${id}${attribute ? `.${attribute}` : ''} in the test account`);
   }).filter((rule) => isPublishPattern(rule.eventPattern as { 'detail-type'?: unknown }));
 }

@@ -19,8 +19,17 @@ describe('the history budget', () => {
     expect(POLL_EVENTS).toBe(EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice);
     expect(POLL_EVENTS).toBe(9);
     expect(SHIFT_EVENTS).toBe(5);
-    expect(START_EVENTS).toBe(10);
-    expect(RESUME_EVENTS).toBe(5);
+    // ExecutionStarted, Publish version (which also resumes a continuation) and the Choice after it.
+    expect(START_EVENTS).toBe(8);
+    expect(RESUME_EVENTS).toBe(8);
+  });
+
+  it('counts the retries a step took, three events each, from $$.State.RetryCount', () => {
+    const loop = deployment({ eventsUsed: 100 });
+
+    countEvents(loop, EXECUTION_ARN, POLL_EVENTS, 4);
+
+    expect(loop.eventsUsed).toBe(100 + POLL_EVENTS + 4 * EVENTS.retry);
   });
 
   it('leaves a margin under the 25,000-event limit for retries and the way out of the loop', () => {

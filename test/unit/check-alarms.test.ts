@@ -11,11 +11,12 @@ import { DescribeStateMachineAliasCommand, SFNClient } from '@aws-sdk/client-sfn
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkAlarms } from '../../lambda/check-alarms';
 import type { DeployerState, Deployment } from '../../lambda/shared/deployment';
-import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, version } from './fixtures';
+import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, T0, version } from './fixtures';
+import { FakeDeploymentLock } from './fake-lock';
 
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
-const deps = () => ({ sfn: new SFNClient({}), cloudWatch: new CloudWatchClient({}) });
+const deps = () => ({ sfn: new SFNClient({}), cloudWatch: new CloudWatchClient({}), lock: FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN, acquiredAt: T0.toISOString(), originVersionArn: version(2), targetVersionArn: version(3) }) });
 
 const ROUTING_AT_10 = [entry(version(3), 10), entry(version(2), 90)];
 
@@ -428,7 +429,7 @@ describe('check-alarms', () => {
         deps(),
       );
 
-      expect(next.deployment).toMatchObject({ next: 'POLL', segments: 2, eventsUsed: 5 + 9 });
+      expect(next.deployment).toMatchObject({ next: 'POLL', segments: 2, eventsUsed: 8 + 9 });
     });
   });
 

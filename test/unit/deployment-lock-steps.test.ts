@@ -1,16 +1,17 @@
 /**
  * One deployment per alias, as each step of the deployer uses the lock:
- * publish-version takes it, the loop records progress, every outcome frees
- * it, and recovery cleans up after a deployer execution that ended holding it.
+ * publish-version takes it (recovering a stale one) or resumes the loop it
+ * was handed, the loop checks it before every alias write and records
+ * progress, check-alarms records the promotion before pruning, and every
+ * other outcome frees it. Recovery is in recover-deployments.test.ts.
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   ConflictException,
   CreateStateMachineAliasCommand,
-  DeleteStateMachineVersionCommand,
+  DescribeExecutionCommand,
   DescribeStateMachineAliasCommand,
   DescribeStateMachineCommand,
-  ListStateMachineAliasesCommand,
   ListStateMachineVersionsCommand,
   PublishStateMachineVersionCommand,
   ResourceNotFound,
@@ -20,15 +21,13 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkAlarms } from '../../lambda/check-alarms';
-import { pruneVersions } from '../../lambda/prune-versions';
 import { publishVersion, type PublishVersionEvent } from '../../lambda/publish-version';
-import { type ExecutionStatusChange, recover, rollBack } from '../../lambda/rollback';
+import { rollBack } from '../../lambda/rollback';
 import type { DeployerState } from '../../lambda/shared/deployment';
 import type { RoutingEntry } from '../../lambda/shared/routing';
 import { shiftWeight } from '../../lambda/shift-weight';
 import { FakeDeploymentLock } from './fake-lock';
 import {
-  ACCOUNT,
   ALIAS_ARN,
   at,
   commandNames,
@@ -39,13 +38,14 @@ import {
   T0,
   version,
   writeCommands,
+  throttling,
 } from './fixtures';
 
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
 
 const OTHER_EXECUTION = EXECUTION_ARN.replace('deploy-orders-42', 'deploy-orders-41');
-const DEPLOYER_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:sfn-deployer`;
+const noSleep = async () => undefined;
 
 const clients = () => ({ sfn: new SFNClient({}), cloudWatch: new CloudWatchClient({}) });
 
@@ -105,7 +105,7 @@ describe('publish-version with the lock', () => {
     });
 
     // Assert
-    expect(lock.calls[0]).toEqual({
+    expect(lock.calls.find((call) => call.method === 'acquire')).toEqual({
       method: 'acquire',
       claim: {
         aliasArn: ALIAS_ARN,
@@ -125,8 +125,8 @@ describe('publish-version with the lock', () => {
 
     await publishVersion(event({ strategy: 'canary', increment: 10, publishRevision: true }), { ...clients(), lock });
 
-    expect(lock.methods()).toEqual(['acquire', 'update']);
-    expect(lock.calls[1]).toEqual({
+    expect(lock.writes()).toEqual(['acquire', 'update']);
+    expect(lock.calls.find((call) => call.method === 'update')).toEqual({
       method: 'update',
       aliasArn: ALIAS_ARN,
       owner: EXECUTION_ARN,
@@ -149,7 +149,7 @@ describe('publish-version with the lock', () => {
 
     await expect(publishVersion(event(request), { ...clients(), lock })).rejects.toMatchObject({ name: error });
 
-    expect(lock.calls).toEqual([]);
+    expect(lock.writes()).toEqual([]);
     expect(writeCommands(sfnMock)).toEqual([]);
   });
 
@@ -159,13 +159,14 @@ describe('publish-version with the lock', () => {
 
     await expect(publishVersion(event(), { ...clients(), lock })).rejects.toMatchObject({ name: 'DeploymentInProgress' });
 
-    expect(lock.calls).toEqual([]);
+    expect(lock.writes()).toEqual([]);
   });
 
   it('fails with DeploymentInProgress naming the execution that holds the alias, writing nothing', async () => {
     // Arrange
     givenTarget();
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION, acquiredAt: at(-600) });
+    sfnMock.on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION }).resolves({ status: 'RUNNING' });
 
     // Act
     const rejection = publishVersion(event({ definition: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } } }), {
@@ -179,7 +180,7 @@ describe('publish-version with the lock', () => {
       message: expect.stringContaining(`${OTHER_EXECUTION} since ${at(-600)}`),
     });
     expect(writeCommands(sfnMock)).toEqual([]);
-    expect(lock.methods()).toEqual(['acquire']);
+    expect(lock.writes()).toEqual([]);
     expect(lock.held.get(ALIAS_ARN)?.owner).toBe(OTHER_EXECUTION);
   });
 
@@ -217,7 +218,12 @@ describe('publish-version with the lock', () => {
     // Assert
     await expect(rejection).rejects.toMatchObject({ name: 'RevisionConflict' });
     expect(lock.released).toEqual([
-      { status: 'FAILED', endedAt: T0.toISOString(), cause: expect.stringMatching(/^RevisionConflict: State machine .* changed/) },
+      {
+        status: 'FAILED',
+        endedAt: T0.toISOString(),
+        error: 'RevisionConflict',
+        cause: expect.stringMatching(/^RevisionConflict: State machine .* changed/),
+      },
     ]);
     expect(lock.held.size).toBe(0);
   });
@@ -231,7 +237,7 @@ describe('publish-version with the lock', () => {
     await expect(publishVersion(event({ publishRevision: true }), { ...clients(), lock })).rejects.toMatchObject({
       name: 'RevisionConflict',
     });
-    expect(lock.methods()).toEqual(['acquire', 'release']);
+    expect(lock.writes()).toEqual(['acquire', 'release']);
   });
 
   it('fails with the lock error, writing nothing, when the lock cannot be taken', async () => {
@@ -256,7 +262,8 @@ describe('shift-weight with the lock', () => {
 
     await shiftWeight({ state: linear([entry(version(3), 10), entry(version(2), 90)]), now: at(300) }, { sfn: new SFNClient({}), lock });
 
-    expect(lock.calls).toEqual([
+    expect(lock.methods()).toEqual(['assertHeld', 'update']);
+    expect(lock.calls.at(-1)).toEqual(
       {
         method: 'update',
         aliasArn: ALIAS_ARN,
@@ -268,7 +275,7 @@ describe('shift-weight with the lock', () => {
           ],
         },
       },
-    ]);
+    );
   });
 
   it('frees the alias as DRIFTED and fails with AliasDrift when someone else changed the alias', async () => {
@@ -286,7 +293,7 @@ describe('shift-weight with the lock', () => {
     await expect(rejection).rejects.toMatchObject({ name: 'AliasDrift' });
     const error = (await rejection.catch((caught: unknown) => caught)) as Error;
     expect(lock.released).toEqual([
-      { status: 'DRIFTED', endedAt: at(300), timeline: [{ at: at(0), weight: 10 }], cause: error.message },
+      { status: 'DRIFTED', endedAt: at(300), timeline: [{ at: at(0), weight: 10 }], error: 'AliasDrift', cause: error.message },
     ]);
     expect(error.message).toContain('found [orders:5 = 100%]');
     expect(sfnMock).not.toHaveReceivedCommand(UpdateStateMachineAliasCommand);
@@ -315,7 +322,7 @@ describe('check-alarms with the lock', () => {
     await expect(rejection).rejects.toMatchObject({ name: 'AliasDrift' });
     const error = (await rejection.catch((caught: unknown) => caught)) as Error;
     expect(lock.released).toEqual([
-      { status: 'DRIFTED', endedAt: at(60), timeline: [{ at: at(0), weight: 10 }], cause: error.message },
+      { status: 'DRIFTED', endedAt: at(60), timeline: [{ at: at(0), weight: 10 }], error: 'AliasDrift', cause: error.message },
     ]);
     expect(cloudWatchMock.calls()).toHaveLength(0);
   });
@@ -328,7 +335,7 @@ describe('check-alarms with the lock', () => {
 
     await checkAlarms({ state, now: at(60) }, { ...clients(), lock });
 
-    expect(lock.calls).toEqual([]);
+    expect(lock.methods()).toEqual(['assertHeld']);
   });
 });
 
@@ -358,6 +365,7 @@ describe('rollback with the lock', () => {
       {
         status: 'ROLLED_BACK',
         endedAt: at(150),
+        error: 'DeploymentRolledBack',
         cause: next.deployment?.rollbackCause,
         timeline: [
           { at: at(0), weight: 10 },
@@ -371,164 +379,273 @@ describe('rollback with the lock', () => {
   });
 });
 
-describe('prune-versions with the lock', () => {
-  function givenVersions(newest: number): void {
-    sfnMock.on(ListStateMachineVersionsCommand).resolves({
-      stateMachineVersions: Array.from({ length: newest }, (_, index) => ({ stateMachineVersionArn: version(newest - index), creationDate: T0 })),
-    });
-    sfnMock.on(ListStateMachineAliasesCommand).resolves({ stateMachineAliases: [{ stateMachineAliasArn: ALIAS_ARN, creationDate: T0 }] });
-    givenAliasRoutes([entry(version(3), 100)]);
-    sfnMock.on(DeleteStateMachineVersionCommand).resolves({});
-  }
 
-  const promoted = (): DeployerState =>
+describe('publish-version: only the deployer resumes a deployment', () => {
+  const handed = (): DeployerState =>
     loopState(
-      { historyMax: 2 },
-      { routing: [entry(version(3), 100)], timeline: [{ at: at(0), weight: 100 }], next: 'FINISH' },
+      {},
+      {
+        routing: [entry(version(3), 10), entry(version(2), 90)],
+        timeline: [{ at: at(0), weight: 10 }],
+        next: 'CONTINUE',
+        resumeWith: 'POLL',
+        handoffTo: 'continue-2-abc',
+        segments: 1,
+        eventsUsed: 19_990,
+      },
     );
+  const CHILD = EXECUTION_ARN.replace('deploy-orders-42', 'continue-2-abc');
 
-  it('frees the alias as PROMOTED once pruning is finished', async () => {
-    givenVersions(3);
-    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
+  it.each([
+    ['the loop state', { request: { stateMachine: 'orders', alias: 'live' }, deployment: { aliasArn: ALIAS_ARN } }],
+    ['a deployment only', { stateMachine: 'orders', alias: 'live', deployment: { next: 'SHIFT' } }],
+    ['a result', { result: { outcome: 'PROMOTED' } }],
+  ])('refuses input carrying %s with InvalidDeployRequest, reading and writing nothing', async (_case, request) => {
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION });
 
-    const next = await pruneVersions({ state: promoted(), now: at(240) }, { sfn: new SFNClient({}), lock });
+    const rejection = publishVersion({ request, now: T0.toISOString(), executionArn: EXECUTION_ARN }, { ...clients(), lock });
 
-    expect(next.deployment?.next).toBe('FINISH');
-    expect(lock.released).toEqual([{ status: 'PROMOTED', endedAt: at(240), timeline: [{ at: at(0), weight: 100 }] }]);
+    await expect(rejection).rejects.toMatchObject({
+      name: 'InvalidDeployRequest',
+      message: expect.stringContaining('which only the deployer passes between its own steps'),
+    });
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect(cloudWatchMock.calls()).toHaveLength(0);
+    expect(lock.calls).toEqual([]);
   });
 
-  it('keeps the alias while pruning goes on in another invocation', async () => {
-    givenVersions(8);
+  it('resumes the loop handed to this execution by name, from the state on the lock, once', async () => {
+    // Arrange
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
+    await lock.handOff(ALIAS_ARN, EXECUTION_ARN, { executionName: 'continue-2-abc', state: JSON.stringify(handed()) });
+    const input = { continuation: { aliasArn: ALIAS_ARN }, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: EXECUTION_ARN };
+
+    // Act
+    const state = await publishVersion({ request: input, now: at(600), executionArn: CHILD, retries: 1 }, { ...clients(), lock });
+    const retried = await publishVersion({ request: input, now: at(601), executionArn: CHILD }, { ...clients(), lock });
+
+    // Assert
+    expect(state.deployment).toMatchObject({ next: 'POLL', segments: 2, segmentExecutionArn: CHILD, eventsUsed: 8 + 3 });
+    expect(state.deployment?.resumeWith).toBeUndefined();
+    expect(state.deployment?.handoffTo).toBeUndefined();
+    expect(retried.deployment).toMatchObject({ next: 'POLL', segments: 2 });
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['another name', EXECUTION_ARN.replace('deploy-orders-42', 'impostor')],
+    ['the owner itself', EXECUTION_ARN],
+  ])('refuses a continuation started under %s, touching nothing', async (_case, executionArn) => {
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
+    await lock.handOff(ALIAS_ARN, EXECUTION_ARN, { executionName: 'continue-2-abc', state: JSON.stringify(handed()) });
+
+    const rejection = publishVersion(
+      { request: { continuation: { aliasArn: ALIAS_ARN } }, now: at(600), executionArn },
+      { ...clients(), lock },
+    );
+
+    await expect(rejection).rejects.toMatchObject({
+      name: 'InvalidDeployRequest',
+      message: expect.stringContaining('is not the continuation any deployment of'),
+    });
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect(lock.held.get(ALIAS_ARN)?.owner).toBe(EXECUTION_ARN);
+  });
+
+  it('refuses a continuation with anything besides the alias ARN', async () => {
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
 
-    const next = await pruneVersions({ state: promoted(), now: at(240) }, { sfn: new SFNClient({}), lock, timeLeftMs: () => 1_000 });
+    const rejection = publishVersion(
+      { request: { continuation: { aliasArn: ALIAS_ARN }, deployment: {} }, now: at(600), executionArn: CHILD },
+      { ...clients(), lock },
+    );
 
-    expect(next.deployment?.next).toBe('PRUNE');
+    await expect(rejection).rejects.toMatchObject({ name: 'InvalidDeployRequest', message: expect.stringContaining('continuation must be') });
     expect(lock.calls).toEqual([]);
-    expect(lock.held.get(ALIAS_ARN)?.owner).toBe(EXECUTION_ARN);
   });
 });
 
-describe('recover', () => {
-  function statusChange(status: string, executionArn = EXECUTION_ARN): ExecutionStatusChange {
-    return {
-      'detail-type': 'Step Functions Execution Status Change',
-      time: at(900),
-      detail: { executionArn, status, stateMachineArn: DEPLOYER_ARN },
-    };
+describe('publish-version: a lock left by an ended deployment', () => {
+  function givenTarget(): void {
+    sfnMock.on(DescribeStateMachineCommand).resolves({ stateMachineArn: STATE_MACHINE_ARN, revisionId: 'rev-7' });
+    sfnMock.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [{ stateMachineVersionArn: version(3), creationDate: T0 }] });
+    cloudWatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+    sfnMock.on(UpdateStateMachineAliasCommand).resolves({ updateDate: T0 });
   }
 
-  /** The lock an execution left behind after shifting orders:3 over orders:2. */
-  const leftBehind = (versions = true) =>
-    FakeDeploymentLock.holding({
+  it('recovers a lock whose owner was stopped, then takes the alias and plans from the restored routing', async () => {
+    // Arrange: the old deployment left orders:4 at 20% and stopped; its status event never came.
+    givenTarget();
+    let routing = [entry(version(4), 20), entry(version(2), 80)];
+    sfnMock.on(DescribeStateMachineAliasCommand).callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
+    sfnMock.on(UpdateStateMachineAliasCommand).callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
+      routing = input.routingConfiguration;
+      return { updateDate: T0 };
+    });
+    sfnMock.on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION }).resolves({ status: 'ABORTED' });
+    const lock = FakeDeploymentLock.holding({
       aliasArn: ALIAS_ARN,
-      owner: EXECUTION_ARN,
-      ...(versions ? { originVersionArn: version(2), targetVersionArn: version(3) } : {}),
+      owner: OTHER_EXECUTION,
+      originVersionArn: version(2),
+      targetVersionArn: version(4),
+      acquiredAt: at(-3600),
     });
 
-  const deps = (lock: FakeDeploymentLock) => ({ sfn: new SFNClient({}), lock });
+    // Act: the split alias would be refused without force; recovery restores it first.
+    const state = await publishVersion(
+      { request: { stateMachine: 'orders', alias: 'live', force: false, strategy: 'canary' }, now: T0.toISOString(), executionArn: EXECUTION_ARN },
+      { ...clients(), lock, sleep: noSleep },
+    );
 
-  it('does nothing when the execution holds no lock', async () => {
+    // Assert
+    expect(sfnMock).toHaveReceivedCommandWith(UpdateStateMachineAliasCommand, {
+      stateMachineAliasArn: ALIAS_ARN,
+      routingConfiguration: [{ stateMachineVersionArn: version(2), weight: 100 }],
+    });
+    expect(lock.released[0]).toMatchObject({ status: 'ROLLED_BACK', error: 'DeploymentRecovered' });
+    expect(lock.held.get(ALIAS_ARN)?.owner).toBe(EXECUTION_ARN);
+    expect(state.deployment).toMatchObject({ originVersionArn: version(2), targetVersionArn: version(3), routing: [entry(version(2), 100)] });
+  });
+
+  it.each(['RUNNING', 'PENDING_REDRIVE'])('leaves a lock whose owner is %s, failing DeploymentInProgress', async (status) => {
+    givenTarget();
+    givenAliasRoutes([entry(version(2), 100)]);
+    sfnMock.on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION }).resolves({ status: status as 'RUNNING' });
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION, originVersionArn: version(2), targetVersionArn: version(4) });
+
+    await expect(
+      publishVersion({ request: { stateMachine: 'orders', alias: 'live' }, now: T0.toISOString(), executionArn: EXECUTION_ARN }, { ...clients(), lock }),
+    ).rejects.toMatchObject({ name: 'DeploymentInProgress' });
+    expect(sfnMock).not.toHaveReceivedCommand(UpdateStateMachineAliasCommand);
+    expect(lock.writes()).toEqual([]);
+    expect(lock.held.get(ALIAS_ARN)?.owner).toBe(OTHER_EXECUTION);
+  });
+});
+
+describe('shift-weight: no write without the lock', () => {
+  const state = () => loopState({ strategy: 'canary', increment: 10 }, { routing: [entry(version(2), 100)] });
+
+  it('stops with DeploymentLockLost, writing nothing, when another deployment holds the alias', async () => {
+    givenAliasRoutes([entry(version(2), 100)]);
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION });
 
-    const recovery = await recover(statusChange('ABORTED'), deps(lock));
-
-    expect(recovery).toEqual({ action: 'none' });
-    expect(sfnMock.calls()).toHaveLength(0);
-    expect(lock.methods()).toEqual(['heldBy']);
+    await expect(shiftWeight({ state: state(), now: at(0) }, { sfn: new SFNClient({}), lock, sleep: noSleep })).rejects.toMatchObject({
+      name: 'DeploymentLockLost',
+    });
+    expect(sfnMock).not.toHaveReceivedCommand(UpdateStateMachineAliasCommand);
   });
 
-  it('frees the alias as PROMOTED after a success, leaving the alias alone', async () => {
-    const lock = leftBehind();
+  it('checks the lock before every retry of a throttled write, and stops once recovery has taken it', async () => {
+    // Arrange: the write is throttled; while it backs off, the deployer is stopped and recovery takes the lock.
+    givenAliasRoutes([entry(version(2), 100)]);
+    sfnMock.on(UpdateStateMachineAliasCommand).rejects(throttling());
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
+    let backoffs = 0;
+    const sleep = async () => {
+      backoffs += 1;
+      if (backoffs === 2) await lock.beginRecovery(ALIAS_ARN, EXECUTION_ARN, at(30));
+    };
 
-    const recovery = await recover(statusChange('SUCCEEDED'), deps(lock));
+    // Act
+    const rejection = shiftWeight({ state: state(), now: at(0) }, { sfn: new SFNClient({}), lock, sleep });
 
-    expect(recovery).toEqual({ action: 'released', aliasArn: ALIAS_ARN });
-    expect(lock.released).toEqual([{ status: 'PROMOTED', endedAt: at(900) }]);
-    expect(writeCommands(sfnMock)).toEqual([]);
+    // Assert: two attempts before recovery, none after.
+    await expect(rejection).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    expect(sfnMock).toHaveReceivedCommandTimes(UpdateStateMachineAliasCommand, 2);
   });
+});
 
-  it.each(['ABORTED', 'TIMED_OUT', 'FAILED'])(
-    'rolls the alias back to the origin and frees it as ROLLED_BACK when the execution ended %s mid-shift',
-    async (status) => {
-      // Arrange
-      givenAliasRoutes([entry(version(3), 20), entry(version(2), 80)]);
-      const lock = leftBehind();
+describe('check-alarms: the promotion is recorded before pruning', () => {
+  const baked = () =>
+    loopState(
+      { strategy: 'canary', increment: 10 },
+      { routing: [entry(version(3), 100)], stepIndex: 1, stepEndsAt: at(300), timeline: [{ at: at(0), weight: 10 }, { at: at(300), weight: 100 }], next: 'POLL' },
+    );
 
-      // Act
-      const recovery = await recover(statusChange(status), deps(lock));
+  it('records PROMOTED and frees the alias when the last step has baked', async () => {
+    givenAliasRoutes([entry(version(3), 100)]);
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
 
-      // Assert
-      expect(recovery).toEqual({ action: 'rolled-back', aliasArn: ALIAS_ARN });
-      expect(sfnMock).toHaveReceivedCommandTimes(UpdateStateMachineAliasCommand, 1);
-      expect(sfnMock).toHaveReceivedCommandWith(UpdateStateMachineAliasCommand, {
-        stateMachineAliasArn: ALIAS_ARN,
-        routingConfiguration: [{ stateMachineVersionArn: version(2), weight: 100 }],
-      });
-      expect(lock.released).toEqual([
-        {
-          status: 'ROLLED_BACK',
-          endedAt: at(900),
-          cause: `Deployer execution deploy-orders-42 ended ${status}: rolled back alias to orders:2 (100%)`,
-        },
-      ]);
-    },
-  );
+    const next = await checkAlarms({ state: baked(), now: at(420) }, { ...clients(), lock });
 
-  it.each([
-    ["someone else's routing", [entry(version(5), 100)], 'routes [orders:5 = 100%]'],
-    ['the alias already rolled back', [entry(version(2), 100)], 'routes [orders:2 = 100%]'],
-    ['the alias deleted', 'missing' as const, 'was deleted'],
-  ])('frees the alias without writing it when it no longer serves the target: %s', async (_case, routing, found) => {
-    givenAliasRoutes(routing);
-    const lock = leftBehind();
-
-    const recovery = await recover(statusChange('ABORTED'), deps(lock));
-
-    expect(recovery).toEqual({ action: 'released', aliasArn: ALIAS_ARN });
-    expect(writeCommands(sfnMock)).toEqual([]);
+    expect(next.deployment?.next).toBe('FINISH');
+    expect(lock.writes()).toEqual(['promote']);
     expect(lock.released).toEqual([
       {
-        status: 'FAILED',
-        endedAt: at(900),
-        cause: `Deployer execution deploy-orders-42 ended ABORTED; alias ${found}, not orders:3: left as it was`,
+        status: 'PROMOTED',
+        endedAt: at(420),
+        originVersionArn: version(2),
+        targetVersionArn: version(3),
+        timeline: [{ at: at(0), weight: 10 }, { at: at(300), weight: 100 }],
       },
     ]);
     expect(lock.held.size).toBe(0);
   });
 
-  it('frees the alias as FAILED when the execution ended before recording a target', async () => {
-    givenAliasRoutes([entry(version(2), 100)]);
-    const lock = leftBehind(false);
+  it('decides nothing when the deployment lost its lock: DeploymentLockLost', async () => {
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION });
 
-    const recovery = await recover(statusChange('FAILED'), deps(lock));
-
-    expect(recovery).toEqual({ action: 'released', aliasArn: ALIAS_ARN });
-    expect(writeCommands(sfnMock)).toEqual([]);
-    expect(lock.released).toEqual([
-      { status: 'FAILED', endedAt: at(900), cause: 'Deployer execution deploy-orders-42 ended FAILED before shifting any traffic' },
-    ]);
+    await expect(checkAlarms({ state: baked(), now: at(420) }, { ...clients(), lock })).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    expect(sfnMock.calls()).toHaveLength(0);
+    expect(cloudWatchMock.calls()).toHaveLength(0);
   });
 
-  it('does nothing while the execution runs', async () => {
-    const lock = leftBehind();
+  it('hands the loop over on the lock, by execution name, when the history budget is spent', async () => {
+    givenAliasRoutes([entry(version(3), 10), entry(version(2), 90)]);
+    cloudWatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
+    const state = loopState({}, { routing: [entry(version(3), 10), entry(version(2), 90)], stepEndsAt: at(3600), eventsUsed: 19_990, next: 'POLL' });
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
 
-    const recovery = await recover(statusChange('RUNNING'), deps(lock));
+    const next = await checkAlarms({ state, now: at(60) }, { ...clients(), lock, newExecutionName: () => 'abc' });
 
-    expect(recovery).toEqual({ action: 'none' });
-    expect(lock.calls).toEqual([]);
+    expect(next.deployment).toMatchObject({ next: 'CONTINUE', resumeWith: 'POLL', handoffTo: 'continue-2-abc' });
+    const call = lock.calls.find((c) => c.method === 'handOff');
+    expect(call).toMatchObject({ method: 'handOff', owner: EXECUTION_ARN, handoff: { executionName: 'continue-2-abc' } });
+    expect(JSON.parse((call as { handoff: { state: string } }).handoff.state)).toEqual(next);
+  });
+});
+
+describe('rollback: only while the lock is held', () => {
+  const midCanary = (): DeployerState =>
+    loopState({}, { routing: [entry(version(3), 10), entry(version(2), 90)], timeline: [{ at: at(0), weight: 10 }], next: 'ROLL_BACK' });
+
+  it('reports the outcome a continuation recorded, touching nothing, when the lock is already free', async () => {
+    const lock = new FakeDeploymentLock();
+    lock.records.set(midCanary().deployment!.recordKey, {
+      status: 'ROLLED_BACK',
+      error: 'DeploymentRolledBack',
+      cause: 'Rolled back alias live to orders:2 (100%) from orders:3 at 10%: alarms fired: orders-failures is ALARM: x',
+    });
+    const failure = { Error: 'States.TaskFailed', Cause: '{"Status":"FAILED"' };
+
+    const next = await rollBack({ state: { ...midCanary(), failure }, now: at(900) }, { sfn: new SFNClient({}), lock, sleep: noSleep });
+
+    expect(next.deployment?.next).toBe('ENDED');
+    expect(next.failure).toEqual({
+      Error: 'DeploymentRolledBack',
+      Cause: 'Rolled back alias live to orders:2 (100%) from orders:3 at 10%: alarms fired: orders-failures is ALARM: x',
+    });
     expect(sfnMock.calls()).toHaveLength(0);
   });
 
-  it('does nothing the second time it hears of the same end', async () => {
-    givenAliasRoutes([entry(version(3), 20), entry(version(2), 80)]);
-    const lock = leftBehind();
+  it('ends PROMOTED when a continuation promoted the deployment and then ended (stopped while pruning)', async () => {
+    const lock = new FakeDeploymentLock();
+    lock.records.set(midCanary().deployment!.recordKey, { status: 'PROMOTED' });
 
-    await recover(statusChange('ABORTED'), deps(lock));
-    const again = await recover(statusChange('ABORTED'), deps(lock));
+    const next = await rollBack({ state: midCanary(), now: at(900) }, { sfn: new SFNClient({}), lock });
 
-    expect(again).toEqual({ action: 'none' });
-    expect(sfnMock).toHaveReceivedCommandTimes(UpdateStateMachineAliasCommand, 1);
-    expect(lock.released).toHaveLength(1);
+    expect(next.deployment?.next).toBe('PROMOTED');
+    expect(next.result).toMatchObject({ outcome: 'PROMOTED', toVersionArn: version(3), fromVersionArn: version(2) });
+    expect(sfnMock.calls()).toHaveLength(0);
+  });
+
+  it('ends DeploymentLockLost, touching nothing, when another deployment holds the alias', async () => {
+    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION });
+
+    const next = await rollBack({ state: midCanary(), now: at(900) }, { sfn: new SFNClient({}), lock });
+
+    expect(next.deployment?.next).toBe('ENDED');
+    expect(next.failure?.Error).toBe('DeploymentLockLost');
+    expect(sfnMock.calls()).toHaveLength(0);
   });
 });

@@ -3,6 +3,7 @@ import { SFNServiceException } from '@aws-sdk/client-sfn';
 import type { Deployment, DeployerState } from '../../lambda/shared/deployment';
 import { logger } from '../../lambda/shared/logger';
 import { START_EVENTS } from '../../lambda/shared/budget';
+import { recordKey } from '../../lambda/shared/lock';
 import { planSteps } from '../../lambda/shared/plan';
 import { parseDeployRequest } from '../../lambda/shared/request';
 import type { RoutingEntry } from '../../lambda/shared/routing';
@@ -55,6 +56,7 @@ export function loopState(
     request,
     deployment: {
       owner: EXECUTION_ARN,
+      recordKey: recordKey(T0.toISOString(), EXECUTION_ARN),
       stateMachineArn: STATE_MACHINE_ARN,
       aliasArn: ALIAS_ARN,
       originVersionArn: version(2),

@@ -1,8 +1,10 @@
 /**
  * Each handler is a thin shell over its function: one test each that it
- * delegates with the module's own clients (the mocks stub every SFNClient
- * and CloudWatchClient, including those created at module scope).
+ * delegates with the module's own clients (the mocks stub every SFNClient,
+ * CloudWatchClient and DynamoDBClient, including those created at module
+ * scope) and the deployments table named in DEPLOYMENTS_TABLE.
  */
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DeleteStateMachineVersionCommand,
@@ -25,10 +27,30 @@ import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, STATE_MACHINE_ARN, T0, 
 
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
+const dynamoMock = mockClient(DynamoDBClient);
+const savedTable = process.env.DEPLOYMENTS_TABLE;
+
+/** The lock the fixture deployment holds. */
+const LOCK_ITEM = {
+  aliasArn: { S: ALIAS_ARN },
+  sk: { S: 'LOCK' },
+  owner: { S: EXECUTION_ARN },
+  recordKey: { S: `DEPLOYMENT#${T0.toISOString()}#deploy-orders-42` },
+};
+
+// Set before any describe captures the environment to restore.
+process.env.DEPLOYMENTS_TABLE = 'deployments';
+
+afterAll(() => {
+  if (savedTable === undefined) delete process.env.DEPLOYMENTS_TABLE;
+  else process.env.DEPLOYMENTS_TABLE = savedTable;
+});
 
 beforeEach(() => {
   sfnMock.reset();
   cloudWatchMock.reset();
+  dynamoMock.reset();
+  dynamoMock.on(GetItemCommand).resolves({ Item: LOCK_ITEM });
 });
 
 describe('handlers', () => {
@@ -56,6 +78,8 @@ describe('handlers', () => {
       sfnMock
         .on(ListStateMachineVersionsCommand)
         .resolves({ stateMachineVersions: [{ stateMachineVersionArn: version(3), creationDate: T0 }] });
+      // Nobody holds the alias until this deployment takes it.
+      dynamoMock.on(GetItemCommand).resolvesOnce({}).resolves({ Item: LOCK_ITEM });
 
       // Act
       const state = await publishVersionHandler({
@@ -84,6 +108,7 @@ describe('handlers', () => {
 
   it('shift-weight shifts the alias', async () => {
     sfnMock.on(DescribeStateMachineAliasCommand).resolves({ routingConfiguration: [entry(version(2), 100)] });
+    sfnMock.on(UpdateStateMachineAliasCommand).resolves({});
 
     const state = await shiftWeightHandler({
       state: loopState({ strategy: 'canary', increment: 10 }),
@@ -118,6 +143,7 @@ describe('handlers', () => {
   });
 
   it('rollback routes the alias back to the origin', async () => {
+    sfnMock.on(UpdateStateMachineAliasCommand).resolves({});
     const state = { ...loopState(), failure: { Error: 'States.TaskFailed', Cause: 'boom' } };
 
     const next = (await rollbackHandler({ state, now: at(60), executionArn: EXECUTION_ARN })) as DeployerState;

@@ -5,6 +5,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -70,6 +71,8 @@ describe('the deployment lock', () => {
           owner: { S: EXECUTION_ARN },
           recordKey: { S: RECORD_KEY },
           acquiredAt: { S: T0.toISOString() },
+          // The TTL: a year and a day after it was taken, when its owner has certainly ended.
+          expiresAt: { N: String(Date.parse(T0.toISOString()) / 1000 + 366 * 24 * 3600) },
         },
         ConditionExpression: 'attribute_not_exists(aliasArn) OR #owner = :owner',
         ExpressionAttributeNames: OWNER_NAMES,
@@ -151,7 +154,7 @@ describe('the deployment lock', () => {
         TableName: TABLE,
         Key: LOCK_KEY,
         UpdateExpression: 'SET originVersionArn = :origin, targetVersionArn = :target',
-        ConditionExpression: '#owner = :owner',
+        ConditionExpression: '#owner = :owner AND attribute_not_exists(recovering)',
         ExpressionAttributeNames: OWNER_NAMES,
         ExpressionAttributeValues: {
           ':origin': { S: version(2) },
@@ -186,14 +189,25 @@ describe('the deployment lock', () => {
     });
 
     it.each([
-      ['released', {}],
-      ['held by another execution', lockItem(OTHER_EXECUTION)],
-    ])('writes nothing when the lock is %s', async (_case, found) => {
+      ['released', {}, 'no deployment holds it any more'],
+      ['held by another execution', lockItem(OTHER_EXECUTION), `execution ${OTHER_EXECUTION} holds it now`],
+      ['taken over by recovery', { Item: { ...lockItem().Item, recovering: { S: at(60) } } }, `recovery took it over at ${at(60)}`],
+    ])('fails with DeploymentLockLost, writing nothing, when the lock is %s', async (_case, found, why) => {
       dynamoMock.on(GetItemCommand).resolves(found);
 
-      await lock().update(ALIAS_ARN, EXECUTION_ARN, { targetVersionArn: version(3), timeline: [] });
+      const rejection = lock().update(ALIAS_ARN, EXECUTION_ARN, { targetVersionArn: version(3), timeline: [] });
 
+      await expect(rejection).rejects.toMatchObject({ name: 'DeploymentLockLost', message: expect.stringContaining(why) });
       expect(dynamoMock).not.toHaveReceivedCommand(UpdateItemCommand);
+    });
+
+    it('fails with DeploymentLockLost when the lock changes hands between the check and the write', async () => {
+      dynamoMock.on(GetItemCommand).resolvesOnce(lockItem()).resolves(lockItem(OTHER_EXECUTION));
+      dynamoMock.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+      await expect(lock().update(ALIAS_ARN, EXECUTION_ARN, { targetVersionArn: version(3) })).rejects.toMatchObject({
+        name: 'DeploymentLockLost',
+      });
     });
   });
 
@@ -260,7 +274,9 @@ describe('the deployment lock', () => {
       await lock().release(ALIAS_ARN, EXECUTION_ARN, { status: 'FAILED', endedAt: at(0), cause: 'x'.repeat(100_000) });
 
       const update = dynamoMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
-      expect(update.ExpressionAttributeValues?.[':cause']?.S).toHaveLength(32_000);
+      const cause = update.ExpressionAttributeValues?.[':cause']?.S ?? '';
+      expect(cause).toHaveLength(30_000);
+      expect(cause.endsWith(' …[truncated]')).toBe(true);
     });
 
     it.each([
@@ -320,6 +336,7 @@ describe('the deployment lock', () => {
         aliasArn: ALIAS_ARN,
         owner: EXECUTION_ARN,
         recordKey: RECORD_KEY,
+        acquiredAt: T0.toISOString(),
         originVersionArn: version(2),
         targetVersionArn: version(3),
       });
@@ -347,6 +364,126 @@ describe('the deployment lock', () => {
         .resolves(lockItem(OTHER_EXECUTION, { originVersionArn: { S: version(3) }, targetVersionArn: { S: version(4) } }));
 
       await expect(lock().heldBy(EXECUTION_ARN)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('promote', () => {
+    it('deletes the LOCK on condition it is still held and not being recovered, then records PROMOTED', async () => {
+      dynamoMock.on(GetItemCommand).resolves(lockItem());
+
+      await lock().promote(ALIAS_ARN, EXECUTION_ARN, { endedAt: at(600), timeline: [{ at: at(0), weight: 100 }] });
+
+      expect(dynamoMock).toHaveReceivedCommandWith(DeleteItemCommand, {
+        TableName: TABLE,
+        Key: LOCK_KEY,
+        ConditionExpression: '#owner = :owner AND attribute_not_exists(recovering)',
+        ExpressionAttributeNames: OWNER_NAMES,
+        ExpressionAttributeValues: { ':owner': { S: EXECUTION_ARN } },
+      });
+      expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        Key: { aliasArn: { S: ALIAS_ARN }, sk: { S: RECORD_KEY } },
+        ExpressionAttributeValues: expect.objectContaining({ ':status': { S: 'PROMOTED' }, ':endedAt': { S: at(600) } }),
+      });
+      const calls = dynamoMock.calls().map((call) => call.args[0].constructor.name);
+      expect(calls.indexOf('DeleteItemCommand')).toBeLessThan(calls.indexOf('UpdateItemCommand'));
+    });
+
+    it('records nothing and fails with DeploymentLockLost when recovery took the lock first', async () => {
+      dynamoMock.on(GetItemCommand).resolvesOnce(lockItem()).resolves({ Item: { ...lockItem().Item, recovering: { S: at(599) } } });
+      dynamoMock.on(DeleteItemCommand).rejects(conditionFailed());
+
+      await expect(lock().promote(ALIAS_ARN, EXECUTION_ARN, { endedAt: at(600) })).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+      expect(dynamoMock).not.toHaveReceivedCommand(UpdateItemCommand);
+    });
+  });
+
+  describe('recovery', () => {
+    it('takes the lock over on condition its owner still holds it, keeping the first takeover time', async () => {
+      dynamoMock.on(GetItemCommand).resolves({ Item: { ...lockItem().Item, recovering: { S: at(900) } } });
+
+      const held = await lock().beginRecovery(ALIAS_ARN, EXECUTION_ARN, at(900));
+
+      expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        TableName: TABLE,
+        Key: LOCK_KEY,
+        UpdateExpression: 'SET recovering = if_not_exists(recovering, :now) REMOVE handoffTo',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeValues: { ':owner': { S: EXECUTION_ARN }, ':now': { S: at(900) } },
+      });
+      expect(held).toMatchObject({ owner: EXECUTION_ARN, recovering: at(900) });
+    });
+
+    it('takes nothing when another deployment holds the alias now', async () => {
+      dynamoMock.on(UpdateItemCommand).rejects(conditionFailed());
+
+      await expect(lock().beginRecovery(ALIAS_ARN, EXECUTION_ARN, at(900))).resolves.toBeUndefined();
+    });
+
+    it('lists every lock through the owner index, page by page, reading each consistently', async () => {
+      const other = ALIAS_ARN.replace(':live', ':beta');
+      dynamoMock
+        .on(ScanCommand)
+        .resolvesOnce({ Items: [{ aliasArn: { S: ALIAS_ARN } }], LastEvaluatedKey: { aliasArn: { S: ALIAS_ARN } } })
+        .resolves({ Items: [{ aliasArn: { S: other } }] });
+      dynamoMock.on(GetItemCommand, { Key: LOCK_KEY }).resolves(lockItem());
+      dynamoMock.on(GetItemCommand, { Key: { aliasArn: { S: other }, sk: { S: 'LOCK' } } }).resolves({});
+
+      const locks = await lock().allLocks();
+
+      expect(dynamoMock).toHaveReceivedCommandTimes(ScanCommand, 2);
+      expect(dynamoMock).toHaveReceivedNthCommandWith(2, ScanCommand, {
+        TableName: TABLE,
+        IndexName: 'owner-index',
+        ExclusiveStartKey: { aliasArn: { S: ALIAS_ARN } },
+      });
+      expect(locks.map((held) => held.aliasArn)).toEqual([ALIAS_ARN]);
+    });
+  });
+
+  describe('hand-off to a continuation', () => {
+    const CHILD = EXECUTION_ARN.replace('deploy-orders-42', 'continue-2-abc');
+
+    it('records the name and the state on the lock, on condition the owner holds it', async () => {
+      await lock().handOff(ALIAS_ARN, EXECUTION_ARN, { executionName: 'continue-2-abc', state: '{"x":1}' });
+
+      expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        Key: LOCK_KEY,
+        UpdateExpression: 'SET handoffTo = :name, handoffState = :state',
+        ConditionExpression: '#owner = :owner AND attribute_not_exists(recovering)',
+        ExpressionAttributeValues: { ':owner': { S: EXECUTION_ARN }, ':name': { S: 'continue-2-abc' }, ':state': { S: '{"x":1}' } },
+      });
+    });
+
+    it('gives the state to the execution of that name only, once, on condition nobody claimed it first', async () => {
+      dynamoMock.on(GetItemCommand).resolves(lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-abc' }, handoffState: { S: '{"x":1}' } }));
+
+      await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).resolves.toBe('{"x":1}');
+
+      expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        Key: LOCK_KEY,
+        UpdateExpression: 'SET #segment = :me REMOVE handoffTo',
+        ConditionExpression: 'handoffTo = :name AND attribute_not_exists(recovering)',
+        ExpressionAttributeNames: { '#segment': 'segment' },
+        ExpressionAttributeValues: { ':me': { S: CHILD }, ':name': { S: 'continue-2-abc' } },
+      });
+    });
+
+    it.each([
+      ['another name', lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-xyz' }, handoffState: { S: '{}' } })],
+      ['no hand-off', lockItem()],
+      ['a lock under recovery', lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-abc' }, handoffState: { S: '{}' }, recovering: { S: at(1) } })],
+    ])('refuses an execution when the lock names %s, writing nothing', async (_case, found) => {
+      dynamoMock.on(GetItemCommand).resolves(found);
+
+      await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+      expect(dynamoMock).not.toHaveReceivedCommand(UpdateItemCommand);
+    });
+
+    it('refuses the second of two executions racing for the same name', async () => {
+      dynamoMock.on(GetItemCommand).resolves(lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-abc' }, handoffState: { S: '{}' } }));
+      dynamoMock.on(UpdateItemCommand).rejects(conditionFailed());
+
+      await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).rejects.toMatchObject({ name: 'DeploymentLockLost' });
     });
   });
 });

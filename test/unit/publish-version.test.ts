@@ -32,11 +32,12 @@ import {
   version,
   writeCommands,
 } from './fixtures';
+import { FakeDeploymentLock } from './fake-lock';
 
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
 
-const deps = () => ({ sfn: new SFNClient({}), cloudWatch: new CloudWatchClient({}) });
+const deps = () => ({ sfn: new SFNClient({}), cloudWatch: new CloudWatchClient({}), lock: new FakeDeploymentLock() });
 
 function event(request: Record<string, unknown>, executionArn = EXECUTION_ARN): PublishVersionEvent {
   return {
@@ -162,6 +163,7 @@ describe('publish-version', () => {
       // Assert
       expect(state.deployment).toEqual({
         owner: EXECUTION_ARN,
+        recordKey: `DEPLOYMENT#${T0.toISOString()}#deploy-orders-42`,
         stateMachineArn: STATE_MACHINE_ARN,
         aliasArn: ALIAS_ARN,
         originVersionArn: version(2),
@@ -178,9 +180,9 @@ describe('publish-version', () => {
         waitSeconds: 0,
         next: 'SHIFT',
         polls: 0,
-        // Its history so far: ExecutionStarted, two Choices and this task.
+        // Its history so far: ExecutionStarted, this task and the Choice after it.
         segmentExecutionArn: EXECUTION_ARN,
-        eventsUsed: 10,
+        eventsUsed: 8,
         segments: 1,
       });
       expect(state.request).toMatchObject({

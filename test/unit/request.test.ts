@@ -6,6 +6,7 @@ import {
   KNOWN_FIELDS,
   parseDeployRequest,
 } from '../../lambda/shared/request';
+import { DEFINITION_MAX_BYTES, jsonBytes, STATE_MAX_BYTES } from '../../lambda/shared/limits';
 import { STATE_MACHINE_ARN } from './fixtures';
 
 const minimal = { stateMachine: 'orders', alias: 'live' };
@@ -213,6 +214,22 @@ describe('parseDeployRequest', () => {
       );
     });
 
+    // The rule is AWS's (CreateStateMachine `name`): a set of forbidden characters, not an allow-list.
+    it.each(['orders.v2', 'orders@eu', 'Bestellungen-ä', "o'brien+1", 'x'.repeat(80)])('accepts the name %j, as AWS does', (name) => {
+      expect(parseDeployRequest({ ...minimal, stateMachine: name }).stateMachine).toBe(name);
+      const arn = `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`;
+      expect(parseDeployRequest({ ...minimal, stateMachine: arn, version: `${arn}:2` }).version).toBe(`${arn}:2`);
+    });
+
+    it.each(['orders v2', 'orders:v2', 'orders/v2', 'or*ders', 'orders[1]', 'tab\there', 'bell\u0007', 'x'.repeat(81), ''])(
+      'fails for the name %j, stating the rule',
+      (name) => {
+        const error = rejectionOf({ ...minimal, stateMachine: name });
+        expect(error.message).toContain('1-80 characters with no white space, no control characters and none of');
+        expect(error.message).toContain(`got: ${JSON.stringify(name)}`);
+      },
+    );
+
     it('fails when it is missing, saying nothing was given', () => {
       expect(rejectionOf({ alias: 'live' }).message).toContain(
         'stateMachine must be a state machine name or ARN, got: nothing',
@@ -222,6 +239,35 @@ describe('parseDeployRequest', () => {
 
   describe('definition', () => {
     const definition = { StartAt: 'Pass', States: { Pass: { Type: 'Pass', End: true } } };
+
+    it('accepts a definition of up to 200 KiB inline, and refuses a larger one saying how to deploy it', () => {
+      const sized = (bytes: number) => {
+        const base = JSON.stringify({ StartAt: 'Pass', States: { Pass: { Type: 'Pass', End: true, Comment: '' } } });
+        return base.replace('"Comment":""', `"Comment":"${'c'.repeat(bytes - base.length)}"`);
+      };
+
+      expect(parseDeployRequest({ ...minimal, definition: sized(DEFINITION_MAX_BYTES) }).definition).toHaveLength(DEFINITION_MAX_BYTES);
+      const error = rejectionOf({ ...minimal, definition: sized(DEFINITION_MAX_BYTES + 1) });
+      expect(error.message).toContain(
+        `definition must be at most ${DEFINITION_MAX_BYTES} bytes of JSON inline (the request travels in the execution's input, capped at 256 KiB), got: ${DEFINITION_MAX_BYTES + 1} bytes`,
+      );
+      expect(error.message).toContain('deploy it with publishRevision');
+    });
+
+    it('leaves room in the 256 KiB execution input for the rest of the largest valid request', () => {
+      const largest = {
+        ...minimal,
+        stateMachine: 'arn:aws:states:us-east-1:123456789012:stateMachine:' + 'o'.repeat(80),
+        alias: 'a'.repeat(80),
+        alarms: Array.from({ length: 100 }, (_, index) => `${String(index).padStart(3, '0')}${'x'.repeat(252)}`),
+        definition: JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true, Comment: 'c'.repeat(DEFINITION_MAX_BYTES - 70) } } }),
+      };
+
+      // The first Lambda's payload wraps the request with the time, the execution ARN and the retry count.
+      const payload = { request: largest, now: '2026-03-02T10:00:00.000Z', executionArn: 'e'.repeat(300), retries: 10 };
+      expect(jsonBytes(payload)).toBeLessThan(STATE_MAX_BYTES);
+      expect(parseDeployRequest(largest).alarms).toHaveLength(100);
+    });
 
     it('accepts a definition as an object or as a JSON string', () => {
       expect(parseDeployRequest({ ...minimal, definition }).definition).toEqual(definition);

@@ -8,10 +8,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { DeployerState } from '../../lambda/shared/deployment';
 import type { RoutingEntry } from '../../lambda/shared/routing';
 import { shiftWeight } from '../../lambda/shift-weight';
-import { ALIAS_ARN, at, entry, loopState, T0, throttling, version } from './fixtures';
+import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, T0, throttling, version } from './fixtures';
+import { FakeDeploymentLock } from './fake-lock';
 
 const sfnMock = mockClient(SFNClient);
-const deps = () => ({ sfn: new SFNClient({}) });
+const deps = () => ({ sfn: new SFNClient({}), lock: FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN, acquiredAt: T0.toISOString(), originVersionArn: version(2), targetVersionArn: version(3) }), sleep: async () => undefined });
 
 function givenAliasRoutes(routing: RoutingEntry[]): void {
   sfnMock
