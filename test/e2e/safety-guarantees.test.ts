@@ -9,7 +9,7 @@
  * version deleted, the lock free, the record's status.
  */
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { FAIL_CAUSE_MAX_CHARS } from '../../lambda/shared/limits';
+import { FAIL_CAUSE_MAX_CHARS, STATE_MAX_BYTES } from '../../lambda/shared/limits';
 import { allTo, E2e, type Target } from './harness';
 import { Safety } from './safety';
 
@@ -258,6 +258,16 @@ describe('the safety net on the local cloud', () => {
     // In ALARM at the check, or back to OK by then (its next evaluation), reported as a blip.
     expect(run.cause).toMatch(new RegExp(`alarms fired: ${alarms[0]} (is ALARM|was ALARM at \\S+): rrr`));
     expect(run.cause).toContain(' …[truncated]');
+    // Every state's input and output, as the history records them, within the 256 KiB state limit
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-task-executions).
+    const payloads = (await e2e.history(executionArn)).flatMap((event) =>
+      Object.values(event)
+        .filter((details): details is Record<string, unknown> => typeof details === 'object' && details !== null && !(details instanceof Date))
+        .flatMap((details) => [details.input, details.output].filter((payload): payload is string => typeof payload === 'string')),
+    );
+    expect(payloads.length).toBeGreaterThan(5);
+    expect(Math.max(...payloads.map((payload) => Buffer.byteLength(payload, 'utf8')))).toBeGreaterThan(30_000);
+    expect(Math.max(...payloads.map((payload) => Buffer.byteLength(payload, 'utf8')))).toBeLessThanOrEqual(STATE_MAX_BYTES);
     await safety.assertSafe(target, { executionArn, status: 'ROLLED_BACK', referencedBefore });
   });
 
