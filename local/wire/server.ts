@@ -7,6 +7,7 @@ import type { BusyClock } from '../clock/clock';
 import { CallLog, FaultInjector, faultError, type FaultSpec } from './faults';
 import type { AwsJsonService, RequestContext } from './service';
 import { TokenBuckets } from './token-bucket';
+import { queryError, serveStsQuery } from '../sts/query';
 
 export interface LocalServerOptions {
   readonly clock: BusyClock;
@@ -25,6 +26,8 @@ export interface LocalServerOptions {
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
 const ACCESS_KEY = /Credential=([^/,\s]+)\//;
+const SIGNED_SERVICE = /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/;
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
 /**
  * The local cloud's HTTP endpoint: AWS JSON 1.0 over `POST /`, routed by
@@ -107,6 +110,9 @@ export class LocalServer {
   }
 
   private async serveAws(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<void> {
+    if (!header(req, 'x-amz-target') && (header(req, 'content-type') ?? '').startsWith(FORM_CONTENT_TYPE)) {
+      return this.serveQuery(req, body, res);
+    }
     const target = header(req, 'x-amz-target') ?? '';
     const dot = target.lastIndexOf('.');
     const prefix = dot > 0 ? target.slice(0, dot) : '';
@@ -151,6 +157,19 @@ export class LocalServer {
       console.error(`local cloud: ${target} failed:`, err);
       sendError(res, internalFailure(), queryCompatible);
     }
+  }
+
+  /** The AWS query protocol (form-encoded, XML answers): STS's, which the SDKs and the CLI still use for it. */
+  private serveQuery(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+    const form = body.toString('utf8');
+    const signedFor = SIGNED_SERVICE.exec(header(req, 'authorization') ?? '')?.[1];
+    const answer =
+      signedFor === 'sts'
+        ? serveStsQuery(form, { accountId: this.accountId })
+        : queryError('InvalidAction', `The local cloud serves the query protocol for STS only, not for ${signedFor ?? 'an unsigned request'}`);
+    this.calls.record('sts', new URLSearchParams(form).get('Action') ?? 'MissingAction');
+    res.writeHead(answer.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.xml), 'x-amzn-requestid': randomUUID() });
+    res.end(answer.xml);
   }
 
   private serveAdmin(method: string, path: string, body: Buffer, res: http.ServerResponse): void {
