@@ -259,6 +259,7 @@ export function describeStateMachineForExecution(core: SfnCore, input: Record<st
     updateDate: toEpochSeconds(e.startDate),
     loggingConfiguration: e.revision.loggingConfiguration,
     tracingConfiguration: e.revision.tracingConfiguration,
+    encryptionConfiguration: e.revision.encryptionConfiguration,
     revisionId: e.revision.revisionId,
   };
 }

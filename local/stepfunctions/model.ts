@@ -8,6 +8,7 @@ export interface Revision {
   readonly roleArn: string;
   readonly loggingConfiguration: Record<string, unknown>;
   readonly tracingConfiguration: Record<string, unknown>;
+  readonly encryptionConfiguration: Record<string, unknown>;
 }
 
 export interface RoutingEntry {

@@ -23,6 +23,8 @@ import { publishVersion } from './versions';
 
 const DEFAULT_LOGGING = { level: 'OFF', includeExecutionData: false };
 const DEFAULT_TRACING = { enabled: false };
+/** Step Functions encrypts with an AWS owned key unless told otherwise, and says so in Describe* answers. */
+const DEFAULT_ENCRYPTION = { type: 'AWS_OWNED_KEY' };
 
 /** The unqualified state machine an ARN names; version and alias ARNs do not exist for these operations. */
 function unqualified(core: SfnCore, arn: string): StateMachineRecord {
@@ -76,6 +78,7 @@ export function createStateMachine(core: SfnCore, input: Record<string, unknown>
       roleArn,
       loggingConfiguration: optionalObject(input, 'loggingConfiguration') ?? DEFAULT_LOGGING,
       tracingConfiguration: optionalObject(input, 'tracingConfiguration') ?? DEFAULT_TRACING,
+      encryptionConfiguration: optionalObject(input, 'encryptionConfiguration') ?? DEFAULT_ENCRYPTION,
     },
     versions: new Map(),
     nextVersion: 1,
@@ -97,6 +100,7 @@ function describeRevision(name: string, arn: string, type: string, revision: Rev
     type,
     loggingConfiguration: revision.loggingConfiguration,
     tracingConfiguration: revision.tracingConfiguration,
+    encryptionConfiguration: revision.encryptionConfiguration,
     revisionId: revision.revisionId,
   };
 }
@@ -133,9 +137,10 @@ export function updateStateMachine(core: SfnCore, input: Record<string, unknown>
   const roleArn = optionalString(input, 'roleArn');
   const logging = optionalObject(input, 'loggingConfiguration');
   const tracing = optionalObject(input, 'tracingConfiguration');
+  const encryption = optionalObject(input, 'encryptionConfiguration');
   const publish = optionalBoolean(input, 'publish');
   const versionDescription = readVersionDescription(input, publish);
-  if (definition === undefined && roleArn === undefined && logging === undefined && tracing === undefined) {
+  if (definition === undefined && roleArn === undefined && logging === undefined && tracing === undefined && encryption === undefined) {
     throw missingRequiredParameter(
       'Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified',
     );
@@ -149,6 +154,7 @@ export function updateStateMachine(core: SfnCore, input: Record<string, unknown>
     roleArn: roleArn ?? current.roleArn,
     loggingConfiguration: logging ?? current.loggingConfiguration,
     tracingConfiguration: tracing ?? current.tracingConfiguration,
+    encryptionConfiguration: encryption ?? current.encryptionConfiguration,
   };
   // Only a real change makes a new revision; an unchanged update keeps the revision (and its version).
   const changed = JSON.stringify({ ...next, revisionId: 0 }) !== JSON.stringify({ ...current, revisionId: 0 });

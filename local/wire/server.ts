@@ -247,7 +247,8 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 function sendError(res: http.ServerResponse, err: AwsServiceError, queryCompatible: boolean): void {
   const headers: Record<string, string> = {};
   if (queryCompatible) headers['x-amzn-query-error'] = `${err.code};${err.statusCode >= 500 ? 'Receiver' : 'Sender'}`;
-  sendJson(res, err.statusCode, { __type: err.code, message: err.message, ...err.fields }, headers);
+  // Some AWS errors carry no message at all (CloudWatch's ResourceNotFound): then neither does this one.
+  sendJson(res, err.statusCode, { __type: err.code, ...(err.message === '' ? {} : { message: err.message }), ...err.fields }, headers);
 }
 
 function internalFailure(): AwsServiceError {

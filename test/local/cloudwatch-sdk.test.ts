@@ -176,6 +176,8 @@ describe('CloudWatch through @aws-sdk/client-cloudwatch', () => {
     expect(error).toBeInstanceOf(ResourceNotFound);
     expect(error.name).toBe('ResourceNotFound');
     expect(error.$metadata.httpStatusCode).toBe(404);
+    // AWS sends this one without a message; the SDK then falls back to a generic one.
+    expect(error.message).not.toContain('ghost');
   });
 
   // The 3.1162 model declares ValidationException with the query code ValidationError: the SDK finds the

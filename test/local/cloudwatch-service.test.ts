@@ -320,7 +320,7 @@ describe('CloudWatch service: SetAlarmState', () => {
       'SetAlarmState',
       { AlarmName: 'nope', StateValue: 'OK', StateReason: 'x' },
       'ResourceNotFound',
-      undefined,
+      /^$/,
       404,
     );
   });
@@ -682,7 +682,7 @@ describe('CloudWatch service: validation', () => {
     [
       { MetricData: [{ MetricName: 'm', Value: 1, Values: [1] }] },
       'InvalidParameterCombination',
-      /MetricData.member.1.Value and MetricData.member.1.Values are mutually exclusive/,
+      'The parameters MetricData.member.1.Value and MetricData.member.1.Values are mutually exclusive and you have specified both.',
     ],
     [
       { MetricData: [{ MetricName: 'm', Values: [1, 2], Counts: [1] }] },

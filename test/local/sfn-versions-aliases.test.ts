@@ -32,6 +32,33 @@ describe('Step Functions versions and aliases (conformance with AWS)', () => {
   const createAlias = (name: string, routingConfiguration: RoutingConfigurationListItem[], description?: string) =>
     f.sfn.send(new CreateStateMachineAliasCommand({ name, routingConfiguration, description }));
 
+  describe('DescribeStateMachine', () => {
+    it('reports the AWS owned key Step Functions encrypts with by default, on the state machine and its versions', async () => {
+      // https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html#API_DescribeStateMachine_ResponseSyntax
+      // https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html
+      const version = await publish();
+
+      for (const stateMachineArn of [arn, version.stateMachineVersionArn!]) {
+        const described = await f.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+        expect(described.encryptionConfiguration).toEqual({ type: 'AWS_OWNED_KEY' });
+      }
+    });
+
+    it('keeps a customer managed key given at update, as a new revision', async () => {
+      const encryptionConfiguration = {
+        type: 'CUSTOMER_MANAGED_KMS_KEY' as const,
+        kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        kmsDataKeyReusePeriodSeconds: 300,
+      };
+      const updated = await f.sfn.send(new UpdateStateMachineCommand({ stateMachineArn: arn, encryptionConfiguration }));
+
+      const described = await f.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+      expect(described.encryptionConfiguration).toEqual(encryptionConfiguration);
+      expect(described.revisionId).toBe(updated.revisionId);
+      expect(updated.revisionId).toBeDefined();
+    });
+  });
+
   describe('PublishStateMachineVersion', () => {
     it('is idempotent for an unchanged revision', async () => {
       const first = await publish();

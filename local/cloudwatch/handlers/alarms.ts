@@ -107,7 +107,8 @@ export function setAlarmState(ctx: CloudWatchContext, input: Input): Record<stri
   const reason = input.requiredString('StateReason', { min: 0, max: 1023 });
   const reasonData = input.string('StateReasonData', { min: 0, max: 4000 });
   const alarm = ctx.alarms.get(name);
-  if (!alarm) throw new AwsServiceError('ResourceNotFound', `Alarm ${name} not found`, 404);
+  // AWS names no alarm and sends no message here.
+  if (!alarm) throw new AwsServiceError('ResourceNotFound', '', 404);
   if (reasonData !== undefined) {
     try {
       JSON.parse(reasonData);

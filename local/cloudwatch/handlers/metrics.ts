@@ -68,7 +68,7 @@ function readDatum(e: Input, namespace: string, now: number): Datapoint {
   const given = ['Value', 'Values', 'StatisticValues'].filter((m) => e.has(m));
   if (given.length > 1) {
     throw invalidParameterCombination(
-      `The parameters ${given.map((m) => e.memberPath(m)).join(' and ')} are mutually exclusive and you have specified more than one.`,
+      `The parameters ${given.map((m) => e.memberPath(m)).join(' and ')} are mutually exclusive and you have specified ${given.length === 2 ? 'both' : 'more than one'}.`,
     );
   }
   const agg = readAggregate(e);
