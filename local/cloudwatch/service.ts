@@ -44,6 +44,9 @@ const RATE_LIMITS: Record<string, TokenBucketLimit> = {
   DescribeAlarmHistory: { bucketSize: 20, refillPerSecond: 20 },
 };
 
+/** Client writes after which the next evaluation may change an alarm's state. */
+const CHANGES_EVALUATION = new Set(['PutMetricData', 'PutMetricAlarm', 'SetAlarmState']);
+
 /** Metric points are pruned to CloudWatch's retention after this many writes, so pruning costs little. */
 const PRUNE_EVERY_PUTS = 10_000;
 
@@ -67,6 +70,8 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
   /** One evaluation timer per metric alarm, restarted when its period changes. */
   private readonly timers = new Map<string, { periodMs: number; stop: () => void }>();
   private putsSincePrune = 0;
+  /** Evaluation boundaries a client's write asked the clock to reach. */
+  private readonly wakeUps = new Set<number>();
 
   constructor(options: CloudWatchServiceOptions) {
     this.clock = options.clock;
@@ -87,6 +92,26 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
     } finally {
       this.syncTimers();
       this.countPuts(operation === 'PutMetricData' ? 1 : 0);
+      if (CHANGES_EVALUATION.has(operation)) this.wakeForNextEvaluations();
+    }
+  }
+
+  /**
+   * After a client's write that the next evaluation can act on (new data, a new alarm, a state set by
+   * hand that the next evaluation resets), the next evaluation boundary of each metric alarm becomes a
+   * wake-up: with the clock fast-forwarding, time moves there as soon as nothing is busy, as it does on
+   * AWS within a period, even when no execution is running to pull it along. Evaluation timers alone
+   * never pull time (they would make an idle cloud race through empty periods).
+   */
+  private wakeForNextEvaluations(): void {
+    const now = this.clock.now();
+    for (const alarm of this.alarms.all()) {
+      if (alarm.type !== 'MetricAlarm') continue;
+      const periodMs = alarm.config.periodSeconds * 1000;
+      const boundary = (Math.floor(now / periodMs) + 1) * periodMs;
+      if (this.wakeUps.has(boundary)) continue;
+      this.wakeUps.add(boundary);
+      void this.clock.sleepUntil(boundary).finally(() => this.wakeUps.delete(boundary));
     }
   }
 

@@ -1,5 +1,7 @@
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { UpdateStateMachineAliasCommand } from '@aws-sdk/client-sfn';
 import { allTo, E2e, type Target } from './harness';
+import { quietAlarm } from '../../examples/alarms';
 
 describe('rollback on the local cloud', () => {
   let e2e: E2e;
@@ -144,10 +146,12 @@ describe('rollback on the local cloud', () => {
   it('fails when an alarm is already in ALARM before the first shift, leaving the alias alone', async () => {
     // Arrange
     const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 } });
-    const alarm = await e2e.createQuietAlarm();
-    await e2e.waitForAlarmsOk(alarm);
-    await e2e.sleepUntilSecondOfMinute(30);
-    await e2e.setAlarmState(alarm, 'ALARM', 'Already failing');
+    // An alarm that is genuinely firing: no data, treated as breaching, so every evaluation keeps it in
+    // ALARM (a state set by hand would last only until the next evaluation, as on AWS).
+    const alarm = e2e.uniqueName('failing');
+    await e2e.cloudWatch.send(new PutMetricAlarmCommand({ ...quietAlarm(alarm, 'E2e'), TreatMissingData: 'breaching' }));
+    await e2e.clock.sleep(60_000);
+    expect(await e2e.alarmState(alarm)).toBe('ALARM');
     const before = await e2e.snapshot(target, ['live']);
 
     // Act

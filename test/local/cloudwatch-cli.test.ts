@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { CloudWatchService } from '../../local/cloudwatch';
 import { LocalServer } from '../../local/wire/server';
 import { VirtualClock } from '../../local/clock/virtual-clock';
+import { LocalCloud } from '../../local';
 
 /**
  * The AWS CLI (v1, botocore ≥ 1.42) against the local CloudWatch. botocore picks the first protocol it
@@ -162,6 +163,68 @@ describe('CloudWatch through the AWS CLI', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(
       /An error occurred \(ValidationError\) when calling the PutCompositeAlarm operation: Could not save the composite alarm as alarms \[ghost\]/,
+    );
+  });
+});
+
+/**
+ * `npm run local -- --fast-forward` with no execution running: the README's CLI walkthrough. On AWS an
+ * alarm evaluates each period whether or not anything else happens; here time jumps to the next
+ * evaluation a client's write can matter to, so the CLI sees what AWS would show within a period.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation
+ */
+describe('CloudWatch through the AWS CLI on a fast-forwarding local cloud with nothing running', () => {
+  let cloud: LocalCloud;
+
+  beforeEach(async () => {
+    cloud = await LocalCloud.start({ fastForward: true, startMs: T0 });
+    endpoint = cloud.endpoint;
+  });
+
+  afterEach(() => cloud.stop());
+
+  /** `22/11/26 10:01:00`, as alarm reasons write a datapoint's time. */
+  const reasonDate = (ms: number) => {
+    const iso = new Date(ms).toISOString();
+    return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(2, 4)} ${iso.slice(11, 19)}`;
+  };
+  const stateOf = async (name: string) =>
+    JSON.parse((await aws('describe-alarms', '--alarm-names', name)).stdout).MetricAlarms[0] as { StateValue: string; StateReason: string };
+
+  it('moves an alarm fed breaching data to ALARM by the next call', async () => {
+    await aws(
+      'put-metric-alarm', '--alarm-name', 'latency', '--namespace', 'Orders', '--metric-name', 'Latency',
+      '--statistic', 'Maximum', '--period', '60', '--evaluation-periods', '1', '--threshold', '90',
+      '--comparison-operator', 'GreaterThanThreshold', '--treat-missing-data', 'notBreaching',
+    );
+    const before = cloud.clock.now();
+
+    await aws('put-metric-data', '--namespace', 'Orders', '--metric-name', 'Latency', '--value', '99');
+
+    const alarm = await stateOf('latency');
+    expect(alarm.StateValue).toBe('ALARM');
+    // The datapoint is stamped in the minute it was sent; the alarm is evaluated at that minute's end,
+    // and time stops there rather than racing on.
+    const minute = Math.floor(before / 60_000) * 60_000;
+    expect(alarm.StateReason).toContain(`[99.0 (${reasonDate(minute)})] was greater than the threshold (90.0)`);
+    expect(cloud.clock.now()).toBe(minute + 60_000);
+  });
+
+  it('resets a state set by hand at the next evaluation', async () => {
+    await aws(
+      'put-metric-alarm', '--alarm-name', 'quiet', '--namespace', 'Orders', '--metric-name', 'Errors',
+      '--statistic', 'Sum', '--period', '60', '--evaluation-periods', '1', '--threshold', '1',
+      '--comparison-operator', 'GreaterThanOrEqualToThreshold', '--treat-missing-data', 'notBreaching',
+    );
+    expect((await stateOf('quiet')).StateValue).toBe('OK');
+
+    await aws('set-alarm-state', '--alarm-name', 'quiet', '--state-value', 'ALARM', '--state-reason', 'drill');
+
+    expect((await stateOf('quiet')).StateValue).toBe('OK');
+    const history = JSON.parse((await aws('describe-alarm-history', '--alarm-name', 'quiet', '--history-item-type', 'StateUpdate')).stdout)
+      .AlarmHistoryItems as { HistorySummary: string }[];
+    expect(history.map((item) => item.HistorySummary)).toEqual(
+      expect.arrayContaining(['Alarm updated from OK to ALARM', 'Alarm updated from ALARM to OK']),
     );
   });
 });
