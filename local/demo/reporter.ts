@@ -4,15 +4,18 @@ import type { Writable } from 'node:stream';
 export interface Reporter {
   setOrigin(virtualMs: number): void;
   heading(text: string): void;
-  line(text: string): void;
-  /** The alias weight of the new version; redrawn in place on a terminal, a line per change otherwise. */
-  progress(title: string, weight: number, version: string): void;
+  /** A line stamped with `atMs`, or with the current virtual time. */
+  line(text: string, atMs?: number): void;
+  /** The alias weight of the new version since `atMs`; redrawn in place on a terminal, a line per change otherwise. */
+  progress(title: string, weight: number, version: string, atMs: number): void;
   endProgress(): void;
   /** `+12:30` from the demo's start. */
   offset(virtualMs: number): string;
 }
 
 const BAR_WIDTH = 30;
+/** ANSI "erase entire line". */
+const ERASE_LINE = '\x1b[2K';
 
 export function progressBar(weight: number, width = BAR_WIDTH): string {
   const filled = Math.round((weight / 100) * width);
@@ -39,12 +42,13 @@ export function createReporter(out: Writable, isTTY: boolean, now: () => number)
       origin = virtualMs;
     },
     heading: (text) => write(`\n${text}`),
-    line: (text) => write(`  ${offset(now())}  ${text}`),
-    progress: (title, weight, version) => {
-      const text = `  ${offset(now())}  ${title} ${progressBar(weight)} ${String(weight).padStart(3)}% to ${version}`;
+    line: (text, atMs) => write(`  ${offset(atMs ?? now())}  ${text}`),
+    progress: (title, weight, version, atMs) => {
+      const text = `  ${offset(atMs)}  ${title} ${progressBar(weight)} ${String(weight).padStart(3)}% to ${version}`;
       const key = `${weight}`;
       if (isTTY) {
-        out.write(`\r${text}`);
+        // Back to the line's start and erase it: a shorter line must not leave the old one's tail.
+        out.write(`\r${ERASE_LINE}${text}`);
         drawing = true;
       } else if (key !== lastProgress) {
         write(text);

@@ -72,6 +72,9 @@ export interface DemoSummary {
   versionsLeft: string[];
 }
 
+/** The demo's virtual start, the same every run: Monday 5 January 2026, 09:00 UTC. */
+export const DEMO_START_MS = Date.UTC(2026, 0, 5, 9, 0, 0);
+
 const ALIAS = 'live';
 const ALARM = 'orders-live-failures';
 const TYPES = ['B', 'C', 'D'];
@@ -197,22 +200,26 @@ async function deploy(
   request: Record<string, unknown>,
 ): Promise<DeploymentReport> {
   const { executionArn } = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn: deployer.deployerArn, input: JSON.stringify(request) }),
+    new StartExecutionCommand({ stateMachineArn: deployer.deployerArn, name: title.replaceAll(' ', '-'), input: JSON.stringify(request) }),
   );
   report.line(`Started deployer execution ${executionArn!.split(':').at(-1)}`);
   let originVersion: string | undefined;
   for (;;) {
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const routing = await routingOf(sfn, aliasArn);
+    const alias = await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: aliasArn }));
+    const routing = routingFrom(alias.routingConfiguration);
     originVersion ??= routing[0]?.stateMachineVersionArn;
     const newEntry = routing.find((entry) => entry.stateMachineVersionArn !== originVersion);
     const weight = newEntry?.weight ?? 0;
-    report.progress(title, weight, newEntry ? versionLabel(newEntry.stateMachineVersionArn) : 'new version');
+    // Stamped when the alias changed, not when this loop saw it: the same instants as the summary's timeline.
+    const changedAt = Math.max(alias.updateDate?.getTime() ?? 0, execution.startDate!.getTime());
+    report.progress(title, weight, newEntry ? versionLabel(newEntry.stateMachineVersionArn) : 'new version', changedAt);
     if (execution.status !== 'RUNNING') {
       report.endProgress();
       const result = execution.output ? (JSON.parse(execution.output) as DeploymentResult) : undefined;
-      if (execution.status === 'SUCCEEDED') report.line(`Deployment SUCCEEDED: ${result?.outcome}, alias live ${describeRouting(routing)}`);
-      else report.line(`Deployment ${execution.status}: ${execution.error}\n    ${execution.cause}`);
+      const endedAt = execution.stopDate?.getTime();
+      if (execution.status === 'SUCCEEDED') report.line(`Deployment SUCCEEDED: ${result?.outcome}, alias live ${describeRouting(routing)}`, endedAt);
+      else report.line(`Deployment ${execution.status}: ${execution.error}\n    ${execution.cause}`, endedAt);
       const timeline = await deployerTimeline(sfn, executionArn!);
       return { title, status: execution.status!, error: execution.error, cause: execution.cause, result, timeline };
     }
@@ -234,7 +241,11 @@ async function deployerTimeline(sfn: SFNClient, executionArn: string): Promise<T
 
 async function routingOf(sfn: SFNClient, aliasArn: string): Promise<RoutingEntry[]> {
   const alias = await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: aliasArn }));
-  return (alias.routingConfiguration ?? []).map((entry) => ({ stateMachineVersionArn: entry.stateMachineVersionArn!, weight: entry.weight! }));
+  return routingFrom(alias.routingConfiguration);
+}
+
+function routingFrom(configuration: { stateMachineVersionArn?: string; weight?: number }[] | undefined): RoutingEntry[] {
+  return (configuration ?? []).map((entry) => ({ stateMachineVersionArn: entry.stateMachineVersionArn!, weight: entry.weight! }));
 }
 
 async function countExecutions(sfn: SFNClient, versionArn: string, statusFilter?: ExecutionStatus): Promise<number> {

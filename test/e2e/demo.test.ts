@@ -17,6 +17,7 @@ describe('the npm start demo, run in-process', () => {
       printed += chunk.toString('utf8');
     });
     const reporter = createReporter(out, false, () => e2e.clock.now());
+    origin = e2e.clock.now();
 
     // Act
     summary = await runDemo(e2e.deployer, DEFAULT_DEMO_OPTIONS, reporter);
@@ -25,6 +26,13 @@ describe('the npm start demo, run in-process', () => {
   afterAll(async () => {
     await e2e.stop();
   });
+
+  let origin = 0;
+  /** `+mm:ss` from the demo's start, as the reporter prints it. */
+  const offsetOf = (at: string) => {
+    const seconds = Math.round((Date.parse(at) - origin) / 1000);
+    return `+${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+  };
 
   it('rolls back the buggy release on its alarm', () => {
     expect(summary.rolledBack.status).toBe('FAILED');
@@ -65,5 +73,33 @@ describe('the npm start demo, run in-process', () => {
     expect(printed).toContain('Alias live: [orders:5 = 100%]; alias beta: [orders:1 = 100%]');
     expect(printed).toContain('Pruned: orders:2;');
     expect(printed).not.toContain('\r');
+  });
+
+  it('stamps each live progress line with the instant the summary gives for that shift', () => {
+    for (const deployment of [summary.rolledBack, summary.promoted]) {
+      for (const point of deployment.timeline) {
+        // The last line at that weight: a rollback's 0% comes after the 0% printed before the first shift.
+        const at = new RegExp(`\\n  (\\+\\d\\d:\\d\\d)  ${deployment.title} \\[[█░]+\\]\\s+${point.weight}% to `, 'g');
+        const stamped = [...printed.matchAll(at)].at(-1)?.[1];
+        expect({ weight: point.weight, stamped }).toEqual({ weight: point.weight, stamped: offsetOf(point.at) });
+      }
+    }
+  });
+});
+
+describe('the demo on a terminal', () => {
+  it('redraws the progress line in place, erasing what a longer line left behind', () => {
+    let printed = '';
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+    const reporter = createReporter(out, true, () => 0);
+
+    reporter.progress('fixed release', 10, 'orders:5', 0);
+    reporter.progress('fixed release', 0, 'new version', 60_000);
+
+    expect(printed).toBe(
+      '\r\x1b[2K  +00:00  fixed release [███░░░░░░░░░░░░░░░░░░░░░░░░░░░]  10% to orders:5' +
+        '\r\x1b[2K  +01:00  fixed release [░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░]   0% to new version',
+    );
   });
 });
