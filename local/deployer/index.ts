@@ -9,6 +9,7 @@ import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { LocalCloud, type LocalCloudOptions, type LambdaHandler } from '..';
 import { type DeployerAssembly, deployerFromTemplate, readTemplate } from './assembly';
 import { CDK_OUT, ensureSynthesized, TRIGGERS_ASSEMBLY } from './synth';
+import { progressLine } from './progress';
 import { functionRoleArn, installRules, installTriggers } from './triggers';
 
 export const DEPLOYER_NAME = 'sfn-deployer';
@@ -92,6 +93,7 @@ export async function loadDeployer(cloud: LocalCloud): Promise<string[]> {
   ensureSynthesized();
   const deployerArn = await installDeployer(cloud, CDK_OUT, process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
   installRules(cloud, CDK_OUT, deployerArn);
+  logProgress(cloud, deployerArn);
   return [`deployer ${deployerArn}`];
 }
 
@@ -102,7 +104,16 @@ export async function loadDeployerWithTriggers(cloud: LocalCloud): Promise<strin
   const cdkOut = TRIGGERS_ASSEMBLY.outDir;
   const deployerArn = await installDeployer(cloud, cdkOut, process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN');
   const rules = installTriggers(cloud, cdkOut, deployerArn);
+  logProgress(cloud, deployerArn);
   return [`deployer ${deployerArn}`, ...rules.map((rule) => `rule ${rule.logicalId}`)];
+}
+
+/** Prints each deployment's start and end and each alias change as they happen (`npm run local`). */
+function logProgress(cloud: LocalCloud, deployerArn: string): void {
+  cloud.events.subscribe((event) => {
+    const line = progressLine(event, deployerArn);
+    if (line) console.log(line);
+  });
 }
 
 /** Registers the deployer's bundled Lambdas and creates its state machine; returns its ARN. */

@@ -49,6 +49,7 @@ export class EventBus {
   readonly deliveries: Delivery[] = [];
   private readonly rules = new Map<string, TemplateRule>();
   private readonly pending = new Set<Promise<void>>();
+  private readonly listeners = new Set<(event: BusEvent) => void>();
   /** The clock timers of schedule rules, by rule. */
   private readonly schedules = new Map<string, () => void>();
 
@@ -115,9 +116,16 @@ export class EventBus {
     return [...this.rules.values()];
   }
 
+  /** Calls `listener` with every event put on any bus from now on; returns a function that stops it. */
+  subscribe(listener: (event: BusEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Matches the event against the enabled rules of the bus and delivers it to their targets in the background. */
   putEvent(event: BusEvent, eventBusName = 'default'): void {
     keep(this.events, event);
+    for (const listener of this.listeners) listener(event);
     const ingestionTime = new Date(this.options.clock.now()).toISOString();
     for (const rule of this.rules.values()) {
       if (!rule.enabled || rule.eventBusName !== eventBusName || !rule.eventPattern || !matchesPattern(rule.eventPattern, event))
