@@ -9,6 +9,7 @@ import {
 } from './errors';
 import { HistoryRecorder, renderEvent } from './history';
 import type { ChildExecutions, Integrations } from './integrations';
+import { capCause, MAX_PAYLOAD_BYTES } from './limits';
 import { emitExecutionMetric, type ExecutionMetric } from './metrics';
 import type { ExecutionRecord, ExecutionStatus, Revision, StateMachineRecord } from './model';
 import { paginate } from './pagination';
@@ -17,8 +18,6 @@ import { runExecution, type Outcome } from './runner';
 import { toEpochSeconds, type SfnCore } from './store';
 import { checkResourceName, optionalBoolean, optionalString, readMaxResults, requireString } from './validation';
 
-/** AWS's limit on execution input and output, in UTF-8 bytes. */
-const MAX_PAYLOAD_BYTES = 262_144;
 
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
@@ -174,9 +173,9 @@ export class ExecutionEngine implements ChildExecutions {
       });
     } else {
       execution.error = ending.error;
-      execution.cause = ending.cause;
+      execution.cause = capCause(ending.cause);
       const detailsKey = `${terminal.type[0]!.toLowerCase()}${terminal.type.slice(1)}EventDetails`;
-      recorder.add(terminal.type, { [detailsKey]: { error: ending.error, cause: ending.cause } });
+      recorder.add(terminal.type, { [detailsKey]: { error: ending.error, cause: execution.cause } });
     }
     emitExecutionMetric(this.core.metrics, execution, terminal.metric, 1, now);
     emitExecutionMetric(this.core.metrics, execution, 'ExecutionTime', now - execution.startDate, now);
