@@ -5,6 +5,8 @@ import {
   executionAlreadyExists,
   executionDoesNotExist,
   invalidExecutionInput,
+  invalidToken,
+  sensitiveConstraint,
   stateMachineDoesNotExist,
 } from './errors';
 import { HistoryRecorder, renderEvent } from './history';
@@ -197,7 +199,8 @@ export class ExecutionEngine implements ChildExecutions {
 
 function checkPayload(input: string): void {
   if (Buffer.byteLength(input, 'utf8') > MAX_PAYLOAD_BYTES) {
-    throw constraint('<input>', 'input', `Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`);
+    // The model counts characters; the quota counts UTF-8 bytes (multi-byte input is refused the same way).
+    throw sensitiveConstraint('input', `Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`);
   }
   try {
     JSON.parse(input);
@@ -329,4 +332,15 @@ export function stopExecution(core: SfnCore, engine: ExecutionEngine, input: Rec
   const cause = optionalString(input, 'cause', 32_768);
   engine.stop(execution, error, cause);
   return { stopDate: toEpochSeconds(execution.stopDate ?? core.clock.now()) };
+}
+
+/**
+ * `SendTaskFailure`, validated as AWS's model does (`cause` at most 32,768 characters, `error` 256).
+ * The local cloud runs no `.waitForTaskToken` or activity tasks, so it issues no token a call could name.
+ */
+export function sendTaskFailure(input: Record<string, unknown>) {
+  requireString(input, 'taskToken', 2048);
+  optionalString(input, 'error', 256);
+  optionalString(input, 'cause', 32_768);
+  throw invalidToken();
 }
