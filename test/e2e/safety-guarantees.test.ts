@@ -179,6 +179,41 @@ describe('the safety net on the local cloud', () => {
     await safety.assertSafe(target, { executionArn: next.executionArn, status: 'PROMOTED', referencedBefore });
   });
 
+  // Lambda retries a failed asynchronous invocation twice, then sends it to the on-failure destination
+  // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+  it('keeps the event of a recovery that failed for good in the recovery queue, and the sweep still frees the lock', async () => {
+    // Arrange: every lock lookup by owner fails, so recovery from the status-change event fails each time.
+    const target = await e2e.createTarget({ versions: 3, aliases: { live: 1 } });
+    const referencedBefore = await safety.referencedVersions(target);
+    const cloud = e2e.deployer.cloud;
+    const executionArn = await e2e.startDeployment(canary(target, { version: 2 }));
+    await e2e.after(120_000, async () => {
+      cloud.faults.inject({ operation: 'Query', error: 'ServiceUnavailable', count: 1000 });
+      await stop(executionArn);
+    });
+    await e2e.follow(executionArn);
+
+    // Act: the first attempt and two retries, a minute and then two minutes apart.
+    await eventually(async () => recoveryFailures().length > 0, 'The on-failure record', 10 * 60_000);
+    cloud.faults.clear();
+
+    // Assert: the record names the ended execution; the sweep recovers the lock all the same.
+    const [record] = recoveryFailures();
+    expect(record!.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
+    expect(record!.requestContext.functionArn).toMatch(/:function:sfn-deployer-recover-deployments:\$LATEST$/);
+    await eventually(async () => (await safety.lockItem(target.aliasArn('live'))) === undefined, 'The sweep');
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+    await safety.assertSafe(target, { executionArn, status: 'ROLLED_BACK', referencedBefore });
+
+    /** The records of this execution's failed recoveries in the stack's RecoveryFailures queue. */
+    function recoveryFailures() {
+      return [...cloud.lambdaAsync.destinations.entries()]
+        .filter(([arn]) => /:sqs:.*RecoveryFailures/.test(arn))
+        .flatMap(([, records]) => records)
+        .filter((r) => (r.requestPayload as { detail?: { executionArn?: string } }).detail?.executionArn === executionArn);
+    }
+  });
+
   it('takes over the lock of a stopped deployer whose event never came when the next deployment starts', async () => {
     const target = await e2e.createTarget({ versions: 3, aliases: { live: 1 } });
     const referencedBefore = await safety.referencedVersions(target);
