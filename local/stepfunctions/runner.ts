@@ -159,7 +159,6 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
       pendingRetries.delete(name);
       await activity.idle(clock.sleep(retryDelayMs(retry.retrier, retry.attempt, deps.random), signal));
     }
-    if (breached) throw dataLimitExceeded(name, 'has an input');
     // The task's effective input (after Parameters) is held to the limit when the task is scheduled.
     if (payloadBytes(json(input)) > MAX_PAYLOAD_BYTES) {
       const failure = dataLimitExceeded(name, 'has an input');
