@@ -44,17 +44,30 @@ export class DropSwitch {
     if ((detailType === undefined) === (functionName === undefined)) {
       throw new Error(`give exactly one of detailType or functionName, got: ${JSON.stringify(spec)}`);
     }
-    for (const [field, value] of [['detailType', detailType], ['functionName', functionName]] as const) {
+    for (const [field, value] of [
+      ['detailType', detailType],
+      ['functionName', functionName],
+    ] as const) {
       if (value !== undefined && (typeof value !== 'string' || value === '')) {
         throw new Error(`${field} must be a non-empty string, got: ${JSON.stringify(value)}`);
       }
     }
-    if (count !== undefined && probability !== undefined) throw new Error(`give count or probability, not both, got: ${JSON.stringify(spec)}`);
-    if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new Error(`count must be an integer >= 1, got: ${JSON.stringify(count)}`);
-    if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) {
+    if (count !== undefined && probability !== undefined)
+      throw new Error(`give count or probability, not both, got: ${JSON.stringify(spec)}`);
+    if (count !== undefined && (!Number.isInteger(count) || count < 1))
+      throw new Error(`count must be an integer >= 1, got: ${JSON.stringify(count)}`);
+    if (
+      probability !== undefined &&
+      (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))
+    ) {
       throw new Error(`probability must be a number from 0 to 1, got: ${JSON.stringify(probability)}`);
     }
-    this.drops.push({ detailType, functionName, probability, remaining: probability === undefined ? (count ?? 1) : undefined });
+    this.drops.push({
+      detailType,
+      functionName,
+      probability,
+      remaining: probability === undefined ? (count ?? 1) : undefined,
+    });
   }
 
   /** Turns every drop off. */
@@ -63,7 +76,12 @@ export class DropSwitch {
   }
 
   pending(): DropSpec[] {
-    return this.drops.map(({ detailType, functionName, remaining, probability }) => ({ detailType, functionName, count: remaining, probability }));
+    return this.drops.map(({ detailType, functionName, remaining, probability }) => ({
+      detailType,
+      functionName,
+      count: remaining,
+      probability,
+    }));
   }
 
   /** Whether to lose this event (and records it if so). */

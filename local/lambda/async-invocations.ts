@@ -42,7 +42,11 @@ export interface InvocationRecord {
     readonly approximateInvokeCount: number;
   };
   readonly requestPayload: unknown;
-  readonly responseContext: { readonly statusCode: number; readonly executedVersion: string; readonly functionError: 'Unhandled' };
+  readonly responseContext: {
+    readonly statusCode: number;
+    readonly executedVersion: string;
+    readonly functionError: 'Unhandled';
+  };
   readonly responsePayload: unknown;
 }
 
@@ -67,11 +71,15 @@ export class AsyncInvocations {
   configure(functionArn: string, config: AsyncInvokeConfig): void {
     const retries = config.maximumRetryAttempts ?? DEFAULT_MAX_RETRY_ATTEMPTS;
     if (!Number.isInteger(retries) || retries < 0 || retries > 2) {
-      throw new Error(`MaximumRetryAttempts of ${functionArn} must be an integer from 0 to 2, got: ${config.maximumRetryAttempts}`);
+      throw new Error(
+        `MaximumRetryAttempts of ${functionArn} must be an integer from 0 to 2, got: ${config.maximumRetryAttempts}`,
+      );
     }
     const age = config.maximumEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS;
     if (!Number.isInteger(age) || age < 60 || age > 21_600) {
-      throw new Error(`MaximumEventAgeInSeconds of ${functionArn} must be an integer from 60 to 21600, got: ${config.maximumEventAgeSeconds}`);
+      throw new Error(
+        `MaximumEventAgeInSeconds of ${functionArn} must be an integer from 60 to 21600, got: ${config.maximumEventAgeSeconds}`,
+      );
     }
     this.configs.set(functionArn, config);
   }
@@ -129,7 +137,15 @@ export class AsyncInvocations {
           return;
         }
         if (this.options.clock.now() > expiresAt) {
-          return this.failed(config, functionArn, payload, requestId, 'EventAgeExceeded', invokeCount, lastError);
+          return this.failed(
+            config,
+            functionArn,
+            payload,
+            requestId,
+            'EventAgeExceeded',
+            invokeCount,
+            lastError,
+          );
         }
       }
       invokeCount++;
@@ -155,13 +171,20 @@ export class AsyncInvocations {
     error: unknown,
   ): void {
     if (!config.onFailure) {
-      console.error(`local cloud: an asynchronous invocation of ${functionArn} failed ${invokeCount} times and was dropped`);
+      console.error(
+        `local cloud: an asynchronous invocation of ${functionArn} failed ${invokeCount} times and was dropped`,
+      );
       return;
     }
     const record: InvocationRecord = {
       version: '1.0',
       timestamp: new Date(this.options.clock.now()).toISOString(),
-      requestContext: { requestId, functionArn: `${functionArn}:$LATEST`, condition, approximateInvokeCount: invokeCount },
+      requestContext: {
+        requestId,
+        functionArn: `${functionArn}:$LATEST`,
+        condition,
+        approximateInvokeCount: invokeCount,
+      },
       requestPayload: payload,
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: errorPayload(error),
@@ -199,7 +222,9 @@ export function asyncInvokeConfigsFromTemplate(
       };
       if (typeof properties.FunctionName !== 'string') throw new Error(`${logicalId} has no FunctionName`);
       if (properties.Qualifier !== undefined && properties.Qualifier !== '$LATEST') {
-        throw new Error(`${logicalId}: the local cloud runs $LATEST only, got Qualifier ${JSON.stringify(properties.Qualifier)}`);
+        throw new Error(
+          `${logicalId}: the local cloud runs $LATEST only, got Qualifier ${JSON.stringify(properties.Qualifier)}`,
+        );
       }
       return {
         functionName: properties.FunctionName,

@@ -21,7 +21,9 @@ export const payloadBytes = (json: string): number => Buffer.byteLength(json, 'u
 
 /** A cause cut to what the API can carry: longer causes (a Lambda's long error message, a Fail state's `CausePath`) are truncated. */
 export function capCause<T extends string | undefined>(cause: T): T {
-  return (cause !== undefined && cause.length > MAX_CAUSE_CHARS ? cause.slice(0, MAX_CAUSE_CHARS) : cause) as T;
+  return (
+    cause !== undefined && cause.length > MAX_CAUSE_CHARS ? cause.slice(0, MAX_CAUSE_CHARS) : cause
+  ) as T;
 }
 
 /**
@@ -29,7 +31,10 @@ export function capCause<T extends string | undefined>(cause: T): T {
  * ("The state/task '…' returned a result with a size exceeding the maximum number of bytes service limit.").
  * It is terminal: neither `Retry` nor `Catch` handles it.
  */
-export function dataLimitExceeded(stateOrTask: string, what: 'returned a result' | 'has an input' | 'has an output'): TaskFailure {
+export function dataLimitExceeded(
+  stateOrTask: string,
+  what: 'returned a result' | 'has an input' | 'has an output',
+): TaskFailure {
   return new TaskFailure(
     DATA_LIMIT_EXCEEDED,
     `The state/task '${stateOrTask}' ${what} with a size exceeding the maximum number of bytes service limit.`,

@@ -6,7 +6,11 @@
  * the local cloud delivers every one unless `POST /_local/events/drop` asks
  * it to lose some, and `DELETE` turns that off.
  */
-import { CreateStateMachineCommand, PublishStateMachineVersionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  PublishStateMachineVersionCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { EXECUTION_STATUS_CHANGE } from '../../local/events/execution-status';
 import { passDefinition, ROLE_ARN, startCloud, type Fixture } from './cloud-fixture';
 
@@ -25,7 +29,9 @@ describe('the drop switch for best-effort deliveries', () => {
   };
   const statusEventsOf = (executionArn: string) =>
     f.cloud.events.events.filter(
-      (event) => event['detail-type'] === EXECUTION_STATUS_CHANGE && (event.detail as { executionArn: string }).executionArn === executionArn,
+      (event) =>
+        event['detail-type'] === EXECUTION_STATUS_CHANGE &&
+        (event.detail as { executionArn: string }).executionArn === executionArn,
     );
   const runOnce = async (stateMachineArn: string) => {
     const { executionArn } = await f.sfn.send(new StartExecutionCommand({ stateMachineArn }));
@@ -58,13 +64,20 @@ describe('the drop switch for best-effort deliveries', () => {
       const second = await runOnce(stateMachineArn!);
 
       // Assert
-      expect(set).toEqual({ status: 200, body: { drops: [{ detailType: EXECUTION_STATUS_CHANGE, count: 1 }], dropped: [] } });
-      expect(statusEventsOf(first).map((event) => (event.detail as { status: string }).status)).toEqual(['SUCCEEDED']);
+      expect(set).toEqual({
+        status: 200,
+        body: { drops: [{ detailType: EXECUTION_STATUS_CHANGE, count: 1 }], dropped: [] },
+      });
+      expect(statusEventsOf(first).map((event) => (event.detail as { status: string }).status)).toEqual([
+        'SUCCEEDED',
+      ]);
       expect(statusEventsOf(second)).toHaveLength(2);
       expect(heard).toHaveLength(3);
       const after = await admin('GET');
       expect(after.body.drops).toEqual([]);
-      expect(after.body.dropped).toEqual([{ detailType: EXECUTION_STATUS_CHANGE, id: expect.any(String), timeMs: expect.any(Number) }]);
+      expect(after.body.dropped).toEqual([
+        { detailType: EXECUTION_STATUS_CHANGE, id: expect.any(String), timeMs: expect.any(Number) },
+      ]);
     });
 
     it('loses CloudTrail events of write calls, and DELETE turns the switch off', async () => {
@@ -72,16 +85,22 @@ describe('the drop switch for best-effort deliveries', () => {
       const cloudTrail = () => f.cloud.events.events.filter((event) => event['detail-type'] === CLOUDTRAIL);
 
       const created = await f.sfn.send(
-        new CreateStateMachineCommand({ name: 'orders', definition: JSON.stringify(passDefinition('v1')), roleArn: ROLE_ARN }),
+        new CreateStateMachineCommand({
+          name: 'orders',
+          definition: JSON.stringify(passDefinition('v1')),
+          roleArn: ROLE_ARN,
+        }),
       );
       expect(cloudTrail()).toEqual([]);
       expect((await admin('DELETE')).body.drops).toEqual([]);
       await f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn: created.stateMachineArn }));
 
-      expect(cloudTrail().map((event) => (event.detail as { eventName: string }).eventName)).toEqual(['PublishStateMachineVersion']);
+      expect(cloudTrail().map((event) => (event.detail as { eventName: string }).eventName)).toEqual([
+        'PublishStateMachineVersion',
+      ]);
     });
 
-    it("loses asynchronous invocations of a function, by name: the handler never runs", async () => {
+    it('loses asynchronous invocations of a function, by name: the handler never runs', async () => {
       let calls = 0;
       const functionArn = f.cloud.registerLambda('recover', () => void calls++);
       f.cloud.events.putRules([
@@ -112,7 +131,9 @@ describe('the drop switch for best-effort deliveries', () => {
       expect((await admin('POST', { detailType: CLOUDTRAIL, probability: 2 })).body).toEqual({
         message: 'probability must be a number from 0 to 1, got: 2',
       });
-      expect((await admin('POST', { detailType: CLOUDTRAIL, count: 0 })).body).toEqual({ message: 'count must be an integer >= 1, got: 0' });
+      expect((await admin('POST', { detailType: CLOUDTRAIL, count: 0 })).body).toEqual({
+        message: 'count must be an integer >= 1, got: 0',
+      });
       expect((await admin('POST', { detailType: CLOUDTRAIL, count: 1, probability: 0.5 })).status).toBe(400);
     });
   });
@@ -129,7 +150,7 @@ describe('the drop switch for best-effort deliveries', () => {
       return lost;
     }
 
-    it("loses events at random, the same ones again with the same seed, and stays on until cleared", async () => {
+    it('loses events at random, the same ones again with the same seed, and stays on until cleared', async () => {
       const first = await lossesWithSeed(11);
       const again = await lossesWithSeed(11);
       f = await startCloud();

@@ -27,7 +27,11 @@ describe('asynchronous Lambda invocations (conformance with AWS)', () => {
         logicalId: 'OnEnd',
         eventBusName: 'default',
         enabled: true,
-        eventPattern: { source: ['aws.states'], 'detail-type': [EXECUTION_STATUS_CHANGE], detail: { status: ['SUCCEEDED'] } },
+        eventPattern: {
+          source: ['aws.states'],
+          'detail-type': [EXECUTION_STATUS_CHANGE],
+          detail: { status: ['SUCCEEDED'] },
+        },
         targets: [{ Id: 'Target0', Arn: functionArn }],
       },
     ]);
@@ -67,13 +71,21 @@ describe('asynchronous Lambda invocations (conformance with AWS)', () => {
           condition: 'RetriesExhausted',
           approximateInvokeCount: 3,
         },
-        requestPayload: expect.objectContaining({ 'detail-type': EXECUTION_STATUS_CHANGE, detail: expect.objectContaining({ executionArn }) }),
+        requestPayload: expect.objectContaining({
+          'detail-type': EXECUTION_STATUS_CHANGE,
+          detail: expect.objectContaining({ executionArn }),
+        }),
         responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-        responsePayload: expect.objectContaining({ errorType: 'TypeError', errorMessage: 'attempt 3 failed' }),
+        responsePayload: expect.objectContaining({
+          errorType: 'TypeError',
+          errorMessage: 'attempt 3 failed',
+        }),
       },
     ]);
     // The same records, for tools: GET /_local/lambda/failures.
-    const admin = (await (await fetch(`${f.cloud.endpoint}/_local/lambda/failures`)).json()) as { destinations: Record<string, unknown[]> };
+    const admin = (await (await fetch(`${f.cloud.endpoint}/_local/lambda/failures`)).json()) as {
+      destinations: Record<string, unknown[]>;
+    };
     expect(admin.destinations[QUEUE_ARN]).toEqual(JSON.parse(JSON.stringify(records)));
   });
 
@@ -146,11 +158,16 @@ describe('asynchronous Lambda invocations (conformance with AWS)', () => {
         },
       },
     };
-    const resolve = (id: string, attribute?: string) => (id === 'Fn' && !attribute ? 'my-fn' : `arn:aws:sqs:us-east-1:123456789012:${id}`);
+    const resolve = (id: string, attribute?: string) =>
+      id === 'Fn' && !attribute ? 'my-fn' : `arn:aws:sqs:us-east-1:123456789012:${id}`;
     expect(asyncInvokeConfigsFromTemplate(template, resolve)).toEqual([
       {
         functionName: 'my-fn',
-        config: { maximumRetryAttempts: 1, maximumEventAgeSeconds: 3600, onFailure: 'arn:aws:sqs:us-east-1:123456789012:Queue' },
+        config: {
+          maximumRetryAttempts: 1,
+          maximumEventAgeSeconds: 3600,
+          onFailure: 'arn:aws:sqs:us-east-1:123456789012:Queue',
+        },
       },
     ]);
   });

@@ -46,10 +46,13 @@ describe('Lambda timeouts (conformance with AWS)', () => {
     expect(done).toMatchObject({ status: 'FAILED', error: 'Sandbox.Timedout' });
     expect(JSON.parse(done.cause!)).toEqual({
       errorType: 'Sandbox.Timedout',
-      errorMessage: expect.stringMatching(/^RequestId: [0-9a-f-]{36} Error: Task timed out after 3\.00 seconds$/),
+      errorMessage: expect.stringMatching(
+        /^RequestId: [0-9a-f-]{36} Error: Task timed out after 3\.00 seconds$/,
+      ),
     });
     expect(done.stopDate!.getTime() - START).toBe(3000);
-    const events = (await f.sfn.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn }))).events!;
+    const events = (await f.sfn.send(new GetExecutionHistoryCommand({ executionArn: done.executionArn })))
+      .events!;
     expect(events.find((e) => e.type === 'TaskFailed')!.taskFailedEventDetails).toMatchObject({
       error: 'Sandbox.Timedout',
       resourceType: 'lambda',
@@ -75,10 +78,20 @@ describe('Lambda timeouts (conformance with AWS)', () => {
     f.cloud.registerLambda('always-slow', () => sleep(120_000), { timeoutSeconds: 60 });
 
     const retried = await run('retried', {
-      Call: call('sometimes-slow', { Retry: [{ ErrorEquals: ['Sandbox.Timedout'], IntervalSeconds: 2, MaxAttempts: 1 }], OutputPath: '$.Payload', End: true }),
+      Call: call('sometimes-slow', {
+        Retry: [{ ErrorEquals: ['Sandbox.Timedout'], IntervalSeconds: 2, MaxAttempts: 1 }],
+        OutputPath: '$.Payload',
+        End: true,
+      }),
     });
     const caught = await run('caught', {
-      Call: call('always-slow', { Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Failed' }, { ErrorEquals: ['Sandbox.Timedout'], Next: 'TimedOut' }], End: true }),
+      Call: call('always-slow', {
+        Catch: [
+          { ErrorEquals: ['States.Timeout'], Next: 'Failed' },
+          { ErrorEquals: ['Sandbox.Timedout'], Next: 'TimedOut' },
+        ],
+        End: true,
+      }),
       Failed: { Type: 'Fail', Error: 'Wrong' },
       TimedOut: { Type: 'Succeed' },
     });

@@ -23,7 +23,9 @@ describe('payload and cause limits (conformance with AWS)', () => {
 
   const run = async (name: string, definition: object, input: unknown = {}) => {
     const { stateMachineArn } = await f.createStateMachine(name, definition);
-    const { executionArn } = await f.sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
+    const { executionArn } = await f.sfn.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
+    );
     return f.finished(executionArn!);
   };
   const historyOf = async (executionArn: string): Promise<HistoryEvent[]> =>
@@ -38,25 +40,39 @@ describe('payload and cause limits (conformance with AWS)', () => {
   describe('StartExecution', () => {
     // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html (input: max 262144)
     it('refuses an input over 256 KiB with a ValidationException naming the member and the limit', async () => {
-      const { stateMachineArn } = await f.createStateMachine('big-input', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+      const { stateMachineArn } = await f.createStateMachine('big-input', {
+        StartAt: 'P',
+        States: { P: { Type: 'Pass', End: true } },
+      });
       const input = JSON.stringify({ blob: 'x'.repeat(256 * KIB) });
       expect(await failure(f.sfn.send(new StartExecutionCommand({ stateMachineArn, input })))).toEqual({
         name: 'ValidationException',
         status: 400,
-        message: expect.stringContaining("at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144"),
+        message: expect.stringContaining(
+          "at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144",
+        ),
       });
     });
 
     it('measures the input in UTF-8 bytes: 140,000 two-byte characters are over the limit', async () => {
-      const { stateMachineArn } = await f.createStateMachine('utf8-input', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+      const { stateMachineArn } = await f.createStateMachine('utf8-input', {
+        StartAt: 'P',
+        States: { P: { Type: 'Pass', End: true } },
+      });
       const input = JSON.stringify({ blob: 'é'.repeat(140_000) });
       expect(input.length).toBeLessThan(262_144);
-      expect((await failure(f.sfn.send(new StartExecutionCommand({ stateMachineArn, input })))).name).toBe('ValidationException');
+      expect((await failure(f.sfn.send(new StartExecutionCommand({ stateMachineArn, input })))).name).toBe(
+        'ValidationException',
+      );
     });
 
     it('accepts an input of just under 256 KiB', async () => {
       const input = { blob: 'x'.repeat(256 * KIB - 20) };
-      const done = await run('near-limit', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, input);
+      const done = await run(
+        'near-limit',
+        { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+        input,
+      );
       expect(done.status).toBe('SUCCEEDED');
       expect(Buffer.byteLength(done.output!, 'utf8')).toBeLessThanOrEqual(256 * KIB);
     });
@@ -77,10 +93,18 @@ describe('payload and cause limits (conformance with AWS)', () => {
       expect(done).toMatchObject({
         status: 'FAILED',
         error: 'States.DataLimitExceeded',
-        cause: "The state/task 'invoke' returned a result with a size exceeding the maximum number of bytes service limit.",
+        cause:
+          "The state/task 'invoke' returned a result with a size exceeding the maximum number of bytes service limit.",
       });
       const types = (await historyOf(done.executionArn!)).map((e) => e.type);
-      expect(types).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskFailed', 'ExecutionFailed']);
+      expect(types).toEqual([
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskFailed',
+        'ExecutionFailed',
+      ]);
     });
 
     it('fails the execution when a state output over 256 KiB is built from parts under it (ResultPath)', async () => {
@@ -89,14 +113,22 @@ describe('payload and cause limits (conformance with AWS)', () => {
         'big-output',
         {
           StartAt: 'Call',
-          States: { Call: invoke('half', { Parameters: { FunctionName: 'half' }, ResultPath: '$.result', Next: 'After' }), After: { Type: 'Pass', End: true } },
+          States: {
+            Call: invoke('half', {
+              Parameters: { FunctionName: 'half' },
+              ResultPath: '$.result',
+              Next: 'After',
+            }),
+            After: { Type: 'Pass', End: true },
+          },
         },
         { carried: 'z'.repeat(150 * KIB) },
       );
       expect(done).toMatchObject({
         status: 'FAILED',
         error: 'States.DataLimitExceeded',
-        cause: "The state/task 'Call' has an output with a size exceeding the maximum number of bytes service limit.",
+        cause:
+          "The state/task 'Call' has an output with a size exceeding the maximum number of bytes service limit.",
       });
       const types = (await historyOf(done.executionArn!)).map((e) => e.type);
       expect(types).not.toContain('TaskStateExited');
@@ -109,7 +141,16 @@ describe('payload and cause limits (conformance with AWS)', () => {
       const half = 'w'.repeat(140 * KIB);
       const done = await run(
         'big-parameters',
-        { StartAt: 'Call', States: { Call: { ...invoke('never'), Parameters: { FunctionName: 'never', 'a.$': '$.half', 'b.$': '$.half' }, End: true } } },
+        {
+          StartAt: 'Call',
+          States: {
+            Call: {
+              ...invoke('never'),
+              Parameters: { FunctionName: 'never', 'a.$': '$.half', 'b.$': '$.half' },
+              End: true,
+            },
+          },
+        },
         { half },
       );
       expect(done).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
@@ -125,7 +166,10 @@ describe('payload and cause limits (conformance with AWS)', () => {
       f.cloud.registerLambda('loud', async () => {
         throw new RangeError('m'.repeat(40_000));
       });
-      const done = await run('long-error', { StartAt: 'Call', States: { Call: invoke('loud', { End: true }) } });
+      const done = await run('long-error', {
+        StartAt: 'Call',
+        States: { Call: invoke('loud', { End: true }) },
+      });
       expect(done).toMatchObject({ status: 'FAILED', error: 'RangeError' });
       expect(done.cause).toHaveLength(32_768);
       expect(done.cause!.startsWith('{"errorType":"RangeError","errorMessage":"mmm')).toBe(true);
@@ -135,24 +179,39 @@ describe('payload and cause limits (conformance with AWS)', () => {
 
     // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskFailure.html (cause: max 32768)
     it('refuses a SendTaskFailure cause over 32,768 characters with a ValidationException, without echoing it', async () => {
-      const tooLong = await failure(f.sfn.send(new SendTaskFailureCommand({ taskToken: 'token', error: 'E', cause: 'c'.repeat(32_769) })));
+      const tooLong = await failure(
+        f.sfn.send(new SendTaskFailureCommand({ taskToken: 'token', error: 'E', cause: 'c'.repeat(32_769) })),
+      );
       expect(tooLong).toEqual({
         name: 'ValidationException',
         status: 400,
-        message: "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768",
+        message:
+          "1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768",
       });
       // Within the limits, the call reaches the token, which the local cloud never issued.
-      expect(await failure(f.sfn.send(new SendTaskFailureCommand({ taskToken: 'token', cause: 'c'.repeat(32_768) })))).toMatchObject({
+      expect(
+        await failure(
+          f.sfn.send(new SendTaskFailureCommand({ taskToken: 'token', cause: 'c'.repeat(32_768) })),
+        ),
+      ).toMatchObject({
         name: 'InvalidToken',
       });
     });
 
     // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html (cause: max 32768)
     it('refuses a StopExecution cause over 32,768 characters, leaving the execution to run on', async () => {
-      const { stateMachineArn } = await f.createStateMachine('stoppable', { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 60, End: true } } });
+      const { stateMachineArn } = await f.createStateMachine('stoppable', {
+        StartAt: 'W',
+        States: { W: { Type: 'Wait', Seconds: 60, End: true } },
+      });
       const { executionArn } = await f.sfn.send(new StartExecutionCommand({ stateMachineArn }));
-      const refused = await failure(f.sfn.send(new StopExecutionCommand({ executionArn, cause: 'c'.repeat(32_769) })));
-      expect(refused).toMatchObject({ name: 'ValidationException', message: expect.stringContaining("Value at 'cause'") });
+      const refused = await failure(
+        f.sfn.send(new StopExecutionCommand({ executionArn, cause: 'c'.repeat(32_769) })),
+      );
+      expect(refused).toMatchObject({
+        name: 'ValidationException',
+        message: expect.stringContaining("Value at 'cause'"),
+      });
       expect((await f.finished(executionArn!)).status).toBe('SUCCEEDED');
     });
 
