@@ -100,12 +100,15 @@ export class DropSwitch {
     return true;
   }
 
+  /** A counted drop that matches is used up first; otherwise a random one rolls. */
   private take(matches: (drop: ActiveDrop) => boolean): boolean {
-    const drop = this.drops.find(matches);
-    if (!drop) return false;
-    if (drop.probability !== undefined) return this.random() < drop.probability;
-    drop.remaining = drop.remaining! - 1;
-    if (drop.remaining === 0) this.drops = this.drops.filter((d) => d !== drop);
-    return true;
+    const counted = this.drops.find((drop) => drop.remaining !== undefined && matches(drop));
+    if (counted) {
+      counted.remaining! -= 1;
+      if (counted.remaining === 0) this.drops = this.drops.filter((d) => d !== counted);
+      return true;
+    }
+    const random = this.drops.find((drop) => drop.probability !== undefined && matches(drop));
+    return random !== undefined && this.random() < random.probability!;
   }
 }

@@ -11,6 +11,7 @@ import {
   PublishStateMachineVersionCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { DropSwitch } from '../../local/events/drops';
 import { EXECUTION_STATUS_CHANGE } from '../../local/events/execution-status';
 import { passDefinition, ROLE_ARN, startCloud, type Fixture } from './cloud-fixture';
 
@@ -160,5 +161,34 @@ describe('the drop switch for best-effort deliveries', () => {
       expect(total).toBeGreaterThan(0);
       expect(total).toBeLessThan(40);
     });
+  });
+});
+
+describe('DropSwitch', () => {
+  const event = (n: number) => ({ id: `e${n}`, 'detail-type': CLOUDTRAIL });
+
+  it('uses up a counted drop before a random one rolls, and never drops with probability 0', () => {
+    const rolls: number[] = [];
+    const drops = new DropSwitch(() => (rolls.push(1), 0.5));
+    drops.add({ detailType: CLOUDTRAIL, probability: 0 });
+    drops.add({ detailType: CLOUDTRAIL, count: 2 });
+
+    const lost = [1, 2, 3, 4].map((n) => drops.dropEvent(event(n), n));
+
+    expect(lost).toEqual([true, true, false, false]);
+    expect(rolls).toHaveLength(2);
+    expect(drops.pending()).toEqual([{ detailType: CLOUDTRAIL, probability: 0 }]);
+    expect(drops.dropped.map((d) => d.id)).toEqual(['e1', 'e2']);
+  });
+
+  it('matches a function by name or by ARN', () => {
+    const drops = new DropSwitch(() => 0);
+    drops.add({ functionName: 'recover', count: 1 });
+    drops.add({ functionName: 'arn:aws:lambda:us-east-1:123456789012:function:sweep', count: 1 });
+
+    expect(drops.dropInvocation('arn:aws:lambda:us-east-1:123456789012:function:other', 0)).toBe(false);
+    expect(drops.dropInvocation('arn:aws:lambda:us-east-1:123456789012:function:recover', 0)).toBe(true);
+    expect(drops.dropInvocation('arn:aws:lambda:us-east-1:123456789012:function:sweep', 0)).toBe(true);
+    expect(drops.pending()).toEqual([]);
   });
 });
