@@ -195,7 +195,8 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
     try {
       const work = resolved.run(input, context);
       const result = info.timeoutSeconds === undefined ? await work : await raceTimeout(work, info.timeoutSeconds, timeout.signal);
-      if (payloadBytes(json(result)) > MAX_PAYLOAD_BYTES) throw dataLimitExceeded(resolved.resource, 'returned a result');
+      // AWS names a Lambda resource by its ARN and other tasks by their state.
+      if (payloadBytes(json(result)) > MAX_PAYLOAD_BYTES) throw dataLimitExceeded(lambda ? resolved.resource : name, 'returned a result');
       if (lambda) {
         recorder.add('LambdaFunctionSucceeded', {
           lambdaFunctionSucceededEventDetails: { output: json(result), outputDetails: { truncated: false } },

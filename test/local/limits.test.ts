@@ -94,7 +94,7 @@ describe('payload and cause limits (conformance with AWS)', () => {
         status: 'FAILED',
         error: 'States.DataLimitExceeded',
         cause:
-          "The state/task 'invoke' returned a result with a size exceeding the maximum number of bytes service limit.",
+          "The state/task 'Call' returned a result with a size exceeding the maximum number of bytes service limit.",
       });
       const types = (await historyOf(done.executionArn!)).map((e) => e.type);
       expect(types).toEqual([
@@ -105,6 +105,21 @@ describe('payload and cause limits (conformance with AWS)', () => {
         'TaskFailed',
         'ExecutionFailed',
       ]);
+    });
+
+    it('names a Lambda resource by its ARN when its result is over 256 KiB', async () => {
+      const functionArn = f.cloud.registerLambda('big-direct', async () => 'x'.repeat(300 * KIB));
+      const done = await run('big-direct', {
+        StartAt: 'Call',
+        States: { Call: { Type: 'Task', Resource: functionArn, End: true } },
+      });
+      expect(done).toMatchObject({
+        status: 'FAILED',
+        error: 'States.DataLimitExceeded',
+        cause: `The state/task '${functionArn}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+      });
+      const types = (await historyOf(done.executionArn!)).map((e) => e.type);
+      expect(types.slice(-2)).toEqual(['LambdaFunctionFailed', 'ExecutionFailed']);
     });
 
     it('fails the execution when a state output over 256 KiB is built from parts under it (ResultPath)', async () => {
