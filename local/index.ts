@@ -9,6 +9,12 @@ import { LocalServer } from './wire/server';
 import type { ApiCall, AwsJsonService } from './wire/service';
 import { StepFunctionsService, type LambdaHandler, type LambdaOptions } from './stepfunctions';
 import { VirtualClock } from './clock/virtual-clock';
+import { DropSwitch, type DropSpec } from './events/drops';
+import { AsyncInvocations, type AsyncInvokeConfig } from './lambda/async-invocations';
+import { partitionOf } from './stepfunctions/arns';
+import { resolveFunction } from './stepfunctions/lambdas';
+import { seededRandom } from './stepfunctions/random';
+import type { BusEvent } from './eventbridge/bus';
 
 export { VirtualClock } from './clock/virtual-clock';
 export { LocalServer } from './wire/server';
@@ -16,6 +22,8 @@ export { StepFunctionsService, TaskFailure } from './stepfunctions';
 export type { LambdaContext, LambdaHandler, LambdaOptions, Integration, IntegrationContext } from './stepfunctions';
 export type { FaultSpec, FaultError } from './wire/faults';
 export { EventBus } from './eventbridge/bus';
+export type { DropSpec, Dropped } from './events/drops';
+export type { AsyncInvokeConfig, InvocationRecord } from './lambda/async-invocations';
 
 /** A local Lambda function's settings. */
 export interface LocalLambdaOptions extends LambdaOptions {
@@ -73,6 +81,14 @@ export class LocalCloud {
   readonly events: EventBus;
   readonly region: string;
   readonly accountId: string;
+  /**
+   * Asynchronous Lambda invocations (rule targets): retried twice, a minute then two apart, then
+   * dropped or recorded in the function's on-failure destination (`lambdaAsync.records(queueArn)`,
+   * also `GET /_local/lambda/failures`).
+   */
+  readonly lambdaAsync: AsyncInvocations;
+  /** Loses status-change and CloudTrail events, or asynchronous invocations, on demand (also `POST /_local/events/drop`). */
+  readonly drops: DropSwitch;
   /** Execution role of each registered Lambda, by function ARN. */
   private readonly roles = new Map<string, string>();
 
@@ -97,6 +113,16 @@ export class LocalCloud {
       region: this.region,
       accountId: this.accountId,
     });
+    // Its own stream from the seed, so turning drops on does not change how aliases split traffic.
+    this.drops = new DropSwitch(options.seed === undefined ? Math.random : seededRandom(options.seed ^ 0x5eed));
+    this.lambdaAsync = new AsyncInvocations({
+      clock: this.clock,
+      invoke: (functionArn, payload) => {
+        const [, partition, , region, accountId] = functionArn.split(':') as [string, string, string, string, string];
+        return this.stepFunctions.lambdas.invoke(functionArn, payload, { partition, region, accountId });
+      },
+      drop: (functionArn) => this.drops.dropInvocation(functionArn, this.clock.now()),
+    });
     this.events = new EventBus({
       clock: this.clock,
       region: this.region,
@@ -106,18 +132,42 @@ export class LocalCloud {
         const started = await this.stepFunctions.handle('StartExecution', { stateMachineArn, input }, { region, accountId: this.accountId });
         return (started as { executionArn: string }).executionArn;
       },
-      invokeFunction: async (functionArn, input) => {
-        const [, partition, , region, accountId] = functionArn.split(':') as [string, string, string, string, string];
-        await this.stepFunctions.lambdas.invoke(functionArn, JSON.parse(input), { partition, region, accountId });
-      },
+      invokeFunction: (functionArn, input) => this.lambdaAsync.invoke(functionArn, JSON.parse(input)),
     });
     this.stepFunctions.onApiCall = (call) => this.recordApiCall(call);
     this.stepFunctions.onExecutionStatusChange = (execution) => {
       const event = executionStatusChangeEvent(execution);
-      if (event) this.events.putEvent(event);
+      if (event) this.publish(event);
     };
     this.server.register(this.stepFunctions);
     this.server.register(this.cloudWatch);
+    this.addAdminRoutes();
+  }
+
+  /** `/_local/events/drop` (the drop switch) and `/_local/lambda/failures` (on-failure destinations). */
+  private addAdminRoutes(): void {
+    const drops = () => ({ drops: this.drops.pending(), dropped: this.drops.dropped });
+    this.server.addAdminRoute('GET', '/_local/events/drop', drops);
+    this.server.addAdminRoute('POST', '/_local/events/drop', (body) => {
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new Error(`the body must be a JSON object, got: ${JSON.stringify(body)}`);
+      }
+      this.drops.add(body as DropSpec);
+      return drops();
+    });
+    this.server.addAdminRoute('DELETE', '/_local/events/drop', () => {
+      this.drops.clear();
+      return drops();
+    });
+    this.server.addAdminRoute('GET', '/_local/lambda/failures', () => ({
+      destinations: Object.fromEntries(this.lambdaAsync.destinations),
+    }));
+  }
+
+  /** Puts a service's event on the default bus, unless the drop switch loses it. */
+  private publish(event: BusEvent): void {
+    if (this.drops.dropEvent(event, this.clock.now())) return;
+    this.events.putEvent(event);
   }
 
   /** `http://127.0.0.1:<port>`, for SDK clients' `endpoint` and the CLI's `--endpoint-url`. */
@@ -151,6 +201,15 @@ export class LocalCloud {
     return arn;
   }
 
+  /**
+   * Sets how asynchronous invocations of a function (ARN, or name in the cloud's region and account)
+   * are retried and where those that fail for good go, as `AWS::Lambda::EventInvokeConfig` does.
+   */
+  configureAsyncInvoke(functionArnOrName: string, config: AsyncInvokeConfig): void {
+    const arn = resolveFunction(functionArnOrName, { partition: partitionOf(this.region), region: this.region, accountId: this.accountId }).arn;
+    this.lambdaAsync.configure(arn, config);
+  }
+
   /** Serves another AWS JSON 1.0 service on the same endpoint. */
   registerService(service: AwsJsonService): void {
     this.server.register(service);
@@ -176,7 +235,7 @@ export class LocalCloud {
     try {
       const identity = userIdentity(caller, accountId, region, (fn) => this.roles.get(fn), call.timeMs);
       const event = cloudTrailEvent(call, identity);
-      if (event) this.events.putEvent(event);
+      if (event) this.publish(event);
     } catch (error) {
       // Best effort, as on AWS: a broken rule must not fail the API call that was recorded.
       console.error(`local cloud: the CloudTrail event of ${call.operation} was not delivered:`, error);
@@ -187,6 +246,7 @@ export class LocalCloud {
     // Executions aborted by the shutdown are not someone's StopExecution: no rule should act on them.
     this.stepFunctions.onExecutionStatusChange = undefined;
     this.events.stop();
+    this.lambdaAsync.stop();
     this.stepFunctions.stopAll();
     this.cloudWatch.close();
     await this.server.close();

@@ -7,6 +7,7 @@
 import type { LocalCloud } from '..';
 import type { ReferenceResolver, TemplateRule } from '../eventbridge/rules';
 import { rulesFromTemplate } from '../eventbridge/rules';
+import { asyncInvokeConfigsFromTemplate } from '../lambda/async-invocations';
 import { type AwsScope, DEPLOYER_STACK, deployerFromTemplate, readTemplate } from './assembly';
 
 type Template = ReturnType<typeof readTemplate>;
@@ -53,6 +54,9 @@ export function localResolver(template: Template, scope: AwsScope, deployerArn: 
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') return localRoleArn(scope, id);
     if (type === 'AWS::Lambda::Function' && attribute === 'Arn' && functionArns.has(id))
       return functionArns.get(id)!;
+    // A function's Ref is its name.
+    if (type === 'AWS::Lambda::Function' && attribute === undefined && functionArns.has(id))
+      return functionArns.get(id)!.split(':')[6]!;
     // A rule's dead-letter queue: named locally by its logical id.
     if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:${scope.partition}:sqs:${scope.region}:${scope.account}:${id}`;
     throw new Error(
@@ -74,6 +78,10 @@ export function installRules(cloud: LocalCloud, cdkOut: string, deployerArn: str
     localResolver(template, scope, deployerArn),
   );
   cloud.events.putRules(rules);
+  // The asynchronous invocation configs of the rules' Lambda targets: retries and on-failure destination.
+  for (const { functionName, config } of asyncInvokeConfigsFromTemplate(template, localResolver(template, scope, deployerArn))) {
+    cloud.configureAsyncInvoke(functionName, config);
+  }
   return rules;
 }
 

@@ -4,8 +4,10 @@
  * Like EventBridge, delivery is asynchronous and best effort: `putEvent`
  * returns at once, a failed delivery is logged and recorded, never retried.
  * Targets may be state machines (started with the target's input) or local
- * Lambda functions (invoked with it, `InvocationType: Event`); the target's `RoleArn` is not checked
- * (the local cloud has no IAM) and its `RetryPolicy` is not applied. Schedule rules
+ * Lambda functions (invoked with it, `InvocationType: Event`: Lambda's own
+ * retries and on-failure destination apply, see `lambda/async-invocations.ts`;
+ * a delivery records the first attempt's outcome); the target's `RoleArn` is not checked
+ * (the local cloud has no IAM) and its `RetryPolicy` and `DeadLetterConfig` are not applied. Schedule rules
  * (`rate(…)`) fire on the virtual clock as time passes.
  */
 import { randomUUID } from 'node:crypto';

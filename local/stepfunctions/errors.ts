@@ -15,6 +15,10 @@ export const validation = (message: string, reason?: string) =>
 export const constraint = (value: unknown, member: string, rule: string) =>
   validation(`1 validation error detected: Value ${value === null ? 'null' : `'${String(value)}'`} at '${member}' failed to satisfy constraint: ${rule}`);
 
+/** The same for a sensitive member (input, cause…): AWS does not echo its value. */
+export const sensitiveConstraint = (member: string, rule: string) =>
+  validation(`1 validation error detected: Value at '${member}' failed to satisfy constraint: ${rule}`);
+
 export const stateMachineDoesNotExist = (arn: string) =>
   new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
 

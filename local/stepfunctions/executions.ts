@@ -5,10 +5,13 @@ import {
   executionAlreadyExists,
   executionDoesNotExist,
   invalidExecutionInput,
+  invalidToken,
+  sensitiveConstraint,
   stateMachineDoesNotExist,
 } from './errors';
 import { HistoryRecorder, renderEvent } from './history';
 import type { ChildExecutions, Integrations } from './integrations';
+import { capCause, MAX_PAYLOAD_BYTES } from './limits';
 import { emitExecutionMetric, type ExecutionMetric } from './metrics';
 import type { ExecutionRecord, ExecutionStatus, Revision, StateMachineRecord } from './model';
 import { paginate } from './pagination';
@@ -17,8 +20,6 @@ import { runExecution, type Outcome } from './runner';
 import { toEpochSeconds, type SfnCore } from './store';
 import { checkResourceName, optionalBoolean, optionalString, readMaxResults, requireString } from './validation';
 
-/** AWS's limit on execution input and output, in UTF-8 bytes. */
-const MAX_PAYLOAD_BYTES = 262_144;
 
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
@@ -174,9 +175,9 @@ export class ExecutionEngine implements ChildExecutions {
       });
     } else {
       execution.error = ending.error;
-      execution.cause = ending.cause;
+      execution.cause = capCause(ending.cause);
       const detailsKey = `${terminal.type[0]!.toLowerCase()}${terminal.type.slice(1)}EventDetails`;
-      recorder.add(terminal.type, { [detailsKey]: { error: ending.error, cause: ending.cause } });
+      recorder.add(terminal.type, { [detailsKey]: { error: ending.error, cause: execution.cause } });
     }
     emitExecutionMetric(this.core.metrics, execution, terminal.metric, 1, now);
     emitExecutionMetric(this.core.metrics, execution, 'ExecutionTime', now - execution.startDate, now);
@@ -198,7 +199,8 @@ export class ExecutionEngine implements ChildExecutions {
 
 function checkPayload(input: string): void {
   if (Buffer.byteLength(input, 'utf8') > MAX_PAYLOAD_BYTES) {
-    throw constraint('<input>', 'input', `Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`);
+    // The model counts characters; the quota counts UTF-8 bytes (multi-byte input is refused the same way).
+    throw sensitiveConstraint('input', `Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`);
   }
   try {
     JSON.parse(input);
@@ -331,4 +333,15 @@ export function stopExecution(core: SfnCore, engine: ExecutionEngine, input: Rec
   const cause = optionalString(input, 'cause', 32_768);
   engine.stop(execution, error, cause);
   return { stopDate: toEpochSeconds(execution.stopDate ?? core.clock.now()) };
+}
+
+/**
+ * `SendTaskFailure`, validated as AWS's model does (`cause` at most 32,768 characters, `error` 256).
+ * The local cloud runs no `.waitForTaskToken` or activity tasks, so it issues no token a call could name.
+ */
+export function sendTaskFailure(input: Record<string, unknown>) {
+  requireString(input, 'taskToken', 2048);
+  optionalString(input, 'error', 256);
+  optionalString(input, 'cause', 32_768);
+  throw invalidToken();
 }

@@ -3,7 +3,7 @@ import type { BusyClock } from '../clock/clock';
 import type { ApiCallListener, AwsJsonService, MetricSink, RequestContext } from '../wire/service';
 import * as aliases from './aliases';
 import { partitionOf } from './arns';
-import { ExecutionEngine, describeExecution, describeStateMachineForExecution, getExecutionHistory, listExecutions, startExecution, stopExecution } from './executions';
+import { ExecutionEngine, describeExecution, describeStateMachineForExecution, getExecutionHistory, listExecutions, sendTaskFailure, startExecution, stopExecution } from './executions';
 import { DEFAULT_HISTORY_LIMIT } from './history';
 import { Integrations, type Integration } from './integrations';
 import { LambdaRegistry, type LambdaHandler, type LambdaOptions } from './lambdas';
@@ -95,6 +95,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
       ListExecutions: (input) => listExecutions(core, input),
       GetExecutionHistory: (input) => getExecutionHistory(core, input),
       StopExecution: (input) => stopExecution(core, this.engine, input),
+      SendTaskFailure: (input) => sendTaskFailure(input),
     };
   }
 

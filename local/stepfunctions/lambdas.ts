@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BusyClock } from '../clock/clock';
 import type { Scope } from './arns';
 import { InvocationActivity, runOnVirtualTime } from './lambda-time';
+import { capCause } from './limits';
 import { TaskFailure } from './task-failure';
 
 /** What a Node.js Lambda handler receives as its second argument (the parts handlers use). */
@@ -20,7 +21,10 @@ export interface LambdaContext {
 export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<unknown> | unknown;
 
 export interface LambdaOptions {
-  /** Reported through `getRemainingTimeInMillis` on the virtual clock. @default 900 */
+  /**
+   * Reported through `getRemainingTimeInMillis` on the virtual clock; an invocation still running
+   * when it has passed fails with `Sandbox.Timedout`. @default 900
+   */
   readonly timeoutSeconds?: number;
   /** @default 128 */
   readonly memoryMb?: number;
@@ -122,13 +126,33 @@ export class LambdaRegistry {
     // The event and the result cross a JSON boundary, as they do in AWS.
     const event: unknown = JSON.parse(JSON.stringify(payload ?? null));
     let result: unknown;
+    const expiry = new AbortController();
     try {
-      result = await runOnVirtualTime(activity, () => fn.handler(event, context));
+      const work = runOnVirtualTime(activity, () => Promise.resolve(fn.handler(event, context)));
+      const timedOut = this.clock.sleepUntil(deadline, expiry.signal).then(() => {
+        throw lambdaTimeout(requestId, timeoutMs / 1000);
+      });
+      // Whichever comes first; a timed-out handler's pending timers are dropped as the invocation ends.
+      result = await Promise.race([work, timedOut]);
     } catch (err) {
-      throw lambdaError(err);
+      throw err instanceof TaskFailure && err.name === SANDBOX_TIMEDOUT ? err : lambdaError(err);
+    } finally {
+      expiry.abort();
     }
     return { payload: result === undefined ? null : JSON.parse(JSON.stringify(result)), version: '$LATEST' };
   }
+}
+
+/** The error Lambda reports for an invocation that ran past its function's timeout. */
+export const SANDBOX_TIMEDOUT = 'Sandbox.Timedout';
+
+/**
+ * A timed-out invocation as Step Functions reports it: error `Sandbox.Timedout`, Lambda's error
+ * payload as cause (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html#troubleshooting-timeouts).
+ */
+function lambdaTimeout(requestId: string, seconds: number): TaskFailure {
+  const errorMessage = `RequestId: ${requestId} Error: Task timed out after ${seconds.toFixed(2)} seconds`;
+  return new TaskFailure(SANDBOX_TIMEDOUT, JSON.stringify({ errorType: SANDBOX_TIMEDOUT, errorMessage }));
 }
 
 /** Lambda's error response for a thrown error: `{"errorType","errorMessage","trace"}`. */
@@ -136,5 +160,6 @@ function lambdaError(err: unknown): TaskFailure {
   const error = err instanceof Error ? err : new Error(String(err));
   const errorType = error.name || 'Error';
   const trace = (error.stack ?? `${errorType}: ${error.message}`).split('\n');
-  return new TaskFailure(errorType, JSON.stringify({ errorType, errorMessage: error.message, trace }));
+  // Step Functions carries at most 32,768 characters of it as the cause.
+  return new TaskFailure(errorType, capCause(JSON.stringify({ errorType, errorMessage: error.message, trace })));
 }

@@ -3,6 +3,7 @@ import type { BusyClock, BusyHold } from '../clock/clock';
 import { prepareDefinition, retryDelayMs, type Retrier, type StateInfo } from './definition';
 import type { HistoryRecorder } from './history';
 import type { IntegrationContext, Integrations } from './integrations';
+import { capCause, DATA_LIMIT_EXCEEDED, dataLimitExceeded, MAX_PAYLOAD_BYTES, payloadBytes } from './limits';
 import type { ExecutionRecord } from './model';
 import { TaskFailure } from './task-failure';
 
@@ -96,9 +97,22 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
   const current = { name: '', enteredAt: execution.startDate, retryCount: 0 };
   const pendingRetries = new Map<string, { retrier: Retrier; attempt: number }>();
 
+  // State data over the payload limit ends the execution at once, whatever state it is in.
+  let overLimit: ((outcome: Outcome) => void) | undefined;
+  const dataLimit = new Promise<Outcome>((resolve) => (overLimit = resolve));
+  let breached = false;
+  const breach = (failure: TaskFailure) => {
+    if (breached) return;
+    breached = true;
+    overLimit?.({ status: 'FAILED', error: failure.name, cause: failure.message });
+  };
+
   const machine = new StateMachine(prepared.definition, { validationOptions: { noValidate: true } });
   hookLibrary(machine, clock, (event) => {
+    if (breached) return;
     const name = event.state?.name ?? '';
+    const oversized = oversizedStateData(event);
+    if (oversized) return breach(dataLimitExceeded(name, oversized));
     if (event.type === 'StateEntered') {
       current.name = name;
       current.enteredAt = clock.now();
@@ -145,6 +159,12 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
       pendingRetries.delete(name);
       await activity.idle(clock.sleep(retryDelayMs(retry.retrier, retry.attempt, deps.random), signal));
     }
+    // The task's effective input (after Parameters) is held to the limit when the task is scheduled.
+    if (payloadBytes(json(input)) > MAX_PAYLOAD_BYTES) {
+      const failure = dataLimitExceeded(name, 'has an input');
+      breach(failure);
+      throw failure;
+    }
     const resolved = deps.integrations.resolve(info.resource ?? '');
     if (!resolved) {
       throw new TaskFailure('States.Runtime', `The local cloud does not implement the resource '${info.resource}'`, false);
@@ -175,6 +195,8 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
     try {
       const work = resolved.run(input, context);
       const result = info.timeoutSeconds === undefined ? await work : await raceTimeout(work, info.timeoutSeconds, timeout.signal);
+      // AWS names a Lambda resource by its ARN and other tasks by their state.
+      if (payloadBytes(json(result)) > MAX_PAYLOAD_BYTES) throw dataLimitExceeded(lambda ? resolved.resource : name, 'returned a result');
       if (lambda) {
         recorder.add('LambdaFunctionSucceeded', {
           lambdaFunctionSucceededEventDetails: { output: json(result), outputDetails: { truncated: false } },
@@ -185,7 +207,8 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
       return result;
     } catch (err) {
       const failure = err instanceof TaskFailure ? err : new TaskFailure('States.TaskFailed', String((err as Error)?.message ?? err));
-      const details = { error: failure.name, cause: failure.message };
+      const details = { error: failure.name, cause: capCause(failure.message) };
+      if (failure.name === DATA_LIMIT_EXCEEDED) breach(failure);
       const timedOut = failure.name === 'States.Timeout';
       if (lambda) {
         const type = timedOut ? 'LambdaFunctionTimedOut' : 'LambdaFunctionFailed';
@@ -233,6 +256,7 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
     (output): Outcome => ({ status: 'SUCCEEDED', output: json(output) }),
     (err: unknown): Outcome => ({ status: 'FAILED', ...failureOf(err) }),
   );
+  void dataLimit.then(() => run.abort());
   const timeoutSeconds = prepared.timeoutSeconds;
   const timedOut =
     timeoutSeconds === undefined
@@ -241,7 +265,7 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
           (): Outcome => ({ status: 'TIMED_OUT', error: 'States.Timeout', cause: undefined }),
           () => new Promise<Outcome>(() => undefined),
         );
-  return Promise.race([outcome, timedOut]).finally(() => activity.end());
+  return Promise.race([dataLimit, outcome, timedOut]).finally(() => activity.end());
 }
 
 /** Error and cause of a failed run, as `DescribeExecution` reports them. */
@@ -252,10 +276,10 @@ function failureOf(err: unknown): { error: string | undefined; cause: string | u
     // A Fail state without Error/Cause reports neither; the library fills in defaults.
     const error = inner.name === 'FailStateError' ? undefined : inner.name;
     const cause = inner.message === 'Execution failed because of a Fail state' ? undefined : inner.message;
-    return { error, cause };
+    return { error, cause: capCause(cause) };
   }
   const cause = typeof (inner as { cause?: unknown }).cause === 'string' ? ((inner as { cause: string }).cause) : inner.message;
-  return { error: inner.name, cause };
+  return { error: inner.name, cause: capCause(cause) };
 }
 
 /**
@@ -296,6 +320,13 @@ function hookLibrary(machine: StateMachine, clock: BusyClock, onEvent: (event: L
       restoreDate();
     }
   };
+}
+
+/** Whether a state's input (entering) or output (leaving) is over the payload limit. */
+function oversizedStateData(event: LibraryEvent): 'has an input' | 'has an output' | undefined {
+  if (event.type === 'StateEntered' && payloadBytes(json(event.state?.input)) > MAX_PAYLOAD_BYTES) return 'has an input';
+  if (event.type === 'StateExited' && payloadBytes(json(event.state?.output)) > MAX_PAYLOAD_BYTES) return 'has an output';
+  return undefined;
 }
 
 const lcFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);

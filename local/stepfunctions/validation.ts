@@ -1,5 +1,5 @@
 import { findDefinitionProblem } from './asl-check';
-import { constraint, invalidDefinition, invalidName, validation } from './errors';
+import { constraint, invalidDefinition, invalidName, sensitiveConstraint, validation } from './errors';
 import type { RoutingEntry } from './model';
 
 /** Readers for request members that fail the way AWS's model validation does. */
@@ -16,10 +16,14 @@ export function optionalString(input: Record<string, unknown>, member: string, m
   return checkString(value, member, maxLength);
 }
 
+/** Members the model marks sensitive (`SensitiveData`, `SensitiveCause`, `SensitiveError`): their values are not echoed. */
+const SENSITIVE = new Set(['input', 'output', 'cause', 'error']);
+
 function checkString(value: unknown, member: string, maxLength: number): string {
   if (typeof value !== 'string') throw validation(`Value at '${member}' must be a string`);
   if (value.length > maxLength) {
-    throw constraint(value, member, `Member must have length less than or equal to ${maxLength}`);
+    const rule = `Member must have length less than or equal to ${maxLength}`;
+    throw SENSITIVE.has(member) ? sensitiveConstraint(member, rule) : constraint(value, member, rule);
   }
   return value;
 }

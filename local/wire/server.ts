@@ -23,6 +23,9 @@ export interface LocalServerOptions {
   readonly throttling?: boolean;
 }
 
+/** An admin route's handler: the request's JSON body in, the JSON answer out. */
+export type AdminRoute = (body: unknown) => unknown;
+
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
 const ACCESS_KEY = /Credential=([^/,\s]+)\//;
@@ -39,6 +42,7 @@ export class LocalServer {
   readonly calls = new CallLog();
   private readonly services = new Map<string, AwsJsonService>();
   private readonly proxies = new Map<string, URL>();
+  private readonly adminRoutes = new Map<string, AdminRoute>();
   private readonly buckets: TokenBuckets;
   private readonly server: http.Server;
   private readonly clock: BusyClock;
@@ -60,6 +64,15 @@ export class LocalServer {
   /** Routes `X-Amz-Target: <service.targetPrefix>.*` to `service`. */
   register(service: AwsJsonService): void {
     this.services.set(service.targetPrefix, service);
+  }
+
+  /**
+   * Serves another admin route, e.g. `POST /_local/events/drop`: the handler gets the parsed JSON
+   * body and returns the JSON answer; an error it throws is answered 400 with its message.
+   */
+  addAdminRoute(method: string, path: string, handler: AdminRoute): void {
+    if (!path.startsWith('/_local/')) throw new Error(`admin routes live under /_local/, got: ${path}`);
+    this.adminRoutes.set(`${method} ${path}`, handler);
   }
 
   /** Forwards `X-Amz-Target: <targetPrefix>.*` requests unchanged to another HTTP server (e.g. dynalite). */
@@ -199,8 +212,15 @@ export class LocalServer {
         return sendJson(res, 200, { calls: {} });
       case 'GET /_local/clock':
         return sendJson(res, 200, { nowMs: this.clock.now(), now: new Date(this.clock.now()).toISOString() });
-      default:
-        return sendJson(res, 404, { message: `No admin route ${route}` });
+      default: {
+        const handler = this.adminRoutes.get(route);
+        if (!handler) return sendJson(res, 404, { message: `No admin route ${route}` });
+        try {
+          return sendJson(res, 200, handler(JSON.parse(body.toString('utf8') || '{}')));
+        } catch (err) {
+          return sendJson(res, 400, { message: (err as Error).message });
+        }
+      }
     }
   }
 }

@@ -10,6 +10,7 @@
  */
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { FAIL_CAUSE_MAX_CHARS, STATE_MAX_BYTES } from '../../lambda/shared/limits';
+import { EXECUTION_STATUS_CHANGE } from '../../local/events/execution-status';
 import { allTo, E2e, type Target } from './harness';
 import { Safety } from './safety';
 
@@ -34,6 +35,7 @@ describe('the safety net on the local cloud', () => {
 
   afterEach(() => {
     e2e.deployer.cloud.faults.clear();
+    e2e.deployer.cloud.drops.clear();
     for (const rule of e2e.deployer.cloud.events.listRules()) e2e.deployer.cloud.events.setRuleEnabled(rule.logicalId, true);
   });
 
@@ -64,7 +66,25 @@ describe('the safety net on the local cloud', () => {
     throw new Error(`${what} did not happen within 10 real seconds`);
   }
 
-  const recoveryRule = () => e2e.deployer.cloud.events.listRules().find((rule) => rule.logicalId.includes('RecoverEndedDeployments'))!;
+  /**
+   * Stops the deployer and loses its ABORTED status-change event before it reaches the bus, as a
+   * best-effort event can be lost on AWS (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html),
+   * with the local cloud's drop switch.
+   */
+  async function stopAndLoseItsEvent(executionArn: string): Promise<void> {
+    const dropped = await fetch(`${e2e.deployer.endpoint}/_local/events/drop`, {
+      method: 'POST',
+      body: JSON.stringify({ detailType: EXECUTION_STATUS_CHANGE, count: 1 }),
+    });
+    expect(dropped.status).toBe(200);
+    await stop(executionArn);
+    expect(e2e.deployer.cloud.drops.dropped.at(-1)).toMatchObject({ detailType: EXECUTION_STATUS_CHANGE });
+    expect(
+      e2e.deployer.cloud.events.events.filter(
+        (event) => event['detail-type'] === EXECUTION_STATUS_CHANGE && (event.detail as { executionArn: string; status: string }).executionArn === executionArn && (event.detail as { status: string }).status === 'ABORTED',
+      ),
+    ).toEqual([]);
+  }
 
   it('refuses a hand-started execution carrying loop state while another deployment runs, touching nothing', async () => {
     // Arrange: a real canary of version 2 at 10%.
@@ -138,12 +158,11 @@ describe('the safety net on the local cloud', () => {
   });
 
   it('recovers a stopped deployer whose status-change event never came: the sweep rolls it back, and the alias deploys again', async () => {
-    // Arrange: the recovery rule hears nothing, as when a best-effort event is lost.
+    // Arrange: the stopped deployer's status-change event is lost, so the recovery rule hears nothing.
     const target = await e2e.createTarget({ versions: 3, aliases: { live: 1 } });
     const referencedBefore = await safety.referencedVersions(target);
-    e2e.deployer.cloud.events.setRuleEnabled(recoveryRule().logicalId, false);
     const executionArn = await e2e.startDeployment(canary(target, { version: 2 }));
-    await e2e.after(120_000, () => stop(executionArn).then(() => undefined));
+    await e2e.after(120_000, () => stopAndLoseItsEvent(executionArn));
     await e2e.follow(executionArn);
     await e2e.deployer.cloud.events.idle();
     expect(await e2e.routing(target.aliasArn('live'))).toHaveLength(2);
@@ -160,12 +179,46 @@ describe('the safety net on the local cloud', () => {
     await safety.assertSafe(target, { executionArn: next.executionArn, status: 'PROMOTED', referencedBefore });
   });
 
+  // Lambda retries a failed asynchronous invocation twice, then sends it to the on-failure destination
+  // (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+  it('keeps the event of a recovery that failed for good in the recovery queue, and the sweep still frees the lock', async () => {
+    // Arrange: every lock lookup by owner fails, so recovery from the status-change event fails each time.
+    const target = await e2e.createTarget({ versions: 3, aliases: { live: 1 } });
+    const referencedBefore = await safety.referencedVersions(target);
+    const cloud = e2e.deployer.cloud;
+    const executionArn = await e2e.startDeployment(canary(target, { version: 2 }));
+    await e2e.after(120_000, async () => {
+      cloud.faults.inject({ operation: 'Query', error: 'ServiceUnavailable', count: 1000 });
+      await stop(executionArn);
+    });
+    await e2e.follow(executionArn);
+
+    // Act: the first attempt and two retries, a minute and then two minutes apart.
+    await eventually(async () => recoveryFailures().length > 0, 'The on-failure record', 10 * 60_000);
+    cloud.faults.clear();
+
+    // Assert: the record names the ended execution; the sweep recovers the lock all the same.
+    const [record] = recoveryFailures();
+    expect(record!.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
+    expect(record!.requestContext.functionArn).toMatch(/:function:sfn-deployer-recover-deployments:\$LATEST$/);
+    await eventually(async () => (await safety.lockItem(target.aliasArn('live'))) === undefined, 'The sweep');
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+    await safety.assertSafe(target, { executionArn, status: 'ROLLED_BACK', referencedBefore });
+
+    /** The records of this execution's failed recoveries in the stack's RecoveryFailures queue. */
+    function recoveryFailures() {
+      return [...cloud.lambdaAsync.destinations.entries()]
+        .filter(([arn]) => /:sqs:.*RecoveryFailures/.test(arn))
+        .flatMap(([, records]) => records)
+        .filter((r) => (r.requestPayload as { detail?: { executionArn?: string } }).detail?.executionArn === executionArn);
+    }
+  });
+
   it('takes over the lock of a stopped deployer whose event never came when the next deployment starts', async () => {
     const target = await e2e.createTarget({ versions: 3, aliases: { live: 1 } });
     const referencedBefore = await safety.referencedVersions(target);
-    e2e.deployer.cloud.events.setRuleEnabled(recoveryRule().logicalId, false);
     const stopped = await e2e.startDeployment(canary(target, { version: 2 }));
-    await e2e.after(120_000, () => stop(stopped).then(() => undefined));
+    await e2e.after(120_000, () => stopAndLoseItsEvent(stopped));
     await e2e.follow(stopped);
 
     // Act: at once, before any sweep.
