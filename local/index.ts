@@ -4,6 +4,10 @@ import { CloudWatchService } from './cloudwatch';
 import { executionStatusChangeEvent } from './events/execution-status';
 import { DYNAMODB_TARGET_PREFIX, type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { EventBus } from './eventbridge/bus';
+import { IdentityPolicies } from './iam/identity-policies';
+import { authorizationChecks } from './iam/request-checks';
+import { partitionOf } from './stepfunctions/arns';
+import type { RequestAuthorizer } from './wire/server';
 import type { CallLog, FaultInjector } from './wire/faults';
 import { LocalServer } from './wire/server';
 import type { ApiCall, AwsJsonService } from './wire/service';
@@ -73,6 +77,12 @@ export class LocalCloud {
   readonly events: EventBus;
   readonly region: string;
   readonly accountId: string;
+  /**
+   * The roles IAM is enforced for, with their identity policies (the
+   * deployer's, from its template). Calls made as any other role, or by a
+   * caller with no role (tests' own clients, the AWS CLI), are not checked.
+   */
+  readonly iam = new IdentityPolicies();
   /** Execution role of each registered Lambda, by function ARN. */
   private readonly roles = new Map<string, string>();
 
@@ -110,7 +120,10 @@ export class LocalCloud {
         const [, partition, , region, accountId] = functionArn.split(':') as [string, string, string, string, string];
         await this.stepFunctions.lambdas.invoke(functionArn, JSON.parse(input), { partition, region, accountId });
       },
+      authorize: (session, checks) => this.iam.authorize(session, checks),
     });
+    this.server.authorizer = (request) => this.authorizeRequest(request);
+    this.stepFunctions.roleAuthorizer = (session, checks) => this.iam.authorize(session, checks);
     this.stepFunctions.onApiCall = (call) => this.recordApiCall(call);
     this.stepFunctions.onExecutionStatusChange = (execution) => {
       const event = executionStatusChangeEvent(execution);
@@ -169,6 +182,16 @@ export class LocalCloud {
   proxyService(targetPrefix: string, baseUrl: string): void {
     this.server.proxy(targetPrefix, baseUrl);
   }
+
+  /** A local Lambda calls as its execution role, the function name as session name (as Lambda does). */
+  private readonly authorizeRequest: RequestAuthorizer = async ({ targetPrefix, operation, input, context }) => {
+    const functionArn = context.caller?.functionArn;
+    const roleArn = functionArn === undefined ? undefined : this.roles.get(functionArn);
+    if (functionArn === undefined || roleArn === undefined || !this.iam.enforces(roleArn)) return undefined;
+    const scope = { partition: partitionOf(context.region), region: context.region, accountId: context.accountId };
+    const session = { roleArn, sessionName: functionArn.slice(functionArn.lastIndexOf(':') + 1) };
+    return this.iam.authorize(session, authorizationChecks(targetPrefix, operation, input, scope));
+  };
 
   /** Puts the CloudTrail record of a call on the default bus, as a trail logging management events would. */
   private recordApiCall(call: ApiCall): void {

@@ -1,0 +1,108 @@
+/**
+ * IAM for the local cloud: the identity policies of the roles it knows (the
+ * deployer's, read from its synthesized template), evaluated with
+ * `@cloud-copilot/iam-simulate` for every call made as one of those roles.
+ * A role the cloud has no policies for (a test's own Lambda, the AWS CLI's
+ * user) is not checked, so only the deployer is held to its grants.
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { AwsServiceError } from '../wire/aws-error';
+
+/** One authorization AWS makes for a request: an action on a resource, with the request's context keys. */
+export interface AuthorizationCheck {
+  /** `service:Action`, e.g. `states:UpdateStateMachineAlias`. */
+  readonly action: string;
+  /** The resource ARN the action is authorized on, or `*` for actions that take none. */
+  readonly resource: string;
+  /** Service context keys, e.g. `states:StateMachineQualifier`. */
+  readonly context?: Readonly<Record<string, string | string[]>>;
+}
+
+/** A policy document as IAM takes it (`Version`, `Statement`). */
+export type PolicyDocument = Record<string, unknown>;
+
+/** Who makes a call: a role and the session it was assumed with. */
+export interface RoleSession {
+  readonly roleArn: string;
+  /** The session name: a Lambda's is its function name. */
+  readonly sessionName: string;
+}
+
+const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
+
+/** `arn:aws:sts::<account>:assumed-role/<role name>/<session>`, the principal a role session calls as. */
+export function assumedRoleArn(session: RoleSession): string {
+  const match = ROLE_ARN.exec(session.roleArn);
+  if (!match) throw new Error(`Expected an IAM role ARN (arn:<partition>:iam::<account>:role/<name>), got: ${session.roleArn}`);
+  const [, partition, account, roleName] = match;
+  return `arn:${partition}:sts::${account}:assumed-role/${roleName}/${session.sessionName}`;
+}
+
+/**
+ * IAM's refusal, worded as AWS words it
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
+ * `AccessDeniedException` is HTTP 400 in the AWS JSON services
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html).
+ */
+export function accessDenied(session: RoleSession, check: AuthorizationCheck, explicitDeny: boolean): AwsServiceError {
+  const reason = explicitDeny
+    ? `with an explicit deny in an identity-based policy`
+    : `because no identity-based policy allows the ${check.action} action`;
+  return new AwsServiceError(
+    'AccessDeniedException',
+    `User: ${assumedRoleArn(session)} is not authorized to perform: ${check.action} on resource: ${check.resource} ${reason}`,
+  );
+}
+
+/** The identity policies of the roles the local cloud enforces, by role ARN. */
+export class IdentityPolicies {
+  private readonly roles = new Map<string, PolicyDocument[]>();
+
+  /** Replaces the policies of `roleArn`; from then on every call made as that role is checked against them. */
+  set(roleArn: string, policies: readonly PolicyDocument[]): void {
+    assumedRoleArn({ roleArn, sessionName: 'check' });
+    this.roles.set(roleArn, [...policies]);
+  }
+
+  /** Whether calls made as `roleArn` are checked. */
+  enforces(roleArn: string): boolean {
+    return this.roles.has(roleArn);
+  }
+
+  policiesOf(roleArn: string): readonly PolicyDocument[] | undefined {
+    return this.roles.get(roleArn);
+  }
+
+  /**
+   * The refusal for the first check the session's role does not allow, or
+   * `undefined` when all are allowed (or the role is not enforced).
+   */
+  async authorize(session: RoleSession, checks: readonly AuthorizationCheck[]): Promise<AwsServiceError | undefined> {
+    const policies = this.roles.get(session.roleArn);
+    if (!policies) return undefined;
+    const account = ROLE_ARN.exec(session.roleArn)![2]!;
+    for (const check of checks) {
+      const result = await runSimulation(
+        {
+          request: {
+            principal: assumedRoleArn(session),
+            action: check.action,
+            resource: { resource: check.resource, accountId: account },
+            contextVariables: { ...check.context },
+          },
+          identityPolicies: policies.map((policy, index) => ({ name: `policy-${index}`, policy })),
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        { simulationMode: 'Strict' },
+      );
+      if (result.resultType === 'error') {
+        throw new Error(`IAM could not evaluate ${check.action} on ${check.resource} for ${session.roleArn}: ${result.errors.message}`);
+      }
+      if (result.overallResult !== 'Allowed') {
+        return accessDenied(session, check, result.overallResult === 'ExplicitlyDenied');
+      }
+    }
+    return undefined;
+  }
+}
