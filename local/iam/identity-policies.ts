@@ -33,7 +33,10 @@ const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
 /** `arn:aws:sts::<account>:assumed-role/<role name>/<session>`, the principal a role session calls as. */
 export function assumedRoleArn(session: RoleSession): string {
   const match = ROLE_ARN.exec(session.roleArn);
-  if (!match) throw new Error(`Expected an IAM role ARN (arn:<partition>:iam::<account>:role/<name>), got: ${session.roleArn}`);
+  if (!match)
+    throw new Error(
+      `Expected an IAM role ARN (arn:<partition>:iam::<account>:role/<name>), got: ${session.roleArn}`,
+    );
   const [, partition, account, roleName] = match;
   return `arn:${partition}:sts::${account}:assumed-role/${roleName}/${session.sessionName}`;
 }
@@ -44,7 +47,11 @@ export function assumedRoleArn(session: RoleSession): string {
  * `AccessDeniedException` is HTTP 400 in the AWS JSON services
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html).
  */
-export function accessDenied(session: RoleSession, check: AuthorizationCheck, explicitDeny: boolean): AwsServiceError {
+export function accessDenied(
+  session: RoleSession,
+  check: AuthorizationCheck,
+  explicitDeny: boolean,
+): AwsServiceError {
   const reason = explicitDeny
     ? `with an explicit deny in an identity-based policy`
     : `because no identity-based policy allows the ${check.action} action`;
@@ -57,11 +64,20 @@ export function accessDenied(session: RoleSession, check: AuthorizationCheck, ex
 /** The identity policies of the roles the local cloud enforces, by role ARN. */
 export class IdentityPolicies {
   private readonly roles = new Map<string, PolicyDocument[]>();
+  /**
+   * Outcomes by role and check (the session name is in no condition key): a deployment repeats the same few
+   * calls thousands of times (a year-long one), and policies change only through {@link set}.
+   */
+  private readonly decisions = new Map<
+    string,
+    Promise<'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'>
+  >();
 
   /** Replaces the policies of `roleArn`; from then on every call made as that role is checked against them. */
   set(roleArn: string, policies: readonly PolicyDocument[]): void {
     assumedRoleArn({ roleArn, sessionName: 'check' });
     this.roles.set(roleArn, [...policies]);
+    this.decisions.clear();
   }
 
   /** Whether calls made as `roleArn` are checked. */
@@ -77,32 +93,52 @@ export class IdentityPolicies {
    * The refusal for the first check the session's role does not allow, or
    * `undefined` when all are allowed (or the role is not enforced).
    */
-  async authorize(session: RoleSession, checks: readonly AuthorizationCheck[]): Promise<AwsServiceError | undefined> {
+  async authorize(
+    session: RoleSession,
+    checks: readonly AuthorizationCheck[],
+  ): Promise<AwsServiceError | undefined> {
     const policies = this.roles.get(session.roleArn);
     if (!policies) return undefined;
-    const account = ROLE_ARN.exec(session.roleArn)![2]!;
     for (const check of checks) {
-      const result = await runSimulation(
-        {
-          request: {
-            principal: assumedRoleArn(session),
-            action: check.action,
-            resource: { resource: check.resource, accountId: account },
-            contextVariables: { ...check.context },
-          },
-          identityPolicies: policies.map((policy, index) => ({ name: `policy-${index}`, policy })),
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        { simulationMode: 'Strict' },
-      );
-      if (result.resultType === 'error') {
-        throw new Error(`IAM could not evaluate ${check.action} on ${check.resource} for ${session.roleArn}: ${result.errors.message}`);
+      const key = JSON.stringify([session.roleArn, check.action, check.resource, check.context ?? {}]);
+      let decision = this.decisions.get(key);
+      if (!decision) {
+        decision = evaluate(session, policies, check);
+        this.decisions.set(key, decision);
+        decision.catch(() => this.decisions.delete(key));
       }
-      if (result.overallResult !== 'Allowed') {
-        return accessDenied(session, check, result.overallResult === 'ExplicitlyDenied');
-      }
+      const result = await decision;
+      if (result !== 'Allowed') return accessDenied(session, check, result === 'ExplicitlyDenied');
     }
     return undefined;
   }
+}
+
+/** IAM's decision on one check, with the role's identity policies only (no SCPs, boundaries or resource policies). */
+async function evaluate(
+  session: RoleSession,
+  policies: readonly PolicyDocument[],
+  check: AuthorizationCheck,
+) {
+  const account = ROLE_ARN.exec(session.roleArn)![2]!;
+  const result = await runSimulation(
+    {
+      request: {
+        principal: assumedRoleArn(session),
+        action: check.action,
+        resource: { resource: check.resource, accountId: account },
+        contextVariables: { ...check.context },
+      },
+      identityPolicies: policies.map((policy, index) => ({ name: `policy-${index}`, policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    { simulationMode: 'Strict' },
+  );
+  if (result.resultType === 'error') {
+    throw new Error(
+      `IAM could not evaluate ${check.action} on ${check.resource} for ${session.roleArn}: ${result.errors.message}`,
+    );
+  }
+  return result.overallResult;
 }

@@ -33,20 +33,30 @@ function stateMachine(action: string, arn: unknown): AuthorizationCheck {
     : { action, resource: base, context: { 'states:StateMachineQualifier': qualifier } };
 }
 
-const onStateMachine = (action: string, field: string): Checks => (input) => [stateMachine(`states:${action}`, input[field])];
-const onResource = (action: string, field: string): Checks => (input) => [{ action, resource: String(input[field]) }];
-const unscoped = (action: string): Checks => () => [{ action, resource: '*' }];
+const onStateMachine =
+  (action: string, field: string): Checks =>
+  (input) => [stateMachine(`states:${action}`, input[field])];
+const onResource =
+  (action: string, field: string): Checks =>
+  (input) => [{ action, resource: String(input[field]) }];
+const unscoped =
+  (action: string): Checks =>
+  () => [{ action, resource: '*' }];
 
 const STEP_FUNCTIONS: Record<string, Checks> = {
   CreateStateMachine: (input, scope) => {
     const arn = `arn:${scope.partition}:states:${scope.region}:${scope.accountId}:stateMachine:${String(input.name)}`;
     const checks = [{ action: 'states:CreateStateMachine', resource: arn }];
     // Publishing on create also needs PublishStateMachineVersion (auth-version-alias.html).
-    return input.publish === true ? [...checks, { action: 'states:PublishStateMachineVersion', resource: arn }] : checks;
+    return input.publish === true
+      ? [...checks, { action: 'states:PublishStateMachineVersion', resource: arn }]
+      : checks;
   },
   UpdateStateMachine: (input) => {
     const checks = [stateMachine('states:UpdateStateMachine', input.stateMachineArn)];
-    return input.publish === true ? [...checks, stateMachine('states:PublishStateMachineVersion', input.stateMachineArn)] : checks;
+    return input.publish === true
+      ? [...checks, stateMachine('states:PublishStateMachineVersion', input.stateMachineArn)]
+      : checks;
   },
   DescribeStateMachine: onStateMachine('DescribeStateMachine', 'stateMachineArn'),
   DeleteStateMachine: onStateMachine('DeleteStateMachine', 'stateMachineArn'),
@@ -57,7 +67,9 @@ const STEP_FUNCTIONS: Record<string, Checks> = {
   // The alias does not exist yet: authorized on the state machine its routing names, qualified by the new alias.
   CreateStateMachineAlias: (input) => {
     const routing = (input.routingConfiguration as { stateMachineVersionArn?: unknown }[] | undefined) ?? [];
-    const base = QUALIFIED.exec(String(routing[0]?.stateMachineVersionArn))?.[1] ?? String(routing[0]?.stateMachineVersionArn);
+    const base =
+      QUALIFIED.exec(String(routing[0]?.stateMachineVersionArn))?.[1] ??
+      String(routing[0]?.stateMachineVersionArn);
     return [stateMachine('states:CreateStateMachineAlias', `${base}:${String(input.name)}`)];
   },
   DescribeStateMachineAlias: onStateMachine('DescribeStateMachineAlias', 'stateMachineAliasArn'),
@@ -77,12 +89,18 @@ function alarmArn(scope: RequestScope, name: unknown): string {
 }
 
 /** Alarm actions name their alarms; without names they read every alarm (`alarm:*`). */
-const onAlarms = (action: string, field: string, many: boolean): Checks => (input, scope) => {
-  const names = many ? ((input[field] as unknown[] | undefined) ?? []) : input[field] === undefined ? [] : [input[field]];
-  return names.length === 0
-    ? [{ action, resource: alarmArn(scope, '*') }]
-    : names.map((name) => ({ action, resource: alarmArn(scope, name) }));
-};
+const onAlarms =
+  (action: string, field: string, many: boolean): Checks =>
+  (input, scope) => {
+    const names = many
+      ? ((input[field] as unknown[] | undefined) ?? [])
+      : input[field] === undefined
+        ? []
+        : [input[field]];
+    return names.length === 0
+      ? [{ action, resource: alarmArn(scope, '*') }]
+      : names.map((name) => ({ action, resource: alarmArn(scope, name) }));
+  };
 
 const CLOUDWATCH: Record<string, Checks> = {
   DescribeAlarms: onAlarms('cloudwatch:DescribeAlarms', 'AlarmNames', true),
@@ -102,12 +120,19 @@ function tableArn(scope: RequestScope, table: unknown, index?: unknown): string 
   return index === undefined ? arn : `${arn}/index/${String(index)}`;
 }
 
-const onTable = (action: string): Checks => (input, scope) => [
-  { action: `dynamodb:${action}`, resource: tableArn(scope, input.TableName, input.IndexName) },
-];
+const onTable =
+  (action: string): Checks =>
+  (input, scope) => [
+    { action: `dynamodb:${action}`, resource: tableArn(scope, input.TableName, input.IndexName) },
+  ];
 /** Batch calls are authorized per table they touch. */
-const onRequestItems = (action: string): Checks => (input, scope) =>
-  Object.keys((input.RequestItems as Input | undefined) ?? {}).map((table) => ({ action: `dynamodb:${action}`, resource: tableArn(scope, table) }));
+const onRequestItems =
+  (action: string): Checks =>
+  (input, scope) =>
+    Object.keys((input.RequestItems as Input | undefined) ?? {}).map((table) => ({
+      action: `dynamodb:${action}`,
+      resource: tableArn(scope, table),
+    }));
 /** Each item of a transaction is authorized as the single-item action it is. */
 const transactItems: Checks = (input, scope) =>
   ((input.TransactItems as Input[] | undefined) ?? []).flatMap((item) =>
@@ -119,9 +144,18 @@ const transactItems: Checks = (input, scope) =>
 
 const DYNAMODB: Record<string, Checks> = {
   ...Object.fromEntries(
-    ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'DescribeTable', 'CreateTable', 'DeleteTable', 'UpdateTable'].map(
-      (operation) => [operation, onTable(operation)],
-    ),
+    [
+      'GetItem',
+      'PutItem',
+      'UpdateItem',
+      'DeleteItem',
+      'Query',
+      'Scan',
+      'DescribeTable',
+      'CreateTable',
+      'DeleteTable',
+      'UpdateTable',
+    ].map((operation) => [operation, onTable(operation)]),
   ),
   BatchGetItem: onRequestItems('BatchGetItem'),
   BatchWriteItem: onRequestItems('BatchWriteItem'),
@@ -138,13 +172,20 @@ const SERVICES: Record<string, Record<string, Checks>> = {
 };
 
 /** What IAM checks for `<targetPrefix>.<operation>` with `input`; throws for a request the local cloud cannot authorize. */
-export function authorizationChecks(targetPrefix: string, operation: string, input: Input, scope: RequestScope): AuthorizationCheck[] {
+export function authorizationChecks(
+  targetPrefix: string,
+  operation: string,
+  input: Input,
+  scope: RequestScope,
+): AuthorizationCheck[] {
   const service = SERVICES[targetPrefix];
   const checks = service && Object.hasOwn(service, operation) ? service[operation]! : undefined;
   if (!checks) {
     throw new Error(
       `The local cloud does not know what IAM authorizes for ${targetPrefix}.${operation}; ` +
-        `expected one of: ${Object.entries(SERVICES).flatMap(([prefix, ops]) => Object.keys(ops).map((op) => `${prefix}.${op}`)).join(', ')}`,
+        `expected one of: ${Object.entries(SERVICES)
+          .flatMap(([prefix, ops]) => Object.keys(ops).map((op) => `${prefix}.${op}`))
+          .join(', ')}`,
     );
   }
   return checks(input, scope);

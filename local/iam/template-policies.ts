@@ -26,8 +26,12 @@ export interface TemplatePolicyOptions {
  * AWS managed policies (`ManagedPolicyArns`) are not in the template and are
  * not applied: they can only add grants, so a call they alone would allow is refused.
  */
-export function rolePoliciesFromTemplate(template: Template, options: TemplatePolicyOptions): Map<string, PolicyDocument[]> {
-  const resolve = (value: unknown) => renameStateMachines(resolveIntrinsics(value, options.reference), options.renamedStateMachines ?? {});
+export function rolePoliciesFromTemplate(
+  template: Template,
+  options: TemplatePolicyOptions,
+): Map<string, PolicyDocument[]> {
+  const resolve = (value: unknown) =>
+    renameStateMachines(resolveIntrinsics(value, options.reference), options.renamedStateMachines ?? {});
   const roles = new Map<string, PolicyDocument[]>();
   const roleIds = new Map<string, string>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -35,7 +39,10 @@ export function rolePoliciesFromTemplate(template: Template, options: TemplatePo
     const roleArn = options.reference(logicalId, 'Arn');
     roleIds.set(logicalId, roleArn);
     const inline = (resource.Properties?.Policies as { PolicyDocument?: unknown }[] | undefined) ?? [];
-    roles.set(roleArn, inline.map((policy) => resolve(policy.PolicyDocument) as PolicyDocument));
+    roles.set(
+      roleArn,
+      inline.map((policy) => resolve(policy.PolicyDocument) as PolicyDocument),
+    );
   }
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::ManagedPolicy') continue;
@@ -44,7 +51,9 @@ export function rolePoliciesFromTemplate(template: Template, options: TemplatePo
       const ref = (role as { Ref?: string }).Ref;
       const roleArn = ref === undefined ? undefined : roleIds.get(ref);
       if (roleArn === undefined) {
-        throw new Error(`Policy ${logicalId} is attached to ${JSON.stringify(role)}; expected a Ref to a role of the template`);
+        throw new Error(
+          `Policy ${logicalId} is attached to ${JSON.stringify(role)}; expected a Ref to a role of the template`,
+        );
       }
       roles.get(roleArn)!.push(resolve(resource.Properties?.PolicyDocument) as PolicyDocument);
     }
@@ -63,7 +72,9 @@ function renameStateMachines(value: unknown, renamed: Readonly<Record<string, st
     return match && local !== undefined ? `${match[1]}${local}${match[3]}` : value;
   }
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renameStateMachines(item, renamed)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, renameStateMachines(item, renamed)]),
+    );
   }
   return value;
 }
