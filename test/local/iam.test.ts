@@ -11,7 +11,12 @@ import {
   SFNClient,
   UpdateStateMachineAliasCommand,
 } from '@aws-sdk/client-sfn';
+import { readTemplate } from '../../local/deployer/assembly';
+import { DEPLOYER_NAME } from '../../local/deployer';
+import { CDK_OUT } from '../../local/deployer/synth';
+import { localResolver } from '../../local/deployer/triggers';
 import { IdentityPolicies, type PolicyDocument } from '../../local/iam/identity-policies';
+import { rolePoliciesFromTemplate } from '../../local/iam/template-policies';
 import { authorizationChecks } from '../../local/iam/request-checks';
 import { type Fixture, failure, passDefinition, startCloud } from './cloud-fixture';
 
@@ -34,7 +39,12 @@ describe('IAM on the local cloud', () => {
 
   beforeEach(async () => {
     fx = await startCloud();
-    lambdaClient = new SFNClient({ endpoint: fx.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    lambdaClient = new SFNClient({
+      endpoint: fx.cloud.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
     for (const name of ['orders', 'payments']) {
       const created = await fx.createStateMachine(name, passDefinition(name), { publish: true });
       await fx.sfn.send(
@@ -44,7 +54,9 @@ describe('IAM on the local cloud', () => {
         }),
       );
     }
-    fx.cloud.iam.set(SHIFTER_ROLE, [targetPolicy('orders', ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'])]);
+    fx.cloud.iam.set(SHIFTER_ROLE, [
+      targetPolicy('orders', ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias']),
+    ]);
   });
 
   afterEach(async () => {
@@ -66,14 +78,20 @@ describe('IAM on the local cloud', () => {
       },
       { roleArn: SHIFTER_ROLE },
     );
-    await fx.cloud.stepFunctions.lambdas.invoke(SHIFTER, {}, { partition: 'aws', region: 'us-east-1', accountId: ACCOUNT });
+    await fx.cloud.stepFunctions.lambdas.invoke(
+      SHIFTER,
+      {},
+      { partition: 'aws', region: 'us-east-1', accountId: ACCOUNT },
+    );
     if (!outcome) throw new Error('the Lambda did not run');
     if ('error' in outcome) throw outcome.error;
     return outcome.value;
   }
 
   it('allows a call the role grants', async () => {
-    const alias = await asShifter((sfn) => sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${machine('orders')}:live` })));
+    const alias = await asShifter((sfn) =>
+      sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${machine('orders')}:live` })),
+    );
 
     expect(alias.name).toBe('live');
   });
@@ -101,13 +119,21 @@ describe('IAM on the local cloud', () => {
   });
 
   it('refuses an action the role is not granted on a target it is', async () => {
-    const denied = await failure(asShifter((sfn) => sfn.send(new CreateStateMachineAliasCommand({
-      name: 'beta',
-      routingConfiguration: [{ stateMachineVersionArn: `${machine('orders')}:1`, weight: 100 }],
-    }))));
+    const denied = await failure(
+      asShifter((sfn) =>
+        sfn.send(
+          new CreateStateMachineAliasCommand({
+            name: 'beta',
+            routingConfiguration: [{ stateMachineVersionArn: `${machine('orders')}:1`, weight: 100 }],
+          }),
+        ),
+      ),
+    );
 
     expect(denied.name).toBe('AccessDeniedException');
-    expect(denied.message).toContain(`perform: states:CreateStateMachineAlias on resource: ${machine('orders')} because`);
+    expect(denied.message).toContain(
+      `perform: states:CreateStateMachineAlias on resource: ${machine('orders')} because`,
+    );
   });
 
   it('leaves callers with no role unrestricted', async () => {
@@ -125,7 +151,16 @@ describe('IAM on the local cloud', () => {
     // Arrange: a state machine whose role may invoke `allowed` only.
     const role = `arn:aws:iam::${ACCOUNT}:role/OrchestratorRole`;
     fx.cloud.iam.set(role, [
-      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:allowed` }] },
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'lambda:InvokeFunction',
+            Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:allowed`,
+          },
+        ],
+      },
     ]);
     fx.cloud.registerLambda('denied', () => 'ran');
     const created = await fx.sfn.send(
@@ -134,13 +169,22 @@ describe('IAM on the local cloud', () => {
         roleArn: role,
         definition: JSON.stringify({
           StartAt: 'Call',
-          States: { Call: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'denied' }, End: true } },
+          States: {
+            Call: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { FunctionName: 'denied' },
+              End: true,
+            },
+          },
         }),
       }),
     );
 
     // Act
-    const started = await fx.sfn.send(new StartExecutionCommand({ stateMachineArn: created.stateMachineArn! }));
+    const started = await fx.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: created.stateMachineArn! }),
+    );
     const done = await fx.finished(started.executionArn!);
 
     // Assert
@@ -161,20 +205,48 @@ describe('what IAM authorizes for a request', () => {
   it('authorizes an alias on its unqualified state machine, the alias name as qualifier', () => {
     // https://docs.aws.amazon.com/step-functions/latest/dg/auth-version-alias.html
     expect(
-      authorizationChecks('AWSStepFunctions', 'UpdateStateMachineAlias', { stateMachineAliasArn: `${machine('orders')}:live` }, SCOPE),
-    ).toEqual([{ action: 'states:UpdateStateMachineAlias', resource: machine('orders'), context: { 'states:StateMachineQualifier': 'live' } }]);
+      authorizationChecks(
+        'AWSStepFunctions',
+        'UpdateStateMachineAlias',
+        { stateMachineAliasArn: `${machine('orders')}:live` },
+        SCOPE,
+      ),
+    ).toEqual([
+      {
+        action: 'states:UpdateStateMachineAlias',
+        resource: machine('orders'),
+        context: { 'states:StateMachineQualifier': 'live' },
+      },
+    ]);
   });
 
   it('also needs PublishStateMachineVersion to publish on update', () => {
-    expect(authorizationChecks('AWSStepFunctions', 'UpdateStateMachine', { stateMachineArn: machine('orders'), publish: true }, SCOPE)).toEqual([
+    expect(
+      authorizationChecks(
+        'AWSStepFunctions',
+        'UpdateStateMachine',
+        { stateMachineArn: machine('orders'), publish: true },
+        SCOPE,
+      ),
+    ).toEqual([
       { action: 'states:UpdateStateMachine', resource: machine('orders') },
       { action: 'states:PublishStateMachineVersion', resource: machine('orders') },
     ]);
   });
 
   it('authorizes a query of an index on the index', () => {
-    expect(authorizationChecks('DynamoDB_20120810', 'Query', { TableName: 'Deployments', IndexName: 'owner-index' }, SCOPE)).toEqual([
-      { action: 'dynamodb:Query', resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/Deployments/index/owner-index` },
+    expect(
+      authorizationChecks(
+        'DynamoDB_20120810',
+        'Query',
+        { TableName: 'Deployments', IndexName: 'owner-index' },
+        SCOPE,
+      ),
+    ).toEqual([
+      {
+        action: 'dynamodb:Query',
+        resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/Deployments/index/owner-index`,
+      },
     ]);
   });
 
@@ -203,9 +275,81 @@ describe('what IAM authorizes for a request', () => {
     ]);
     const session = { roleArn: SHIFTER_ROLE, sessionName: 'shift-weight' };
     const checksOn = (alias: string) =>
-      authorizationChecks('AWSStepFunctions', 'UpdateStateMachineAlias', { stateMachineAliasArn: `${machine('orders')}:${alias}` }, SCOPE);
+      authorizationChecks(
+        'AWSStepFunctions',
+        'UpdateStateMachineAlias',
+        { stateMachineAliasArn: `${machine('orders')}:${alias}` },
+        SCOPE,
+      );
 
     expect(await iam.authorize(session, checksOn('live'))).toBeUndefined();
-    expect((await iam.authorize(session, checksOn('prod')))?.message).toMatch(/with an explicit deny in an identity-based policy$/);
+    expect((await iam.authorize(session, checksOn('prod')))?.message).toMatch(
+      /with an explicit deny in an identity-based policy$/,
+    );
+  });
+});
+
+describe('role policies from the synthesized deployer', () => {
+  const scope = { partition: 'aws', region: 'us-east-1', account: ACCOUNT };
+  const deployerArn = machine(DEPLOYER_NAME);
+  const template = readTemplate(CDK_OUT);
+  const policies = rolePoliciesFromTemplate(template, {
+    reference: localResolver(template, scope, deployerArn),
+    renamedStateMachines: {
+      [String(
+        Object.values(template.Resources).find((r) => r.Type === 'AWS::StepFunctions::StateMachine')!
+          .Properties!.StateMachineName,
+      )]: DEPLOYER_NAME,
+    },
+  });
+  const roleOf = (prefix: string) =>
+    [...policies.keys()].find((arn) => arn.includes(`role/SfnDeployer-${prefix}`))!;
+  const statements = (roleArn: string) =>
+    policies
+      .get(roleArn)!
+      .flatMap((document) => document.Statement as { Action: string | string[]; Resource: unknown }[]);
+
+  it('resolves every role of the stack to its local ARN', () => {
+    expect(roleOf('DeployerFunctionsshiftweightServiceRole')).toMatch(
+      /^arn:aws:iam::123456789012:role\/SfnDeployer-DeployerFunctionsshiftweightServiceRole[0-9A-F]{8}$/,
+    );
+    expect(roleOf('DeployerStateMachineRole')).toBeDefined();
+  });
+
+  it('resolves grants on the lock table and on the deployer’s own executions to the local resources', () => {
+    const recovery = statements(roleOf('DeployerFunctionsrecoverdeploymentsServiceRole'));
+
+    expect(recovery).toContainEqual(
+      expect.objectContaining({
+        Action: 'states:DescribeExecution',
+        Resource: `arn:aws:states:us-east-1:${ACCOUNT}:execution:${DEPLOYER_NAME}:*`,
+      }),
+    );
+    expect(recovery).toContainEqual(
+      expect.objectContaining({
+        Action: ['dynamodb:Query', 'dynamodb:Scan'],
+        Resource: expect.stringMatching(
+          new RegExp(
+            `^arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/DeployerDeployments[0-9A-F]{8}/index/owner-index$`,
+          ),
+        ),
+      }),
+    );
+  });
+
+  it('lets the state machine role invoke the deployer Lambdas and start itself, nothing else', async () => {
+    const iam = new IdentityPolicies();
+    const role = roleOf('DeployerStateMachineRole');
+    iam.set(role, policies.get(role)!);
+    const session = { roleArn: role, sessionName: 'execution' };
+    const invoke = (name: string) => [
+      { action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}` },
+    ];
+
+    expect(await iam.authorize(session, invoke('sfn-deployer-check-alarms'))).toBeUndefined();
+    expect(
+      await iam.authorize(session, [{ action: 'states:StartExecution', resource: deployerArn }]),
+    ).toBeUndefined();
+    expect((await iam.authorize(session, invoke('someone-else')))?.code).toBe('AccessDeniedException');
   });
 });
