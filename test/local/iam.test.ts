@@ -147,6 +147,38 @@ describe('IAM on the local cloud', () => {
     expect(updated.updateDate).toBeDefined();
   });
 
+  it('does not lend a Lambda its role to a clock timer that fires while the Lambda waits', async () => {
+    // Arrange: a timer of the test's own (no role) that writes an alias the Lambda's role may not.
+    const outcomes: string[] = [];
+    const stop = fx.cloud.clock.every(30_000, async () => {
+      const update = fx.sfn.send(
+        new UpdateStateMachineAliasCommand({
+          stateMachineAliasArn: `${machine('payments')}:live`,
+          description: 'tick',
+        }),
+      );
+      outcomes.push(
+        await update.then(
+          () => 'updated',
+          (error: Error) => error.name,
+        ),
+      );
+    });
+
+    // Act: the Lambda waits a virtual minute, moving the clock past the timer.
+    await asShifter(async (sfn) => {
+      for (let poll = 0; poll < 5; poll++) {
+        await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${machine('orders')}:live` }));
+        await new Promise((resolve) => setTimeout(resolve, 60_000));
+      }
+    });
+    stop();
+
+    // Assert
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(outcomes.every((outcome) => outcome === 'updated')).toBe(true);
+  });
+
   it('fails a Task whose state machine role may not invoke its Lambda', async () => {
     // Arrange: a state machine whose role may invoke `allowed` only.
     const role = `arn:aws:iam::${ACCOUNT}:role/OrchestratorRole`;
