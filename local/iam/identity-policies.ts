@@ -85,9 +85,6 @@ export class IdentityPolicies {
     return this.roles.has(roleArn);
   }
 
-  policiesOf(roleArn: string): readonly PolicyDocument[] | undefined {
-    return this.roles.get(roleArn);
-  }
 
   /**
    * The refusal for the first check the session's role does not allow, or

@@ -168,7 +168,9 @@ describe('IAM on the local cloud', () => {
     // Act: the Lambda waits a virtual minute, moving the clock past the timer.
     await asShifter(async (sfn) => {
       for (let poll = 0; poll < 5; poll++) {
-        await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${machine('orders')}:live` }));
+        await sfn.send(
+          new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${machine('orders')}:live` }),
+        );
         await new Promise((resolve) => setTimeout(resolve, 60_000));
       }
     });
@@ -177,6 +179,40 @@ describe('IAM on the local cloud', () => {
     // Assert
     expect(outcomes.length).toBeGreaterThan(0);
     expect(outcomes.every((outcome) => outcome === 'updated')).toBe(true);
+  });
+
+  it('starts a rule target only if the target role may', async () => {
+    // Arrange: a role allowed to start `orders` only, as the target role of two rules.
+    const role = `arn:aws:iam::${ACCOUNT}:role/StartOrdersRole`;
+    fx.cloud.iam.set(role, [
+      {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: machine('orders') }],
+      },
+    ]);
+    const rule = (logicalId: string, target: string) => ({
+      logicalId,
+      eventBusName: 'default',
+      enabled: true,
+      eventPattern: { source: ['test.iam'] },
+      targets: [{ Id: 'Target0', Arn: machine(target), RoleArn: role }],
+    });
+    fx.cloud.events.putRules([rule('StartOrders', 'orders'), rule('StartPayments', 'payments')]);
+
+    // Act
+    fx.cloud.events.putEvent({ id: 'event-1', source: 'test.iam', 'detail-type': 'Test', detail: {} });
+    await fx.cloud.events.idle();
+
+    // Assert
+    const deliveries = Object.fromEntries(
+      fx.cloud.events.deliveries.map((delivery) => [delivery.rule, delivery]),
+    );
+    expect(deliveries.StartOrders?.executionArn).toBeDefined();
+    expect(deliveries.StartPayments?.error).toMatch(
+      new RegExp(
+        `^AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/StartOrdersRole/[0-9a-f]{32} is not authorized to perform: states:StartExecution on resource: ${machine('payments')} because`,
+      ),
+    );
   });
 
   it('fails a Task whose state machine role may not invoke its Lambda', async () => {
