@@ -25,7 +25,8 @@ export { EventBus } from './eventbridge/bus';
 export interface LocalLambdaOptions extends LambdaOptions {
   /**
    * Its execution role: calls the function makes to the cloud are made as
-   * this role (CloudTrail's `userIdentity`).
+   * this role (CloudTrail's `userIdentity`), and checked by IAM when
+   * {@link LocalCloud.iam} has the role's policies.
    * @default `arn:aws:iam::<account>:role/<function name>`
    */
   readonly roleArn?: string;
