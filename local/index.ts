@@ -4,6 +4,10 @@ import { CloudWatchService } from './cloudwatch';
 import { executionStatusChangeEvent } from './events/execution-status';
 import { DYNAMODB_TARGET_PREFIX, type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { EventBus } from './eventbridge/bus';
+import { IdentityPolicies } from './iam/identity-policies';
+import { authorizationChecks } from './iam/request-checks';
+import { partitionOf } from './stepfunctions/arns';
+import type { RequestAuthorizer } from './wire/server';
 import type { CallLog, FaultInjector } from './wire/faults';
 import { LocalServer } from './wire/server';
 import type { ApiCall, AwsJsonService } from './wire/service';
@@ -11,7 +15,6 @@ import { StepFunctionsService, type LambdaHandler, type LambdaOptions } from './
 import { VirtualClock } from './clock/virtual-clock';
 import { DropSwitch, type DropSpec } from './events/drops';
 import { AsyncInvocations, type AsyncInvokeConfig } from './lambda/async-invocations';
-import { partitionOf } from './stepfunctions/arns';
 import { resolveFunction } from './stepfunctions/lambdas';
 import { seededRandom } from './stepfunctions/random';
 import type { BusEvent } from './eventbridge/bus';
@@ -29,7 +32,8 @@ export type { AsyncInvokeConfig, InvocationRecord } from './lambda/async-invocat
 export interface LocalLambdaOptions extends LambdaOptions {
   /**
    * Its execution role: calls the function makes to the cloud are made as
-   * this role (CloudTrail's `userIdentity`).
+   * this role (CloudTrail's `userIdentity`), and checked by IAM when
+   * {@link LocalCloud.iam} has the role's policies.
    * @default `arn:aws:iam::<account>:role/<function name>`
    */
   readonly roleArn?: string;
@@ -89,6 +93,12 @@ export class LocalCloud {
   readonly lambdaAsync: AsyncInvocations;
   /** Loses status-change and CloudTrail events, or asynchronous invocations, on demand (also `POST /_local/events/drop`). */
   readonly drops: DropSwitch;
+  /**
+   * The roles IAM is enforced for, with their identity policies (the
+   * deployer's, from its template). Calls made as any other role, or by a
+   * caller with no role (tests' own clients, the AWS CLI), are not checked.
+   */
+  readonly iam = new IdentityPolicies();
   /** Execution role of each registered Lambda, by function ARN. */
   private readonly roles = new Map<string, string>();
 
@@ -133,7 +143,10 @@ export class LocalCloud {
         return (started as { executionArn: string }).executionArn;
       },
       invokeFunction: (functionArn, input) => this.lambdaAsync.invoke(functionArn, JSON.parse(input)),
+      authorize: (session, checks) => this.iam.authorize(session, checks),
     });
+    this.server.authorizer = (request) => this.authorizeRequest(request);
+    this.stepFunctions.roleAuthorizer = (session, checks) => this.iam.authorize(session, checks);
     this.stepFunctions.onApiCall = (call) => this.recordApiCall(call);
     this.stepFunctions.onExecutionStatusChange = (execution) => {
       const event = executionStatusChangeEvent(execution);
@@ -228,6 +241,16 @@ export class LocalCloud {
   proxyService(targetPrefix: string, baseUrl: string): void {
     this.server.proxy(targetPrefix, baseUrl);
   }
+
+  /** A local Lambda calls as its execution role, the function name as session name (as Lambda does). */
+  private readonly authorizeRequest: RequestAuthorizer = async ({ targetPrefix, operation, input, context }) => {
+    const functionArn = context.caller?.functionArn;
+    const roleArn = functionArn === undefined ? undefined : this.roles.get(functionArn);
+    if (functionArn === undefined || roleArn === undefined || !this.iam.enforces(roleArn)) return undefined;
+    const scope = { partition: partitionOf(context.region), region: context.region, accountId: context.accountId };
+    const session = { roleArn, sessionName: functionArn.slice(functionArn.lastIndexOf(':') + 1) };
+    return this.iam.authorize(session, authorizationChecks(targetPrefix, operation, input, scope));
+  };
 
   /** Puts the CloudTrail record of a call on the default bus, as a trail logging management events would. */
   private recordApiCall(call: ApiCall): void {

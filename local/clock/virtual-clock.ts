@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { BusyClock, BusyHold } from './clock';
 import { realClearTimeout, realSetTimeout } from './real-timers';
@@ -112,7 +113,9 @@ export class VirtualClock implements BusyClock {
     if (!(periodMs > 0)) throw new Error(`periodMs must be > 0, got: ${periodMs}`);
     const timer: Periodic = {
       periodMs,
-      fn,
+      // Fires in the async context it was created in, as a real timer does, not in that of whoever
+      // moved the clock past it (a local Lambda's sleep would otherwise lend it the Lambda's identity).
+      fn: AsyncResource.bind(fn),
       next: (Math.floor(this.now() / periodMs) + 1) * periodMs,
       running: false,
       stopped: false,

@@ -9,8 +9,9 @@ import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { LocalCloud, type LocalCloudOptions, type LambdaHandler } from '..';
 import { type DeployerAssembly, deployerFromTemplate, readTemplate } from './assembly';
 import { CDK_OUT, ensureSynthesized, TRIGGERS_ASSEMBLY } from './synth';
+import { rolePoliciesFromTemplate } from '../iam/template-policies';
 import { progressLine } from './progress';
-import { functionRoleArn, installRules, installTriggers } from './triggers';
+import { functionRoleArn, installRules, installTriggers, localResolver, localRoleArn } from './triggers';
 
 export const DEPLOYER_NAME = 'sfn-deployer';
 
@@ -116,11 +117,21 @@ function logProgress(cloud: LocalCloud, deployerArn: string): void {
   });
 }
 
-/** Registers the deployer's bundled Lambdas and creates its state machine; returns its ARN. */
+/**
+ * Registers the deployer's bundled Lambdas and creates its state machine; returns its ARN.
+ * IAM is enforced for the stack's roles: each Lambda calls as its role, the
+ * state machine's integrations as the state machine's role, rule targets as theirs.
+ */
 export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaLogLevel: string): Promise<string> {
   const scope = { partition: 'aws', region: cloud.region, account: cloud.accountId };
   const template = readTemplate(cdkOut);
   const assembly = deployerFromTemplate(template, scope, cdkOut);
+  const deployerArn = `arn:${scope.partition}:states:${scope.region}:${scope.account}:stateMachine:${DEPLOYER_NAME}`;
+  const policies = rolePoliciesFromTemplate(template, {
+    reference: localResolver(template, scope, deployerArn),
+    renamedStateMachines: { [deployerStateMachine(template).name]: DEPLOYER_NAME },
+  });
+  for (const [roleArn, documents] of policies) cloud.iam.set(roleArn, documents);
   await createTables(cloud, assembly);
   pointLambdasAt(cloud, assembly, lambdaLogLevel);
   for (const fn of assembly.functions) {
@@ -137,7 +148,7 @@ export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaL
       new CreateStateMachineCommand({
         name: DEPLOYER_NAME,
         definition: JSON.stringify(assembly.definition),
-        roleArn: `arn:aws:iam::${cloud.accountId}:role/${DEPLOYER_NAME}`,
+        roleArn: localRoleArn(scope, deployerStateMachine(template).roleLogicalId),
         type: 'STANDARD',
       }),
     );
@@ -145,6 +156,23 @@ export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaL
   } finally {
     sfn.destroy();
   }
+}
+
+/**
+ * The deployer state machine's name in the template (the local cloud creates
+ * it as {@link DEPLOYER_NAME}) and its role's logical id.
+ */
+function deployerStateMachine(template: ReturnType<typeof readTemplate>): { name: string; roleLogicalId: string } {
+  const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
+  const properties = machines[0]?.Properties ?? {};
+  const role = (properties.RoleArn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+  if (machines.length !== 1 || typeof properties.StateMachineName !== 'string' || role === undefined) {
+    throw new Error(
+      'Expected one deployer state machine with a StateMachineName and RoleArn {Fn::GetAtt: [<role>, Arn]} in the template, ' +
+        `got: ${JSON.stringify(machines.map((machine) => ({ StateMachineName: machine.Properties?.StateMachineName, RoleArn: machine.Properties?.RoleArn })))}`,
+    );
+  }
+  return { name: properties.StateMachineName, roleLogicalId: role };
 }
 
 /** The stack's DynamoDB tables (the deployments lock and history), in the local cloud's dynalite. */

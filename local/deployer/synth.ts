@@ -32,7 +32,16 @@ export interface LocalAssembly {
   readonly context: Readonly<Record<string, string>>;
 }
 
-export const DEFAULT_ASSEMBLY: LocalAssembly = { outDir: CDK_OUT, context: {} };
+/**
+ * The targets of the deployer the local cloud loads: `orders` (the README's
+ * walkthrough, the demo) and every `orders…` name the end-to-end tests give
+ * their targets. The local cloud enforces the deployer's IAM, so it may deploy
+ * only what the synthesized grants cover; a target name ending in `*` grants
+ * the family, as IAM matches it.
+ */
+export const LOCAL_TARGETS = 'orders,orders*';
+
+export const DEFAULT_ASSEMBLY: LocalAssembly = { outDir: CDK_OUT, context: { targets: LOCAL_TARGETS } };
 
 /**
  * The deployer with deploy-on-publish for `orders` (alias `live`, a 10% canary
@@ -42,6 +51,7 @@ export const DEFAULT_ASSEMBLY: LocalAssembly = { outDir: CDK_OUT, context: {} };
 export const TRIGGERS_ASSEMBLY: LocalAssembly = {
   outDir: path.join(PROJECT_ROOT, 'cdk.out.triggers'),
   context: {
+    targets: LOCAL_TARGETS,
     deployOnPublish: 'true',
     deployOnPublishDefaults: JSON.stringify({ orders: { alias: 'live', strategy: 'canary', increment: 10, intervalSeconds: 300 } }),
   },

@@ -34,7 +34,7 @@ export function functionRoleArn(
   return roleLogicalId === undefined ? undefined : localRoleArn(scope, roleLogicalId);
 }
 
-/** Resolves the rules' references: pseudo parameters, the deployer state machine, its Lambdas, the stack's roles and queues. */
+/** Resolves the stack's references (in rules and policies): pseudo parameters, the deployer state machine, its Lambdas, the stack's roles, queues, tables and log groups. */
 export function localResolver(template: Template, scope: AwsScope, deployerArn: string): ReferenceResolver {
   const functionArns = new Map(
     deployerFromTemplate(template, scope).functions.map((fn) => [fn.logicalId, fn.functionArn]),
@@ -57,10 +57,14 @@ export function localResolver(template: Template, scope: AwsScope, deployerArn: 
     // A function's Ref is its name.
     if (type === 'AWS::Lambda::Function' && attribute === undefined && functionArns.has(id))
       return functionArns.get(id)!.split(':')[6]!;
-    // A rule's dead-letter queue: named locally by its logical id.
+    // A rule's dead-letter queue, a table, a log group: named locally by their logical id.
     if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:${scope.partition}:sqs:${scope.region}:${scope.account}:${id}`;
+    if (type === 'AWS::DynamoDB::Table' && attribute === 'Arn')
+      return `arn:${scope.partition}:dynamodb:${scope.region}:${scope.account}:table/${id}`;
+    if (type === 'AWS::Logs::LogGroup' && attribute === 'Arn')
+      return `arn:${scope.partition}:logs:${scope.region}:${scope.account}:log-group:${id}:*`;
     throw new Error(
-      `The local cloud cannot resolve ${id}${attribute ? `.${attribute}` : ''} (${type ?? 'not in the template'}) in a rule`,
+      `The local cloud cannot resolve ${id}${attribute ? `.${attribute}` : ''} (${type ?? 'not in the template'}) in the stack`,
     );
   };
 }

@@ -10,8 +10,9 @@
  * (the local cloud has no IAM) and its `RetryPolicy` and `DeadLetterConfig` are not applied. Schedule rules
  * (`rate(…)`) fire on the virtual clock as time passes.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { BusyClock } from '../clock/clock';
+import type { RoleAuthorizer } from '../stepfunctions/integrations';
 import { partitionOf } from '../stepfunctions/arns';
 import { targetInput } from './input';
 import { matchesPattern } from './pattern';
@@ -25,6 +26,8 @@ export interface EventBusOptions {
   readonly startExecution: (stateMachineArn: string, input: string) => Promise<string>;
   /** Invokes a local Lambda function target asynchronously (`InvocationType: Event`). */
   readonly invokeFunction: (functionArn: string, input: string) => Promise<void>;
+  /** Checks what a target's role does (IAM); unset, targets' roles are not checked. */
+  readonly authorize?: RoleAuthorizer;
 }
 
 /** An event as EventBridge carries it; `id` names it in {@link Delivery}. */
@@ -101,7 +104,7 @@ export class EventBus {
       detail: {},
     };
     const context = { ruleName: rule.logicalId, ruleArn, ingestionTime: new Date(nowMs).toISOString() };
-    for (const target of rule.targets) this.deliver(event, rule.logicalId, target.Arn, () => targetInput(target, event, context));
+    for (const target of rule.targets) this.deliver(event, rule, target, () => targetInput(target, event, context));
   }
 
   /** `EnableRule` / `DisableRule`. */
@@ -134,7 +137,7 @@ export class EventBus {
         continue;
       for (const target of rule.targets) {
         const context = { ruleName: rule.logicalId, ruleArn: this.ruleArn(rule), ingestionTime };
-        this.deliver(event, rule.logicalId, target.Arn, () => targetInput(target, event, context));
+        this.deliver(event, rule, target, () => targetInput(target, event, context));
       }
     }
   }
@@ -149,18 +152,27 @@ export class EventBus {
    * overtakes it until the target has started; a started execution or Lambda
    * invocation then holds the clock itself while it works.
    */
-  private deliver(event: BusEvent, rule: string, targetArn: string, input: () => string): void {
+  private deliver(event: BusEvent, rule: TemplateRule, target: TemplateRule['targets'][number], input: () => string): void {
+    const targetArn = target.Arn;
     const hold = this.options.clock.hold();
     const work = (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const delivery: { -readonly [K in keyof Delivery]: Delivery[K] } = {
         eventId: event.id,
-        rule,
+        rule: rule.logicalId,
         targetArn,
       };
       try {
         delivery.input = input();
         if (STATE_MACHINE_ARN.test(targetArn)) {
+          // EventBridge starts the execution as the target's role, under a session of its own.
+          if (target.RoleArn !== undefined && this.options.authorize) {
+            const sessionName = createHash('sha256').update(this.ruleArn(rule)).digest('hex').slice(0, 32);
+            const denied = await this.options.authorize({ roleArn: target.RoleArn, sessionName }, [
+              { action: 'states:StartExecution', resource: targetArn },
+            ]);
+            if (denied) throw denied;
+          }
           delivery.executionArn = await this.options.startExecution(targetArn, delivery.input);
         } else if (FUNCTION_ARN.test(targetArn)) {
           const invocation = this.options.invokeFunction(targetArn, delivery.input);
@@ -170,7 +182,7 @@ export class EventBus {
       } catch (error) {
         delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         console.error(
-          `local event bus: rule ${rule} could not deliver event ${event.id} to ${targetArn}: ${delivery.error}`,
+          `local event bus: rule ${rule.logicalId} could not deliver event ${event.id} to ${targetArn}: ${delivery.error}`,
         );
       } finally {
         hold.release();

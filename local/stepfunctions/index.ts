@@ -5,7 +5,7 @@ import * as aliases from './aliases';
 import { partitionOf } from './arns';
 import { ExecutionEngine, describeExecution, describeStateMachineForExecution, getExecutionHistory, listExecutions, sendTaskFailure, startExecution, stopExecution } from './executions';
 import { DEFAULT_HISTORY_LIMIT } from './history';
-import { Integrations, type Integration } from './integrations';
+import { Integrations, type Integration, type RoleAuthorizer } from './integrations';
 import { LambdaRegistry, type LambdaHandler, type LambdaOptions } from './lambdas';
 import type { ExecutionRecord } from './model';
 import { stepFunctionsRateLimit } from './quotas';
@@ -124,6 +124,11 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
   /** Makes `functionArn` (or a bare name, in the default region and account) invocable from Task states. */
   registerLambda(functionArn: string, handler: LambdaHandler, options?: LambdaOptions): string {
     return this.lambdas.register(functionArn, handler, options);
+  }
+
+  /** Set when IAM is enforced: the built-in Task integrations call as the execution's state machine role. */
+  set roleAuthorizer(authorize: RoleAuthorizer | undefined) {
+    this.integrations.authorize = authorize;
   }
 
   /** Implements another Task resource, e.g. `arn:aws:states:::dynamodb:putItem`. */

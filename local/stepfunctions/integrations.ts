@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { AuthorizationCheck, RoleSession } from '../iam/identity-policies';
 import { AwsServiceError } from '../wire/aws-error';
-import type { LambdaRegistry } from './lambdas';
+import { type LambdaRegistry, resolveFunction } from './lambdas';
 import type { ExecutionRecord } from './model';
 import { TaskFailure } from './task-failure';
 
@@ -35,9 +36,23 @@ export interface ChildExecutions {
 const SERVICE_RESOURCE = /^arn:[^:]+:states:::([^:]+):(.+)$/;
 const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]+:\d{12}:function:.+$/;
 
+/** Checks what an execution's role does; resolves to the refusal, or `undefined` when allowed. */
+export type RoleAuthorizer = (session: RoleSession, checks: AuthorizationCheck[]) => Promise<AwsServiceError | undefined>;
+
+/**
+ * The session Step Functions calls other services with: the state machine's
+ * role, under a session name of its own (a stable one per execution here).
+ */
+export function executionSession(execution: ExecutionRecord): RoleSession {
+  const sessionName = createHash('sha256').update(execution.arn).digest('hex').slice(0, 32);
+  return { roleArn: execution.revision.roleArn, sessionName };
+}
+
 /** The Task resources the local cloud implements, plus any registered by its user. */
 export class Integrations {
   private readonly custom = new Map<string, Integration>();
+  /** Set when IAM is enforced: the built-in integrations call as the execution's role. */
+  authorize: RoleAuthorizer | undefined;
 
   constructor(
     private readonly lambdas: LambdaRegistry,
@@ -74,7 +89,18 @@ export class Integrations {
     return undefined;
   }
 
-  private invokeLambda(functionName: string, payload: unknown, ctx: IntegrationContext) {
+  private async invokeLambda(functionName: string, payload: unknown, ctx: IntegrationContext) {
+    const { arn, qualifier } = resolveFunction(functionName, ctx.execution.scope);
+    const resource = qualifier === undefined ? arn : `${arn}:${qualifier}`;
+    const denied = await this.authorize?.(executionSession(ctx.execution), [{ action: 'lambda:InvokeFunction', resource }]);
+    if (denied) {
+      // What a Task gets when Lambda refuses the state machine's role (HTTP 403 in Lambda's API).
+      throw new TaskFailure(
+        'Lambda.AWSLambdaException',
+        `${denied.message} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; ` +
+          `Request ID: ${randomUUID()}; Proxy: null)`,
+      );
+    }
     // The invocation holds the clock busy itself while its handler works, and lets it go while the
     // handler only waits on its timers (an SDK backoff); the execution is idle meanwhile.
     return ctx.idle(this.lambdas.invoke(functionName, payload, ctx.execution.scope));
@@ -90,13 +116,39 @@ export class Integrations {
     return { ExecutedVersion: out.version, Payload: out.payload, StatusCode: 200 };
   }
 
-  private startChild(input: unknown, ctx: IntegrationContext): ExecutionRecord {
+  /**
+   * Starting a child needs `states:StartExecution` on it; waiting for it (`.sync`) also
+   * `states:DescribeExecution` / `states:StopExecution` on its executions and the managed
+   * rule's `events:*` (https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html).
+   */
+  private childChecks(stateMachineArn: string, ctx: IntegrationContext, sync: boolean): AuthorizationCheck[] {
+    const qualified = /^(arn:([^:]+):states:([^:]+):(\d{12}):stateMachine:([^:]+))(?::([^:]+))?$/.exec(stateMachineArn);
+    if (!qualified) return [{ action: 'states:StartExecution', resource: stateMachineArn }];
+    const [, base, partition, region, account, name, qualifier] = qualified as unknown as string[];
+    const start: AuthorizationCheck =
+      qualifier === undefined
+        ? { action: 'states:StartExecution', resource: base! }
+        : { action: 'states:StartExecution', resource: base!, context: { 'states:StateMachineQualifier': qualifier } };
+    if (!sync) return [start];
+    const executions = `arn:${partition}:states:${region}:${account}:execution:${name}:*`;
+    const rule = `arn:${partition}:events:${ctx.execution.scope.region}:${ctx.execution.scope.accountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
+    return [
+      start,
+      { action: 'states:DescribeExecution', resource: executions },
+      { action: 'states:StopExecution', resource: executions },
+      ...['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({ action, resource: rule })),
+    ];
+  }
+
+  private async startChild(input: unknown, ctx: IntegrationContext, sync: boolean): Promise<ExecutionRecord> {
     const { StateMachineArn, Input, Name } = (input ?? {}) as { StateMachineArn?: unknown; Input?: unknown; Name?: unknown };
     if (typeof StateMachineArn !== 'string') {
       throw new TaskFailure('States.Runtime', "The field 'StateMachineArn' is required by states:startExecution", false);
     }
     const childInput = typeof Input === 'string' ? Input : JSON.stringify(Input ?? {});
     try {
+      const denied = await this.authorize?.(executionSession(ctx.execution), this.childChecks(StateMachineArn, ctx, sync));
+      if (denied) throw denied;
       return this.children.start(
         { stateMachineArn: StateMachineArn, input: childInput, name: typeof Name === 'string' ? Name : undefined },
         ctx.execution,
@@ -115,7 +167,7 @@ export class Integrations {
 
   /** Request-response: returns as soon as the child has started. */
   private async startExecution(input: unknown, ctx: IntegrationContext): Promise<unknown> {
-    const child = this.startChild(input, ctx);
+    const child = await this.startChild(input, ctx, false);
     return { ExecutionArn: child.arn, StartDate: child.startDate };
   }
 
@@ -125,7 +177,7 @@ export class Integrations {
    * the task with `States.TaskFailed` and its description as cause. Stopping the parent stops the child.
    */
   private async startSync(input: unknown, ctx: IntegrationContext, parsed: boolean): Promise<unknown> {
-    const child = this.startChild(input, ctx);
+    const child = await this.startChild(input, ctx, true);
     ctx.submitted({ ExecutionArn: child.arn, StartDate: child.startDate });
     const stopChild = () => this.children.stop(child, undefined, undefined);
     ctx.signal.addEventListener('abort', stopChild, { once: true });

@@ -26,6 +26,14 @@ export interface LocalServerOptions {
 /** An admin route's handler: the request's JSON body in, the JSON answer out. */
 export type AdminRoute = (body: unknown) => unknown;
 
+/** Decides whether a request may be served: resolves to the refusal, or `undefined` to serve it. */
+export type RequestAuthorizer = (request: {
+  readonly targetPrefix: string;
+  readonly operation: string;
+  readonly input: Record<string, unknown>;
+  readonly context: RequestContext;
+}) => Promise<AwsServiceError | undefined>;
+
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_request/;
 const ACCESS_KEY = /Credential=([^/,\s]+)\//;
@@ -40,6 +48,8 @@ const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 export class LocalServer {
   readonly faults = new FaultInjector();
   readonly calls = new CallLog();
+  /** Checked before every AWS request, proxied ones included (IAM). */
+  authorizer: RequestAuthorizer | undefined;
   private readonly services = new Map<string, AwsJsonService>();
   private readonly proxies = new Map<string, URL>();
   private readonly adminRoutes = new Map<string, AdminRoute>();
@@ -142,6 +152,10 @@ export class LocalServer {
       caller: callerOf(req),
     };
     const queryCompatible = service?.awsQueryCompatible ?? false;
+    if (this.authorizer) {
+      const denied = await this.authorizer({ targetPrefix: prefix, operation, input: parseObject(body) ?? {}, context });
+      if (denied) return sendError(res, denied, queryCompatible);
+    }
 
     const injected = this.faults.take(prefix, operation);
     if (injected && 'error' in injected) return sendError(res, injected.error, queryCompatible);
@@ -241,6 +255,16 @@ function callerOf(req: http.IncomingMessage): Caller {
     userAgent: header(req, 'user-agent'),
     sourceIPAddress: req.socket.remoteAddress,
   };
+}
+
+/** The request body as a JSON object, or `undefined` if it is not one. */
+function parseObject(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {

@@ -49,7 +49,7 @@ describe('the local resolver of the synthesized rules', () => {
     expect(resolve('AWS::Region')).toBe('us-east-1');
     expect(localRoleArn(SCOPE, 'X'.repeat(80))).toHaveLength('arn:aws:iam::123456789012:role/'.length + 64);
     expect(() => resolve('Missing', 'Arn')).toThrow(
-      'The local cloud cannot resolve Missing.Arn (not in the template) in a rule',
+      'The local cloud cannot resolve Missing.Arn (not in the template) in the stack',
     );
   });
 });
