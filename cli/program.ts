@@ -191,7 +191,7 @@ function addRequestOptions(command: Command): void {
 function addFollowOptions(command: Command): void {
   command
     .option('--refresh <seconds>', 'seconds between polls while following', '2')
-    .option('--json', 'one JSON object per event line');
+    .option('--json', 'JSON lines: every line of output is one JSON object');
 }
 
 function addAwsOptions(command: Command): void {

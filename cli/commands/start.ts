@@ -36,7 +36,7 @@ export async function startDeployment(options: StartOptions, deps: StartDeps): P
     env: deps.env,
     cloudFormation: deps.clients.cloudFormation,
   });
-  const { executionArn } = await deps.clients.sfn.send(
+  const { executionArn, startDate } = await deps.clients.sfn.send(
     new StartExecutionCommand({
       stateMachineArn: deployerArn,
       name: options.name ?? executionName(request, deps.io.now()),
@@ -45,7 +45,12 @@ export async function startDeployment(options: StartOptions, deps: StartDeps): P
     }),
   );
   if (!executionArn) throw new Error('StartExecution returned no execution ARN');
-  deps.io.stdout.write(`${executionArn}\n`);
+  // With --json every line is JSON, the first one too, so a script can read the output line by line.
+  deps.io.stdout.write(
+    options.json
+      ? `${JSON.stringify({ type: 'execution', executionArn, startDate: (startDate ?? deps.io.now()).toISOString() })}\n`
+      : `${executionArn}\n`,
+  );
   if (!options.wait) return EXIT.OK;
   return followToEnd(executionArn, options, deps);
 }

@@ -372,3 +372,29 @@ describe('execution names', () => {
     expect(name.endsWith('-20260302T100000Z-ab12')).toBe(true);
   });
 });
+
+describe('sfn-deploy start --json', () => {
+  it('prints the started execution as a JSON line', async () => {
+    const { code, stdout } = await run(['start', ...TARGET, '--json']);
+
+    expect(code).toBe(0);
+    expect(stdout.lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { type: 'execution', executionArn: EXECUTION_ARN, startDate: NOW.toISOString() },
+    ]);
+  });
+
+  it('with --wait, prints only JSON lines, from the first line to the outcome', async () => {
+    promotion().install(sfn);
+
+    const { code, stdout } = await run(['start', ...TARGET, '--strategy', 'canary', '--wait', '--json']);
+
+    expect(code).toBe(0);
+    const events = stdout.lines.map((line) => JSON.parse(line) as { type: string });
+    expect(events[0]).toEqual({
+      type: 'execution',
+      executionArn: EXECUTION_ARN,
+      startDate: NOW.toISOString(),
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'succeeded' });
+  });
+});
