@@ -19,7 +19,7 @@ export interface CliDeps {
   io: Io;
   env: Record<string, string | undefined>;
   readFile: ReadFile;
-  createClients: (options: AwsOptions) => AwsClients;
+  createClients: (options: AwsOptions, env: Record<string, string | undefined>) => AwsClients;
   loadModule: (modulePath: string) => unknown;
 }
 
@@ -90,7 +90,7 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   start.addHelpText('after', HELP.start).action(async (options) => {
     setExitCode(
       await startDeployment(options, {
-        clients: deps.createClients(options),
+        clients: deps.createClients(options, deps.env),
         io,
         readFile: deps.readFile,
         env: deps.env,
@@ -107,7 +107,9 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   addFollowOptions(watch);
   addAwsOptions(watch);
   watch.addHelpText('after', HELP.watch).action(async (executionArn: string, options) => {
-    setExitCode(await watchExecution(executionArn, options, { clients: deps.createClients(options), io }));
+    setExitCode(
+      await watchExecution(executionArn, options, { clients: deps.createClients(options, deps.env), io }),
+    );
   });
 
   const plan = program
@@ -196,7 +198,10 @@ function addFollowOptions(command: Command): void {
 
 function addAwsOptions(command: Command): void {
   command
-    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .option(
+      '--region <region>',
+      'AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile)',
+    )
     .option('--profile <profile>', 'named profile from the shared AWS config files')
     .option(
       '--endpoint-url <url>',

@@ -6,13 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DeployRequest } from '../../lambda/shared/request';
+import { checkAwsSetup } from '../aws';
 import { findDeployer } from '../deployer';
 import { EXIT } from '../errors';
-import type { AwsClients, Io } from '../io';
+import type { AwsClients, AwsOptions, Io } from '../io';
 import { buildDeployRequest, type ReadFile, type RequestFlags } from '../request';
 import { followToEnd, type FollowOptions, refreshOf } from './watch';
 
-export interface StartOptions extends RequestFlags, FollowOptions {
+export interface StartOptions extends RequestFlags, FollowOptions, AwsOptions {
   deployer?: string;
   stackName?: string;
   name?: string;
@@ -30,11 +31,14 @@ export async function startDeployment(options: StartOptions, deps: StartDeps): P
   // Validation throws before any AWS call: a bad request starts nothing.
   const { input, request } = buildDeployRequest(options, deps.readFile);
   if (options.wait) refreshOf(options.refresh);
+  await checkAwsSetup(deps.clients.sfn);
   const deployerArn = await findDeployer({
     deployer: options.deployer,
     stackName: options.stackName,
+    endpointUrl: options.endpointUrl ?? deps.env.AWS_ENDPOINT_URL,
     env: deps.env,
     cloudFormation: deps.clients.cloudFormation,
+    sfn: deps.clients.sfn,
   });
   const { executionArn, startDate } = await deps.clients.sfn.send(
     new StartExecutionCommand({

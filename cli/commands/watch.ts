@@ -1,4 +1,5 @@
 /** `sfn-deploy watch <execution-arn>`: follows a deployment live, exits as it ends. */
+import { checkAwsSetup } from '../aws';
 import { EXIT, UsageError } from '../errors';
 import { follow } from '../follow';
 import type { AwsClients, Io } from '../io';
@@ -22,6 +23,7 @@ export async function watchExecution(
   options: FollowOptions,
   deps: WatchDeps,
 ): Promise<number> {
+  await checkAwsSetup(deps.clients.sfn);
   return followToEnd(executionArn, options, deps);
 }
 

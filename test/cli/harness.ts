@@ -7,6 +7,8 @@ import { type CliDeps, runCli } from '../../cli/program';
 
 export const DEPLOYER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sfn-deployer';
 export const NOW = new Date('2026-03-02T10:00:00.000Z');
+/** Region and credentials of their own, so the command's setup check passes without the machine's AWS setup. */
+const CLIENT_CONFIG = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 
 /** A stream that keeps what is written. */
 export class Captured {
@@ -34,6 +36,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   isTTY?: boolean;
   loadModule?: (modulePath: string) => unknown;
+  /** Builds the clients, e.g. the command's own `createClients`; default: clients with a fixed region and credentials. */
+  createClients?: CliDeps['createClients'];
 }
 
 /** Runs the command line; clients are real SDK clients, so `mockClient(...)` intercepts them. */
@@ -61,12 +65,13 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
       if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
       return text;
     },
-    createClients: (aws) => {
+    createClients: (aws, env) => {
       clientOptions.push(aws);
+      if (options.createClients) return options.createClients(aws, env);
       return {
-        sfn: new SFNClient({ region: 'us-east-1' }),
-        cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
-        cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
+        sfn: new SFNClient(CLIENT_CONFIG),
+        cloudWatch: new CloudWatchClient(CLIENT_CONFIG),
+        cloudFormation: new CloudFormationClient(CLIENT_CONFIG),
       };
     },
     loadModule: options.loadModule ?? (() => ({})),
