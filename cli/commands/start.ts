@@ -8,6 +8,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DeployRequest } from '../../lambda/shared/request';
 import { checkAwsSetup } from '../aws';
 import { findDeployer } from '../deployer';
+import { preflight } from '../preflight';
 import { EXIT } from '../errors';
 import type { AwsClients, AwsOptions, Io } from '../io';
 import { buildDeployRequest, type ReadFile, type RequestFlags } from '../request';
@@ -39,6 +40,11 @@ export async function startDeployment(options: StartOptions, deps: StartDeps): P
     env: deps.env,
     cloudFormation: deps.clients.cloudFormation,
     sfn: deps.clients.sfn,
+  });
+  await preflight(request, deployerArn, {
+    sfn: deps.clients.sfn,
+    cloudWatch: deps.clients.cloudWatch,
+    warn: (line) => deps.io.stderr.write(`${line}\n`),
   });
   const { executionArn, startDate } = await deps.clients.sfn.send(
     new StartExecutionCommand({

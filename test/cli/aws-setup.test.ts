@@ -11,7 +11,7 @@ import { ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { clientConfig, createClients } from '../../cli/aws';
 import type { AwsClients } from '../../cli/io';
-import { NOW, run } from './harness';
+import { NOW, run, targetExists } from './harness';
 import { EXECUTION_ARN } from './scripted-execution';
 
 const sfn = mockClient(SFNClient);
@@ -25,6 +25,7 @@ beforeEach(() => {
   cloudWatch.reset();
   cloudFormation.reset();
   sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: NOW });
+  targetExists(sfn);
   // The SDK reads credentials and shared config files from the process environment: give it a bare one.
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'sfn-deploy-aws-setup-'));
   process.env = {

@@ -8,7 +8,7 @@ import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwa
 import { DescribeStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { flagValueProblem } from '../../cli/program';
-import { DEPLOYER_ARN, NOW, run } from './harness';
+import { DEPLOYER_ARN, NOW, run, targetExists } from './harness';
 import { EXECUTION_ARN } from './scripted-execution';
 
 const sfn = mockClient(SFNClient);
@@ -20,8 +20,11 @@ beforeEach(() => {
   cloudWatch.reset();
   cloudFormation.reset();
   sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: NOW });
+  targetExists(sfn);
   sfn.on(DescribeStateMachineCommand).resolves({ stateMachineArn: 'arn', name: 'orders' });
-  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'a', StateValue: 'OK' }] });
+  cloudWatch.on(DescribeAlarmsCommand).resolves({
+    MetricAlarms: ['a', 'MaxCPU', 'API Error Breach'].map((AlarmName) => ({ AlarmName, StateValue: 'OK' })),
+  });
 });
 
 const TARGET = ['start', '--state-machine', 'orders', '--alias', 'live', '--deployer', DEPLOYER_ARN];

@@ -1,11 +1,18 @@
 /** Runs `sfn-deploy` in-process with captured streams, a fake clock and mocked AWS clients. */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeStateMachineCommand,
+  ListStateMachineVersionsCommand,
+  SFNClient,
+  ValidateStateMachineDefinitionCommand,
+} from '@aws-sdk/client-sfn';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import type { AwsOptions, Io } from '../../cli/io';
 import { type CliDeps, runCli } from '../../cli/program';
 
 export const DEPLOYER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sfn-deployer';
+export const TARGET_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
 export const NOW = new Date('2026-03-02T10:00:00.000Z');
 /** Region and credentials of their own, so the command's setup check passes without the machine's AWS setup. */
 const CLIENT_CONFIG = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
@@ -78,4 +85,19 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
   };
   const code = await runCli(args, deps);
   return { code, stdout, stderr, clientOptions, sleeps };
+}
+
+/**
+ * Answers the read-only checks `start` makes before starting: the target
+ * exists with version 2, and a definition is valid. `sfn` is `mockClient(SFNClient)`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function targetExists(sfn: AwsStub<any, any, any>): void {
+  sfn
+    .on(DescribeStateMachineCommand)
+    .resolves({ stateMachineArn: `${TARGET_ARN}`, name: 'orders', revisionId: 'r1' })
+    .on(ListStateMachineVersionsCommand)
+    .resolves({ stateMachineVersions: [{ stateMachineVersionArn: `${TARGET_ARN}:2`, creationDate: NOW }] })
+    .on(ValidateStateMachineDefinitionCommand)
+    .resolves({ result: 'OK', diagnostics: [] });
 }
