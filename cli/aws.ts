@@ -3,6 +3,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { UsageError } from './errors';
+import { ServiceClock } from './service-clock';
 import type { AwsClients, AwsOptions } from './io';
 
 export type Env = Record<string, string | undefined>;
@@ -28,10 +29,14 @@ export function clientConfig(
 
 export function createClients(options: AwsOptions, env: Env = process.env): AwsClients {
   const config = clientConfig(options, env);
+  const sfn = new SFNClient(config);
+  const clock = new ServiceClock();
+  clock.watch(sfn);
   return {
-    sfn: new SFNClient(config),
+    sfn,
     cloudWatch: new CloudWatchClient(config),
     cloudFormation: new CloudFormationClient(config),
+    serviceNow: () => clock.now(),
   };
 }
 

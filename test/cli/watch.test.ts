@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeExecutionCommand,
@@ -8,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Progress } from '../../cli/events';
 import { progressBar, statusBlock } from '../../cli/render';
-import { run } from './harness';
+import { CLIENT_CONFIG, run } from './harness';
 import { at, EXECUTION_ARN, FIRED, promotion, rollback, ROLLBACK_CAUSE, T0 } from './scripted-execution';
 
 const sfn = mockClient(SFNClient);
@@ -161,6 +162,36 @@ describe('sfn-deploy watch', () => {
       expect(stdout.text).toContain('alarms: orders-failures OK');
       // The last status block is erased before the outcome.
       expect(stdout.text).toMatch(/\x1b\[3A\x1b\[0JPROMOTED: live routes 100% to orders:3/);
+    });
+  });
+
+  describe('the countdown', () => {
+    /** Mocked clients, as the harness makes them, with a service clock of their own. */
+    const withServiceNow = (serviceNow: () => Date) => ({
+      isTTY: true,
+      createClients: () => ({
+        sfn: new SFNClient(CLIENT_CONFIG),
+        cloudWatch: new CloudWatchClient(CLIENT_CONFIG),
+        cloudFormation: new CloudFormationClient(CLIENT_CONFIG),
+        serviceNow,
+      }),
+    });
+
+    it("counts down with the service's clock, not the machine's", async () => {
+      // Arrange: the 10% step ends at T0+301s; the service (e.g. the local cloud's virtual
+      // clock) is at T0+290s while the machine's clock is still near T0.
+      promotion().install(sfn);
+
+      // Act
+      const { code, stdout } = await run(
+        ['watch', EXECUTION_ARN],
+        withServiceNow(() => new Date(T0 + 290_000)),
+      );
+
+      // Assert
+      expect(code).toBe(0);
+      expect(stdout.text).toContain(`${progressBar(10)}  10%  next shift (100%) in 11s`);
+      expect(stdout.text).not.toMatch(/next shift \(100%\) in 4m/);
     });
   });
 
