@@ -194,7 +194,7 @@ describe('sfn-deploy on the local cloud', () => {
       /^Deployment failed: DeploymentRolledBack: Rolled back alias live to orders-rollback:1 \(100%\) from orders-rollback:2 at 10%/,
     );
     expect(run.stderr).toContain(`alarms fired: ${alarm} `);
-    expect(run.stdout).toMatch(/rolled back\s+Rolled back alias live/);
+    expect(run.stdout).toMatch(/rolled back\s+to orders-rollback:1 \(100%\)/);
   }, 120_000);
 
   it('watch, without a terminal, prints each shift of a linear deployment as a line', async () => {

@@ -7,7 +7,7 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Progress } from '../../cli/events';
+import { firedAlarmNames, type Progress } from '../../cli/events';
 import { progressBar, statusBlock } from '../../cli/render';
 import { CLIENT_CONFIG, run } from './harness';
 import { at, EXECUTION_ARN, FIRED, promotion, rollback, ROLLBACK_CAUSE, T0 } from './scripted-execution';
@@ -86,11 +86,14 @@ describe('sfn-deploy watch', () => {
         '09:00:00  alarm        orders-failures is OK',
         '10:00:01  shift        10%   step 1/2, held until 10:05:01',
         '10:00:50  alarm        orders-failures OK → ALARM',
-        `10:01:01  alarm fired  ${FIRED}`,
+        '10:01:01  alarm fired  orders-failures',
         '10:01:01  rolling back',
-        `10:01:02  rolled back  ${ROLLBACK_CAUSE}`,
+        '10:01:02  rolled back  to orders:2 (100%)',
       ]);
       expect(stderr.text).toBe(`Deployment failed: DeploymentRolledBack: ${ROLLBACK_CAUSE}\n`);
+      // The cause, and the alarm's reason in it, are printed once.
+      expect(`${stdout.text}${stderr.text}`.split(ROLLBACK_CAUSE)).toHaveLength(2);
+      expect(`${stdout.text}${stderr.text}`.split(FIRED)).toHaveLength(2);
     });
 
     it('asks for both alarm types, so composite alarms are shown too', async () => {
@@ -313,5 +316,23 @@ describe('the live status', () => {
     [100, `[${'█'.repeat(30)}]`],
   ])('draws %i%% as %s', (weight, bar) => {
     expect(progressBar(weight)).toBe(bar);
+  });
+});
+
+describe('firedAlarmNames', () => {
+  it('names the watched alarm each fired description starts with, the longest first', () => {
+    const fired = [
+      'orders-failures-5xx is ALARM: Threshold Crossed',
+      'orders-failures was ALARM at 2026-03-02T10:00:30.000Z: Threshold Crossed',
+    ];
+
+    expect(firedAlarmNames(fired, ['orders-failures', 'orders-failures-5xx'])).toEqual([
+      'orders-failures-5xx',
+      'orders-failures',
+    ]);
+  });
+
+  it('keeps a description that names no watched alarm as it is', () => {
+    expect(firedAlarmNames(['composite is ALARM: x'], ['orders'])).toEqual(['composite is ALARM: x']);
   });
 });
