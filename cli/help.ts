@@ -2,7 +2,9 @@
 export const HELP = {
   program: `
 The deployer is found by --deployer <arn>, else $SFN_DEPLOYER_ARN, else the DeployerArn
-output of the CloudFormation stack SfnDeployer (--stack-name to change).
+output of the CloudFormation stack SfnDeployer (--stack-name to change); on an --endpoint-url
+without CloudFormation (the local cloud), the state machine named sfn-deployer there.
+The region is --region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's.
 
 Exit codes: 0 deployed (PROMOTED, NO_CHANGE, CREATED_ALIAS) or command done;
             1 rolled back, failed, or an AWS call failed; 2 bad command line or request.
