@@ -12,9 +12,9 @@ export type DeployEvent =
   | { type: 'planned'; at: string; fromVersionArn: string; toVersionArn: string; steps: PlanStep[] }
   | { type: 'shifted'; at: string; weight: number; step: number; of: number; stepEndsAt?: string }
   | { type: 'alarm'; at: string; alarm: string; state: string; previous?: string }
-  | { type: 'alarms-fired'; at: string; alarms: string[] }
+  | { type: 'alarms-fired'; at: string; alarms: string[]; alarmNames: string[] }
   | { type: 'rolling-back'; at: string }
-  | { type: 'rolled-back'; at: string; cause: string }
+  | { type: 'rolled-back'; at: string; cause: string; toVersionArn?: string }
   | { type: 'pruned'; at: string; versionArns: string[] }
   | { type: 'succeeded'; at: string; result: Partial<DeploymentResult> }
   | { type: 'failed'; at: string; status: string; error: string; cause: string };
@@ -94,12 +94,25 @@ export function readHistoryEvent(event: HistoryEvent, progress: Progress): Deplo
       ];
     }
     case 'Check alarms':
-      return deployment.next === 'ROLL_BACK'
-        ? [{ type: 'alarms-fired', at, alarms: deployment.firedAlarms ?? [] }]
-        : [];
+      if (deployment.next !== 'ROLL_BACK') return [];
+      return [
+        {
+          type: 'alarms-fired',
+          at,
+          alarms: deployment.firedAlarms ?? [],
+          alarmNames: firedAlarmNames(deployment.firedAlarms ?? [], progress.alarmNames),
+        },
+      ];
     case 'Roll back':
       progress.weight = 0;
-      return [{ type: 'rolled-back', at, cause: deployment.rollbackCause ?? 'rolled back' }];
+      return [
+        {
+          type: 'rolled-back',
+          at,
+          cause: deployment.rollbackCause ?? 'rolled back',
+          toVersionArn: deployment.originVersionArn,
+        },
+      ];
     case 'Prune versions':
       // Pruning may take several invocations: tell it once, when done.
       return deployment.next === 'PRUNE'
@@ -108,6 +121,18 @@ export function readHistoryEvent(event: HistoryEvent, progress: Progress): Deplo
     default:
       return [];
   }
+}
+
+/**
+ * The watched alarms among the fired ones, which read `<name> is ALARM: <reason>` or
+ * `<name> was ALARM at <time>: <reason>`; the longest watched name that starts one wins.
+ */
+export function firedAlarmNames(fired: string[], watched: string[]): string[] {
+  const byLength = [...watched].sort((a, b) => b.length - a.length);
+  return fired.map(
+    (text) =>
+      byLength.find((name) => text.startsWith(`${name} is `) || text.startsWith(`${name} was `)) ?? text,
+  );
 }
 
 function readRequest(request: Record<string, unknown> | undefined, progress: Progress): void {

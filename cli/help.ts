@@ -2,7 +2,9 @@
 export const HELP = {
   program: `
 The deployer is found by --deployer <arn>, else $SFN_DEPLOYER_ARN, else the DeployerArn
-output of the CloudFormation stack SfnDeployer (--stack-name to change).
+output of the CloudFormation stack SfnDeployer (--stack-name to change); on an --endpoint-url
+without CloudFormation (the local cloud), the state machine named sfn-deployer there.
+The region is --region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's.
 
 Exit codes: 0 deployed (PROMOTED, NO_CHANGE, CREATED_ALIAS) or command done;
             1 rolled back, failed, or an AWS call failed; 2 bad command line or request.
@@ -14,10 +16,12 @@ Examples:
   $ sfn-deploy local
 `,
   start: `
-Prints the execution ARN. With --wait, follows the deployment (live on a terminal, one line
-per event otherwise, JSON lines with --json) and exits 0 on PROMOTED, NO_CHANGE or
-CREATED_ALIAS, 1 on a rollback or failure (error and cause on stderr). A request the
-deployer would reject exits 2 with its messages, and nothing is started.
+Prints the execution ARN (with --json, JSON lines from the first line). With --wait, follows
+the deployment (live on a terminal, one line per event otherwise, JSON lines with --json) and
+exits 0 on PROMOTED, NO_CHANGE or CREATED_ALIAS, 1 on a rollback or failure (error and cause
+on stderr). Before starting it checks, read-only, that a --file is valid ASL and that the
+state machine, version and alarms exist: a request the deployer would reject exits 2 with
+its messages, and nothing is started. An option value that looks like a flag is an error.
 
 Examples:
   # upload a definition, publish it, canary 5% for 120 s (the defaults), then 100%
@@ -32,8 +36,8 @@ Examples:
   # a whole request from a file, with one field overridden
   $ sfn-deploy start --request examples/requests/canary.json --increment 20 --wait
 
-  # against the local cloud
-  $ sfn-deploy start --endpoint-url http://127.0.0.1:4566 --deployer <arn> --request request.json --wait
+  # against the local cloud (its deployer is found by name when --deployer is left out)
+  $ sfn-deploy start --endpoint-url http://127.0.0.1:4566 --request request.json --wait
 `,
   watch: `
 Polls DescribeExecution and GetExecutionHistory (only the new events) every --refresh

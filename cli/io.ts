@@ -31,4 +31,6 @@ export interface AwsClients {
   sfn: SFNClient;
   cloudWatch: CloudWatchClient;
   cloudFormation: CloudFormationClient;
+  /** The service's time, from its responses' `Date` header (the virtual clock on the local cloud); default: the machine's. */
+  serviceNow?: () => Date;
 }

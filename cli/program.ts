@@ -2,7 +2,7 @@
  * The `sfn-deploy` command line: commander wiring only. Each command's work
  * is a function in `commands/` that receives its clients and streams.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { InvalidDeployRequestError } from '../lambda/shared/errors';
 import { printPlan } from './commands/plan';
 import { runLocal } from './commands/local';
@@ -19,7 +19,7 @@ export interface CliDeps {
   io: Io;
   env: Record<string, string | undefined>;
   readFile: ReadFile;
-  createClients: (options: AwsOptions) => AwsClients;
+  createClients: (options: AwsOptions, env: Record<string, string | undefined>) => AwsClients;
   loadModule: (modulePath: string) => unknown;
 }
 
@@ -90,7 +90,7 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   start.addHelpText('after', HELP.start).action(async (options) => {
     setExitCode(
       await startDeployment(options, {
-        clients: deps.createClients(options),
+        clients: deps.createClients(options, deps.env),
         io,
         readFile: deps.readFile,
         env: deps.env,
@@ -107,7 +107,9 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   addFollowOptions(watch);
   addAwsOptions(watch);
   watch.addHelpText('after', HELP.watch).action(async (executionArn: string, options) => {
-    setExitCode(await watchExecution(executionArn, options, { clients: deps.createClients(options), io }));
+    setExitCode(
+      await watchExecution(executionArn, options, { clients: deps.createClients(options, deps.env), io }),
+    );
   });
 
   const plan = program
@@ -129,7 +131,35 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
       setExitCode(await runLocal(args, { stderr: io.stderr, load: deps.loadModule }));
     });
 
+  for (const command of [program, ...program.commands]) refuseFlagsAsValues(command);
   return program;
+}
+
+/**
+ * Every option that takes a value refuses one that looks like a flag, and an
+ * empty one. Commander takes the word after `--alarms` as its value whatever
+ * it is, so `--alarms --endpoint-url http://…` (a list a CI variable left
+ * empty) would watch an alarm named `--endpoint-url` and call real AWS.
+ */
+function refuseFlagsAsValues(command: Command): void {
+  for (const option of command.options as Option[]) {
+    if (!option.required && !option.optional) continue;
+    option.argParser((value: string, previous: unknown) => {
+      const problem = flagValueProblem(value);
+      if (problem) throw new InvalidArgumentError(problem);
+      if (!option.variadic) return value;
+      return Array.isArray(previous) && previous !== option.defaultValue ? [...previous, value] : [value];
+    });
+  }
+}
+
+/** Why an option's value is refused, or undefined: a flag (`--x`, `-x`) or an empty string. Negative numbers pass. */
+export function flagValueProblem(value: string): string | undefined {
+  if (value.trim() === '') return 'It is empty; give a value, or leave the option out.';
+  if (/^-(-|[A-Za-z])/.test(value)) {
+    return `It looks like a flag: a value is missing before it (if the value really starts with '-', this command does not accept it).`;
+  }
+  return undefined;
 }
 
 /** `sfndeploy.py`'s flags, plus the request fields it lacks and `--request` for a whole request file. */
@@ -163,12 +193,15 @@ function addRequestOptions(command: Command): void {
 function addFollowOptions(command: Command): void {
   command
     .option('--refresh <seconds>', 'seconds between polls while following', '2')
-    .option('--json', 'one JSON object per event line');
+    .option('--json', 'JSON lines: every line of output is one JSON object');
 }
 
 function addAwsOptions(command: Command): void {
   command
-    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .option(
+      '--region <region>',
+      'AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile)',
+    )
     .option('--profile <profile>', 'named profile from the shared AWS config files')
     .option(
       '--endpoint-url <url>',

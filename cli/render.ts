@@ -86,12 +86,13 @@ export function formatEvent(event: DeployEvent): string {
       );
     case 'alarm':
       return line('alarm', `${event.alarm} ${event.previous ? `${event.previous} → ` : 'is '}${event.state}`);
+    // The alarms' reasons and the rollback's cause are told once, in the outcome on stderr.
     case 'alarms-fired':
-      return line('alarm fired', event.alarms.join('; '));
+      return line('alarm fired', event.alarmNames.join(', '));
     case 'rolling-back':
       return line('rolling back');
     case 'rolled-back':
-      return line('rolled back', event.cause);
+      return line('rolled back', event.toVersionArn ? `to ${versionLabel(event.toVersionArn)} (100%)` : '');
     case 'pruned':
       return line(
         'pruned',

@@ -6,13 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DeployRequest } from '../../lambda/shared/request';
+import { checkAwsSetup } from '../aws';
 import { findDeployer } from '../deployer';
+import { preflight } from '../preflight';
 import { EXIT } from '../errors';
-import type { AwsClients, Io } from '../io';
+import type { AwsClients, AwsOptions, Io } from '../io';
 import { buildDeployRequest, type ReadFile, type RequestFlags } from '../request';
 import { followToEnd, type FollowOptions, refreshOf } from './watch';
 
-export interface StartOptions extends RequestFlags, FollowOptions {
+export interface StartOptions extends RequestFlags, FollowOptions, AwsOptions {
   deployer?: string;
   stackName?: string;
   name?: string;
@@ -30,13 +32,21 @@ export async function startDeployment(options: StartOptions, deps: StartDeps): P
   // Validation throws before any AWS call: a bad request starts nothing.
   const { input, request } = buildDeployRequest(options, deps.readFile);
   if (options.wait) refreshOf(options.refresh);
+  await checkAwsSetup(deps.clients.sfn);
   const deployerArn = await findDeployer({
     deployer: options.deployer,
     stackName: options.stackName,
+    endpointUrl: options.endpointUrl ?? deps.env.AWS_ENDPOINT_URL,
     env: deps.env,
     cloudFormation: deps.clients.cloudFormation,
+    sfn: deps.clients.sfn,
   });
-  const { executionArn } = await deps.clients.sfn.send(
+  await preflight(request, deployerArn, {
+    sfn: deps.clients.sfn,
+    cloudWatch: deps.clients.cloudWatch,
+    warn: (line) => deps.io.stderr.write(`${line}\n`),
+  });
+  const { executionArn, startDate } = await deps.clients.sfn.send(
     new StartExecutionCommand({
       stateMachineArn: deployerArn,
       name: options.name ?? executionName(request, deps.io.now()),
@@ -45,7 +55,12 @@ export async function startDeployment(options: StartOptions, deps: StartDeps): P
     }),
   );
   if (!executionArn) throw new Error('StartExecution returned no execution ARN');
-  deps.io.stdout.write(`${executionArn}\n`);
+  // With --json every line is JSON, the first one too, so a script can read the output line by line.
+  deps.io.stdout.write(
+    options.json
+      ? `${JSON.stringify({ type: 'execution', executionArn, startDate: (startDate ?? deps.io.now()).toISOString() })}\n`
+      : `${executionArn}\n`,
+  );
   if (!options.wait) return EXIT.OK;
   return followToEnd(executionArn, options, deps);
 }

@@ -1,4 +1,5 @@
 /** `sfn-deploy watch <execution-arn>`: follows a deployment live, exits as it ends. */
+import { checkAwsSetup } from '../aws';
 import { EXIT, UsageError } from '../errors';
 import { follow } from '../follow';
 import type { AwsClients, Io } from '../io';
@@ -13,7 +14,7 @@ export interface FollowOptions {
 export const DEFAULT_REFRESH_SECONDS = 2;
 
 export interface WatchDeps {
-  clients: Pick<AwsClients, 'sfn' | 'cloudWatch'>;
+  clients: Pick<AwsClients, 'sfn' | 'cloudWatch' | 'serviceNow'>;
   io: Io;
 }
 
@@ -22,6 +23,7 @@ export async function watchExecution(
   options: FollowOptions,
   deps: WatchDeps,
 ): Promise<number> {
+  await checkAwsSetup(deps.clients.sfn);
   return followToEnd(executionArn, options, deps);
 }
 
@@ -32,14 +34,16 @@ export async function followToEnd(
   deps: WatchDeps,
 ): Promise<number> {
   const refreshSeconds = refreshOf(options.refresh);
-  const renderer = createRenderer(renderMode(options, deps.io.isTTY), deps.io);
+  // Step end times are the service's: count down with its clock, not the machine's.
+  const now = deps.clients.serviceNow ?? deps.io.now;
+  const renderer = createRenderer(renderMode(options, deps.io.isTTY), { ...deps.io, now });
   const final = await follow(
     executionArn,
     {
       sfn: deps.clients.sfn,
       cloudWatch: deps.clients.cloudWatch,
       sleep: deps.io.sleep,
-      now: deps.io.now,
+      now,
       refreshSeconds,
     },
     renderer,

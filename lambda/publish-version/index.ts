@@ -7,27 +7,22 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CreateStateMachineAliasCommand,
-  DescribeStateMachineCommand,
-  ListStateMachineVersionsCommand,
   PublishStateMachineVersionCommand,
   type SFNClient,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 import { START_EVENTS } from '../shared/budget';
-import { aliasArnOf, isVersionArn, resolveStateMachineArn, scopeOf, stateMachineOfVersion, versionArnOf } from '../shared/arns';
-import { describeAlarms, isNamed, readAliasRouting } from '../shared/aws';
+import { checkAlarms, describeTarget, findExistingVersion } from '../shared/preflight';
+import { aliasArnOf, isVersionArn, resolveStateMachineArn, scopeOf, stateMachineOfVersion } from '../shared/arns';
+import { isNamed, readAliasRouting } from '../shared/aws';
 import type { Sleep } from '../shared/aws';
 import { createCloudWatchClient, createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
 import { type Clock, type DeployerState, eventTime, systemClock } from '../shared/deployment';
 import {
   describeError,
-  AlarmAlreadyFiringError,
-  AlarmNotFoundError,
   DeploymentInProgressError,
   InvalidDeployRequestError,
   RevisionConflictError,
-  StateMachineNotFoundError,
-  VersionNotFoundError,
 } from '../shared/errors';
 import { type DeploymentLock, recordKey } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
@@ -193,55 +188,6 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
 }
 
 /** Confirms the target exists and returns its latest revision id. */
-async function describeTarget(sfn: SFNClient, stateMachineArn: string): Promise<string | undefined> {
-  try {
-    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
-    return described.revisionId;
-  } catch (error) {
-    if (isNamed(error, 'StateMachineDoesNotExist') || isNamed(error, 'InvalidArn')) {
-      throw new StateMachineNotFoundError(`State machine ${stateMachineArn} does not exist`, { cause: error });
-    }
-    throw error;
-  }
-}
-
-async function checkAlarms(cloudWatch: CloudWatchClient, request: DeployRequest): Promise<void> {
-  const alarms = await describeAlarms(cloudWatch, request.alarms);
-  const missing = request.alarms.filter((name) => !alarms.has(name));
-  if (missing.length > 0) throw new AlarmNotFoundError(missing);
-  if (request.ignoreAlarmsAlreadyFiring) return;
-  const failing = new Set(request.failOnInsufficientData ? ['ALARM', 'INSUFFICIENT_DATA'] : ['ALARM']);
-  const firing = [...alarms.values()].filter((alarm) => failing.has(alarm.state)).map((alarm) => `${alarm.name} (${alarm.state})`);
-  if (firing.length > 0) throw new AlarmAlreadyFiringError(firing);
-}
-
-/** The existing version to deploy: the one named, or the newest when nothing is to be published. */
-async function findExistingVersion(sfn: SFNClient, request: DeployRequest, stateMachineArn: string): Promise<string | undefined> {
-  if (request.version !== undefined) {
-    const versionArn = String(request.version).startsWith('arn:')
-      ? String(request.version)
-      : versionArnOf(stateMachineArn, Number(request.version));
-    try {
-      await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: versionArn }));
-    } catch (error) {
-      if (isNamed(error, 'StateMachineDoesNotExist') || isNamed(error, 'ResourceNotFound')) {
-        throw new VersionNotFoundError(`Version ${versionArn} does not exist`, { cause: error });
-      }
-      throw error;
-    }
-    return versionArn;
-  }
-  if (request.definition !== undefined || request.publishRevision) return undefined;
-  const newest = await sfn.send(new ListStateMachineVersionsCommand({ stateMachineArn, maxResults: 1 }));
-  const versionArn = newest.stateMachineVersions?.[0]?.stateMachineVersionArn;
-  if (!versionArn) {
-    throw new VersionNotFoundError(
-      `State machine ${stateMachineArn} has no published version: set publishRevision, or give a definition, to publish one`,
-    );
-  }
-  return versionArn;
-}
-
 /**
  * Uploads the definition if given, then publishes exactly the revision this
  * deployment saw or wrote: the `revisionId` guard turns a concurrent update

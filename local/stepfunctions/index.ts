@@ -12,6 +12,7 @@ import { stepFunctionsRateLimit } from './quotas';
 import { seededRandom } from './random';
 import * as stateMachines from './state-machines';
 import { type ExecutionStatusListener, SfnStore, type SfnCore } from './store';
+import { validateStateMachineDefinition } from './validation';
 import * as versions from './versions';
 
 export type { ExecutionRecord } from './model';
@@ -96,6 +97,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
       GetExecutionHistory: (input) => getExecutionHistory(core, input),
       StopExecution: (input) => stopExecution(core, this.engine, input),
       SendTaskFailure: (input) => sendTaskFailure(input),
+      ValidateStateMachineDefinition: (input) => validateStateMachineDefinition(input),
     };
   }
 

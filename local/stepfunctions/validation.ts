@@ -84,6 +84,36 @@ export function checkDefinition(text: string): void {
   if (problem) throw invalidDefinition(problem);
 }
 
+/**
+ * `ValidateStateMachineDefinition`: the same checks as `checkDefinition`, answered as diagnostics
+ * (`result` FAIL with an ERROR per problem, `location` a JSON pointer) instead of an exception.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ValidateStateMachineDefinition.html
+ */
+export function validateStateMachineDefinition(input: Record<string, unknown>): {
+  result: 'OK' | 'FAIL';
+  diagnostics: { severity: 'ERROR'; code: string; message: string; location?: string }[];
+  truncated: boolean;
+} {
+  const text = requireString(input, 'definition', 1_048_576);
+  const type = optionalString(input, 'type');
+  if (type !== undefined && type !== 'STANDARD' && type !== 'EXPRESS') {
+    throw constraint(type, 'type', 'Member must satisfy enum value set: [STANDARD, EXPRESS]');
+  }
+  try {
+    checkDefinition(text);
+    return { result: 'OK', diagnostics: [], truncated: false };
+  } catch (err) {
+    const detail = /^Invalid State Machine Definition: '(.*)'$/s.exec((err as Error).message)?.[1];
+    if (detail === undefined) throw err;
+    // The problems read `CODE: message at /pointer`, as AWS's InvalidDefinition messages do.
+    const parts = /^([A-Z_]+): (.*?)(?: at (\/\S*))?$/s.exec(detail);
+    const diagnostic = parts
+      ? { severity: 'ERROR' as const, code: parts[1]!, message: parts[2]!, ...(parts[3] ? { location: parts[3] } : {}) }
+      : { severity: 'ERROR' as const, code: 'SCHEMA_VALIDATION_FAILED', message: detail };
+    return { result: 'FAIL', diagnostics: [diagnostic], truncated: false };
+  }
+}
+
 function describeRouting(routing: RoutingEntry[]): string {
   const items = routing.map(
     (r) => `RoutingConfigurationListItem(stateMachineVersionArn=${r.stateMachineVersionArn}, weight=${r.weight})`,

@@ -10,7 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateStateMachineAliasCommand, CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineAliasCommand,
+  CreateStateMachineCommand,
+  ListExecutionsCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { type LocalDeployer, localClientConfig, startLocalDeployer } from '../../local/deployer';
 import { PROJECT_ROOT } from '../../local/deployer/synth';
 
@@ -47,8 +52,13 @@ interface CliRun {
  * Runs the command line against the local cloud, with an environment of its
  * own (no profile, no AWS_ENDPOINT_URL), so only `--endpoint-url` leads it there.
  */
-function sfnDeploy(args: string[], onLine: (line: string) => void = () => undefined): Promise<CliRun> {
+function sfnDeploy(
+  args: string[],
+  onLine: (line: string) => void = () => undefined,
+  setup: { env?: Record<string, string>; regionFlag?: boolean } = {},
+): Promise<CliRun> {
   const env = {
+    ...setup.env,
     PATH: process.env.PATH,
     HOME: workDir,
     AWS_ACCESS_KEY_ID: 'local',
@@ -64,8 +74,7 @@ function sfnDeploy(args: string[], onLine: (line: string) => void = () => undefi
       ...args,
       '--endpoint-url',
       deployer.endpoint,
-      '--region',
-      'us-east-1',
+      ...(setup.regionFlag === false ? [] : ['--region', 'us-east-1']),
     ],
     { cwd: workDir, env },
   );
@@ -194,7 +203,7 @@ describe('sfn-deploy on the local cloud', () => {
       /^Deployment failed: DeploymentRolledBack: Rolled back alias live to orders-rollback:1 \(100%\) from orders-rollback:2 at 10%/,
     );
     expect(run.stderr).toContain(`alarms fired: ${alarm} `);
-    expect(run.stdout).toMatch(/rolled back\s+Rolled back alias live/);
+    expect(run.stdout).toMatch(/rolled back\s+to orders-rollback:1 \(100%\)/);
   }, 120_000);
 
   it('watch, without a terminal, prints each shift of a linear deployment as a line', async () => {
@@ -223,5 +232,67 @@ describe('sfn-deploy on the local cloud', () => {
     expect(shifts.map((line) => line.split(/\s+/)[2])).toEqual(['25%', '50%', '75%', '100%']);
     expect(shifts.map((line) => line.match(/step (\d\/\d)/)?.[1])).toEqual(['1/4', '2/4', '3/4', '4/4']);
     expect(run.stdout).toContain('PROMOTED: live routes 100% to orders-watch:2 (was orders-watch:1)');
+  }, 120_000);
+
+  it('start exits 2 on a definition that is JSON but not valid ASL, and starts nothing', async () => {
+    // Arrange
+    const { alarm } = await target('orders-bad-asl');
+    const badFile = path.join(workDir, 'bad.asl.json');
+    fs.writeFileSync(badFile, JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Bogus', End: true } } }));
+    const before = await sfn.send(new ListExecutionsCommand({ stateMachineArn: deployer.deployerArn }));
+
+    // Act
+    const run = await sfnDeploy(['start', ...deployArgs('orders-bad-asl', alarm, badFile, CANARY)]);
+
+    // Assert
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^Invalid deploy request \(nothing was started\):\n {2}- definition is not valid Amazon States Language: SCHEMA_VALIDATION_FAILED at \/States\/A: /,
+    );
+    const after = await sfn.send(new ListExecutionsCommand({ stateMachineArn: deployer.deployerArn }));
+    expect(after.executions).toHaveLength(before.executions!.length);
+  }, 120_000);
+
+  it('start finds the local deployer without --deployer, takes AWS_DEFAULT_REGION, and prints JSON lines', async () => {
+    // Arrange
+    const { alarm, definitionFile } = await target('orders-found');
+    const args = deployArgs('orders-found', alarm, definitionFile, CANARY).slice(2); // no --deployer
+
+    // Act
+    const run = await sfnDeploy(['start', ...args, '--json'], undefined, {
+      env: { AWS_DEFAULT_REGION: 'us-east-1' },
+      regionFlag: false,
+    });
+
+    // Assert
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      {
+        type: 'execution',
+        executionArn: expect.stringContaining(
+          `${deployer.deployerArn.replace(':stateMachine:', ':execution:')}:orders-found-live-`,
+        ),
+        startDate: expect.any(String),
+      },
+    ]);
+  }, 120_000);
+
+  it('start exits 2 naming an alarm that does not exist, and starts nothing', async () => {
+    const { definitionFile } = await target('orders-no-alarm');
+
+    const run = await sfnDeploy([
+      'start',
+      ...deployArgs('orders-no-alarm', 'no-such-alarm', definitionFile, CANARY),
+    ]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: AlarmNotFound: Alarms not found (neither metric nor composite): no-such-alarm (checked before starting; nothing was started)\n',
+    );
   }, 120_000);
 });

@@ -1,12 +1,21 @@
 /** Runs `sfn-deploy` in-process with captured streams, a fake clock and mocked AWS clients. */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeStateMachineCommand,
+  ListStateMachineVersionsCommand,
+  SFNClient,
+  ValidateStateMachineDefinitionCommand,
+} from '@aws-sdk/client-sfn';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import type { AwsOptions, Io } from '../../cli/io';
 import { type CliDeps, runCli } from '../../cli/program';
 
 export const DEPLOYER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sfn-deployer';
+export const TARGET_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
 export const NOW = new Date('2026-03-02T10:00:00.000Z');
+/** Region and credentials of their own, so the command's setup check passes without the machine's AWS setup. */
+export const CLIENT_CONFIG = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 
 /** A stream that keeps what is written. */
 export class Captured {
@@ -34,6 +43,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   isTTY?: boolean;
   loadModule?: (modulePath: string) => unknown;
+  /** Builds the clients, e.g. the command's own `createClients`; default: clients with a fixed region and credentials. */
+  createClients?: CliDeps['createClients'];
 }
 
 /** Runs the command line; clients are real SDK clients, so `mockClient(...)` intercepts them. */
@@ -61,16 +72,32 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
       if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
       return text;
     },
-    createClients: (aws) => {
+    createClients: (aws, env) => {
       clientOptions.push(aws);
+      if (options.createClients) return options.createClients(aws, env);
       return {
-        sfn: new SFNClient({ region: 'us-east-1' }),
-        cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
-        cloudFormation: new CloudFormationClient({ region: 'us-east-1' }),
+        sfn: new SFNClient(CLIENT_CONFIG),
+        cloudWatch: new CloudWatchClient(CLIENT_CONFIG),
+        cloudFormation: new CloudFormationClient(CLIENT_CONFIG),
       };
     },
     loadModule: options.loadModule ?? (() => ({})),
   };
   const code = await runCli(args, deps);
   return { code, stdout, stderr, clientOptions, sleeps };
+}
+
+/**
+ * Answers the read-only checks `start` makes before starting: the target
+ * exists with version 2, and a definition is valid. `sfn` is `mockClient(SFNClient)`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function targetExists(sfn: AwsStub<any, any, any>): void {
+  sfn
+    .on(DescribeStateMachineCommand)
+    .resolves({ stateMachineArn: `${TARGET_ARN}`, name: 'orders', revisionId: 'r1' })
+    .on(ListStateMachineVersionsCommand)
+    .resolves({ stateMachineVersions: [{ stateMachineVersionArn: `${TARGET_ARN}:2`, creationDate: NOW }] })
+    .on(ValidateStateMachineDefinitionCommand)
+    .resolves({ result: 'OK', diagnostics: [] });
 }

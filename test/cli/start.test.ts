@@ -1,9 +1,16 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { SFNClient, StartExecutionCommand, ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import {
+  DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
+  SFNClient,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+  ValidateStateMachineDefinitionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '../../cli/commands/start';
-import { DEPLOYER_ARN, NOW, run } from './harness';
+import { DEPLOYER_ARN, NOW, run, TARGET_ARN, targetExists } from './harness';
 import { EXECUTION_ARN, FIRED, promotion, rollback } from './scripted-execution';
 
 const sfn = mockClient(SFNClient);
@@ -15,9 +22,13 @@ beforeEach(() => {
   cloudWatch.reset();
   cloudFormation.reset();
   sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: NOW });
-  cloudWatch
-    .on(DescribeAlarmsCommand)
-    .resolves({ MetricAlarms: [{ AlarmName: 'orders-failures', StateValue: 'OK' }] });
+  targetExists(sfn);
+  cloudWatch.on(DescribeAlarmsCommand).resolves({
+    MetricAlarms: ['orders-failures', 'MaxCPU', 'API Error Breach'].map((AlarmName) => ({
+      AlarmName,
+      StateValue: 'OK',
+    })),
+  });
 });
 
 const TARGET = ['--state-machine', 'orders', '--alias', 'live', '--deployer', DEPLOYER_ARN];
@@ -370,5 +381,117 @@ describe('execution names', () => {
 
     expect(name).toHaveLength(80);
     expect(name.endsWith('-20260302T100000Z-ab12')).toBe(true);
+  });
+});
+
+describe('sfn-deploy start --json', () => {
+  it('prints the started execution as a JSON line', async () => {
+    const { code, stdout } = await run(['start', ...TARGET, '--json']);
+
+    expect(code).toBe(0);
+    expect(stdout.lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { type: 'execution', executionArn: EXECUTION_ARN, startDate: NOW.toISOString() },
+    ]);
+  });
+
+  it('with --wait, prints only JSON lines, from the first line to the outcome', async () => {
+    promotion().install(sfn);
+
+    const { code, stdout } = await run(['start', ...TARGET, '--strategy', 'canary', '--wait', '--json']);
+
+    expect(code).toBe(0);
+    const events = stdout.lines.map((line) => JSON.parse(line) as { type: string });
+    expect(events[0]).toEqual({
+      type: 'execution',
+      executionArn: EXECUTION_ARN,
+      startDate: NOW.toISOString(),
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'succeeded' });
+  });
+});
+
+describe('sfn-deploy start checks before starting', () => {
+  const INVALID = { StartAt: 'A', States: { A: { Type: 'Bogus', End: true } } };
+
+  it('validates a --file with ValidateStateMachineDefinition and exits 2, starting nothing, when it is not valid ASL', async () => {
+    // Arrange
+    sfn.on(ValidateStateMachineDefinitionCommand).resolves({
+      result: 'FAIL',
+      diagnostics: [
+        {
+          severity: 'ERROR',
+          code: 'SCHEMA_VALIDATION_FAILED',
+          message: "The value for the field 'Type' must be one of [Task, Pass]",
+          location: '/States/A',
+        },
+      ],
+    });
+
+    // Act
+    const { code, stderr } = await run(['start', ...TARGET, '--file', 'bad.asl.json'], {
+      files: { 'bad.asl.json': JSON.stringify(INVALID) },
+    });
+
+    // Assert
+    expect(code).toBe(2);
+    expect(stderr.text).toBe(
+      'Invalid deploy request (nothing was started):\n' +
+        "  - definition is not valid Amazon States Language: SCHEMA_VALIDATION_FAILED at /States/A: The value for the field 'Type' must be one of [Task, Pass]\n",
+    );
+    expect(sfn).toHaveReceivedCommandWith(ValidateStateMachineDefinitionCommand, {
+      definition: JSON.stringify(INVALID),
+    });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it("exits 2 when the state machine does not exist, looking it up in the deployer's region and account", async () => {
+    sfn
+      .on(DescribeStateMachineCommand)
+      .rejects(new StateMachineDoesNotExist({ message: 'State Machine Does Not Exist', $metadata: {} }));
+
+    const { code, stderr } = await run(['start', ...TARGET]);
+
+    expect(code).toBe(2);
+    expect(stderr.text).toBe(
+      `error: StateMachineNotFound: State machine ${TARGET_ARN} does not exist (checked before starting; nothing was started)\n`,
+    );
+    expect(sfn).toHaveReceivedCommandWith(DescribeStateMachineCommand, { stateMachineArn: TARGET_ARN });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('exits 2 when an alarm does not exist', async () => {
+    const { code, stderr } = await run(['start', ...TARGET, '--alarms', 'orders-failures', 'no-such-alarm']);
+
+    expect(code).toBe(2);
+    expect(stderr.text).toBe(
+      'error: AlarmNotFound: Alarms not found (neither metric nor composite): no-such-alarm (checked before starting; nothing was started)\n',
+    );
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('exits 2 when the version to deploy does not exist', async () => {
+    sfn
+      .on(DescribeStateMachineCommand, { stateMachineArn: `${TARGET_ARN}:9` })
+      .rejects(new StateMachineDoesNotExist({ message: 'State Machine Does Not Exist', $metadata: {} }));
+
+    const { code, stderr } = await run(['start', ...TARGET, '--version', '9']);
+
+    expect(code).toBe(2);
+    expect(stderr.text).toContain(`VersionNotFound: Version ${TARGET_ARN}:9 does not exist`);
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('warns and starts when the caller may not read what it checks, leaving the check to the deployer', async () => {
+    sfn
+      .on(DescribeStateMachineCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+
+    const { code, stderr } = await run(['start', ...TARGET]);
+
+    expect(code).toBe(0);
+    expect(stderr.text).toContain(
+      `warning: could not check state machine ${TARGET_ARN} before starting (AccessDeniedException); the deployer checks it when it starts`,
+    );
+    expect(sfn).toHaveReceivedCommand(StartExecutionCommand);
   });
 });

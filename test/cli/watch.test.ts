@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeExecutionCommand,
@@ -6,9 +7,9 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Progress } from '../../cli/events';
+import { firedAlarmNames, type Progress } from '../../cli/events';
 import { progressBar, statusBlock } from '../../cli/render';
-import { run } from './harness';
+import { CLIENT_CONFIG, run } from './harness';
 import { at, EXECUTION_ARN, FIRED, promotion, rollback, ROLLBACK_CAUSE, T0 } from './scripted-execution';
 
 const sfn = mockClient(SFNClient);
@@ -85,11 +86,14 @@ describe('sfn-deploy watch', () => {
         '09:00:00  alarm        orders-failures is OK',
         '10:00:01  shift        10%   step 1/2, held until 10:05:01',
         '10:00:50  alarm        orders-failures OK → ALARM',
-        `10:01:01  alarm fired  ${FIRED}`,
+        '10:01:01  alarm fired  orders-failures',
         '10:01:01  rolling back',
-        `10:01:02  rolled back  ${ROLLBACK_CAUSE}`,
+        '10:01:02  rolled back  to orders:2 (100%)',
       ]);
       expect(stderr.text).toBe(`Deployment failed: DeploymentRolledBack: ${ROLLBACK_CAUSE}\n`);
+      // The cause, and the alarm's reason in it, are printed once.
+      expect(`${stdout.text}${stderr.text}`.split(ROLLBACK_CAUSE)).toHaveLength(2);
+      expect(`${stdout.text}${stderr.text}`.split(FIRED)).toHaveLength(2);
     });
 
     it('asks for both alarm types, so composite alarms are shown too', async () => {
@@ -161,6 +165,36 @@ describe('sfn-deploy watch', () => {
       expect(stdout.text).toContain('alarms: orders-failures OK');
       // The last status block is erased before the outcome.
       expect(stdout.text).toMatch(/\x1b\[3A\x1b\[0JPROMOTED: live routes 100% to orders:3/);
+    });
+  });
+
+  describe('the countdown', () => {
+    /** Mocked clients, as the harness makes them, with a service clock of their own. */
+    const withServiceNow = (serviceNow: () => Date) => ({
+      isTTY: true,
+      createClients: () => ({
+        sfn: new SFNClient(CLIENT_CONFIG),
+        cloudWatch: new CloudWatchClient(CLIENT_CONFIG),
+        cloudFormation: new CloudFormationClient(CLIENT_CONFIG),
+        serviceNow,
+      }),
+    });
+
+    it("counts down with the service's clock, not the machine's", async () => {
+      // Arrange: the 10% step ends at T0+301s; the service (e.g. the local cloud's virtual
+      // clock) is at T0+290s while the machine's clock is still near T0.
+      promotion().install(sfn);
+
+      // Act
+      const { code, stdout } = await run(
+        ['watch', EXECUTION_ARN],
+        withServiceNow(() => new Date(T0 + 290_000)),
+      );
+
+      // Assert
+      expect(code).toBe(0);
+      expect(stdout.text).toContain(`${progressBar(10)}  10%  next shift (100%) in 11s`);
+      expect(stdout.text).not.toMatch(/next shift \(100%\) in 4m/);
     });
   });
 
@@ -282,5 +316,23 @@ describe('the live status', () => {
     [100, `[${'█'.repeat(30)}]`],
   ])('draws %i%% as %s', (weight, bar) => {
     expect(progressBar(weight)).toBe(bar);
+  });
+});
+
+describe('firedAlarmNames', () => {
+  it('names the watched alarm each fired description starts with, the longest first', () => {
+    const fired = [
+      'orders-failures-5xx is ALARM: Threshold Crossed',
+      'orders-failures was ALARM at 2026-03-02T10:00:30.000Z: Threshold Crossed',
+    ];
+
+    expect(firedAlarmNames(fired, ['orders-failures', 'orders-failures-5xx'])).toEqual([
+      'orders-failures-5xx',
+      'orders-failures',
+    ]);
+  });
+
+  it('keeps a description that names no watched alarm as it is', () => {
+    expect(firedAlarmNames(['composite is ALARM: x'], ['orders'])).toEqual(['composite is ALARM: x']);
   });
 });

@@ -48,6 +48,25 @@ describe('LocalServer', () => {
     clock.stop();
   });
 
+  it('stamps each response with the virtual clock in the Date header (RFC 9110 §6.6.1)', async () => {
+    // https://www.rfc-editor.org/rfc/rfc9110#section-6.6.1: an origin server with a clock sends Date;
+    // the local cloud's clock is the virtual one, so clients see its time, as they see AWS's.
+    const endpoint = await start();
+    await clock.advance(3 * 24 * 3600_000);
+
+    const date = await new Promise<string | undefined>((resolve, reject) => {
+      http
+        .request(`${endpoint}/_local/clock`, (res) => {
+          res.resume();
+          resolve(res.headers.date);
+        })
+        .on('error', reject)
+        .end();
+    });
+
+    expect(date).toBe(new Date(clock.now()).toUTCString());
+  });
+
   it('routes by X-Amz-Target and takes the region from the SigV4 credential scope', async () => {
     await start();
     const out = await sfn.send(new ListStateMachinesCommand({ maxResults: 5 }));
