@@ -122,7 +122,9 @@ export class LocalServer {
       const body = await readBody(req);
       // Every HTTP response carries the server's time (RFC 9110 §6.6.1); here that is the virtual clock,
       // so a client can tell "now" as the local cloud sees it (sfn-deploy watch counts down with it).
-      res.setHeader('date', new Date(this.clock.now()).toUTCString());
+      // Not for the deployer's in-process Lambdas: with a virtual Date their SDK clients saw a clock skew
+      // and deployments took virtual time they should not have (test/e2e/requests.test.ts).
+      if (!header(req, CALLER_HEADER)) res.setHeader('date', new Date(this.clock.now()).toUTCString());
       const path = (req.url ?? '/').split('?')[0]!;
       if (path.startsWith('/_local/')) return this.serveAdmin(req.method ?? 'GET', path, body, res);
       if (req.method !== 'POST' || path !== '/') {
