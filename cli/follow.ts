@@ -73,7 +73,8 @@ export async function follow(
 
 /** The child execution a `Continue in a new execution` task started, from its `TaskSubmitted` event. */
 export function continuation(event: HistoryEvent): string | undefined {
-  if (event.type !== 'TaskSubmitted' || event.taskSubmittedEventDetails?.resourceType !== 'states') return undefined;
+  if (event.type !== 'TaskSubmitted' || event.taskSubmittedEventDetails?.resourceType !== 'states')
+    return undefined;
   const output = parseJson(event.taskSubmittedEventDetails.output) as { ExecutionArn?: unknown } | undefined;
   return typeof output?.ExecutionArn === 'string' ? output.ExecutionArn : undefined;
 }

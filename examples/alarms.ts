@@ -14,7 +14,11 @@ const ANY_FAILURE = {
 } as const;
 
 /** `ExecutionsFailed` of an alias of a state machine, Sum >= 1 over 60 s: how a release is watched. */
-export function failedExecutionsAlarm(alarmName: string, stateMachineArn: string, alias: string): PutMetricAlarmCommandInput {
+export function failedExecutionsAlarm(
+  alarmName: string,
+  stateMachineArn: string,
+  alias: string,
+): PutMetricAlarmCommandInput {
   return {
     AlarmName: alarmName,
     Namespace: 'AWS/States',
@@ -32,7 +36,11 @@ export function failedExecutionsAlarm(alarmName: string, stateMachineArn: string
  * An alarm on a metric of its own that nothing emits: it stays OK until its
  * state is set. A long period keeps long virtual runs from evaluating it often.
  */
-export function quietAlarm(alarmName: string, namespace: string, periodSeconds = 60): PutMetricAlarmCommandInput {
+export function quietAlarm(
+  alarmName: string,
+  namespace: string,
+  periodSeconds = 60,
+): PutMetricAlarmCommandInput {
   return {
     AlarmName: alarmName,
     Namespace: namespace,

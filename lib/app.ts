@@ -37,7 +37,11 @@ export function buildApp(app: App): SfnDeployerApp {
   return { deployerStack, deployOnPublish, pipelineStack };
 }
 
-function publishTarget(stack: DeployerStack, target: string, defaults: DeployOnPublishDefaults): DeployOnPublishTarget {
+function publishTarget(
+  stack: DeployerStack,
+  target: string,
+  defaults: DeployOnPublishDefaults,
+): DeployOnPublishTarget {
   // Named after the state machine, so each target's rules have a stable, readable path.
   const name = target.split(':').pop()!;
   const stateMachine = target.startsWith('arn:')

@@ -13,7 +13,9 @@ export function readDeployerContext(node: Node): Omit<DeployerStackProps, 'env'>
     .map((target) => target.trim())
     .filter((target) => target.length > 0);
   if (targets.length === 0) {
-    throw new Error('Context "targets" must name the state machines to deploy, e.g. -c targets=orders,payments; got: nothing');
+    throw new Error(
+      'Context "targets" must name the state machines to deploy, e.g. -c targets=orders,payments; got: nothing',
+    );
   }
   return {
     targets,
@@ -28,7 +30,8 @@ function numberContext(node: Node, key: string): number | undefined {
   const value = node.tryGetContext(key) as string | number | undefined;
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new Error(`Context "${key}" must be a number, got: ${JSON.stringify(value)}`);
+  if (!Number.isFinite(parsed))
+    throw new Error(`Context "${key}" must be a number, got: ${JSON.stringify(value)}`);
   return parsed;
 }
 
@@ -43,7 +46,15 @@ export interface DeployOnPublishDefaults {
   historyMax?: number;
 }
 
-const DEFAULTS_FIELDS = ['alias', 'strategy', 'increment', 'intervalSeconds', 'alarms', 'alarmPollingSeconds', 'historyMax'];
+const DEFAULTS_FIELDS = [
+  'alias',
+  'strategy',
+  'increment',
+  'intervalSeconds',
+  'alarms',
+  'alarmPollingSeconds',
+  'historyMax',
+];
 
 /** Which optional parts of the app to build, from `-c deployOnPublish=true` and `-c examplePipeline=true`. */
 export interface TriggerContext {
@@ -71,7 +82,9 @@ export function readTriggerContext(node: Node, targets: string[]): TriggerContex
   const deployOnPublish: Record<string, DeployOnPublishDefaults> = {};
   for (const [target, settings] of entries) {
     if (!targets.includes(target)) {
-      throw new Error(`Context "deployOnPublishDefaults" names ${JSON.stringify(target)}, which is not one of the targets (${targets.join(', ')})`);
+      throw new Error(
+        `Context "deployOnPublishDefaults" names ${JSON.stringify(target)}, which is not one of the targets (${targets.join(', ')})`,
+      );
     }
     deployOnPublish[target] = parseDefaults(`deployOnPublishDefaults.${target}`, settings);
   }
@@ -80,24 +93,38 @@ export function readTriggerContext(node: Node, targets: string[]): TriggerContex
 
 function parseDefaults(key: string, value: unknown): DeployOnPublishDefaults {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`Context "${key}" must be an object such as {"alias": "live"}, got: ${JSON.stringify(value)}`);
+    throw new Error(
+      `Context "${key}" must be an object such as {"alias": "live"}, got: ${JSON.stringify(value)}`,
+    );
   }
   const settings = value as Record<string, unknown>;
   const unknown = Object.keys(settings).filter((field) => !DEFAULTS_FIELDS.includes(field));
   if (unknown.length > 0) {
-    throw new Error(`Context "${key}" has unknown fields ${unknown.join(', ')}: expected only ${DEFAULTS_FIELDS.join(', ')}`);
+    throw new Error(
+      `Context "${key}" has unknown fields ${unknown.join(', ')}: expected only ${DEFAULTS_FIELDS.join(', ')}`,
+    );
   }
   const check = (field: string, ok: boolean, what: string) => {
-    if (!ok) throw new Error(`Context "${key}.${field}" must be ${what}, got: ${JSON.stringify(settings[field])}`);
+    if (!ok)
+      throw new Error(`Context "${key}.${field}" must be ${what}, got: ${JSON.stringify(settings[field])}`);
   };
-  const optional = (field: string, test: (v: unknown) => boolean) => settings[field] === undefined || test(settings[field]);
+  const optional = (field: string, test: (v: unknown) => boolean) =>
+    settings[field] === undefined || test(settings[field]);
   const isNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
   check('alias', typeof settings.alias === 'string' && settings.alias.length > 0, 'the alias to shift');
-  check('strategy', optional('strategy', (v) => typeof v === 'string'), 'a strategy name');
+  check(
+    'strategy',
+    optional('strategy', (v) => typeof v === 'string'),
+    'a strategy name',
+  );
   for (const field of ['increment', 'intervalSeconds', 'alarmPollingSeconds', 'historyMax']) {
     check(field, optional(field, isNumber), 'a number');
   }
-  check('alarms', optional('alarms', (v) => Array.isArray(v) && v.every((name) => typeof name === 'string')), 'a list of alarm names');
+  check(
+    'alarms',
+    optional('alarms', (v) => Array.isArray(v) && v.every((name) => typeof name === 'string')),
+    'a list of alarm names',
+  );
   // Ranges and the strategy's name are checked by the deploy request schema when the rule is built.
   return settings as unknown as DeployOnPublishDefaults;
 }

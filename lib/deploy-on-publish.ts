@@ -97,7 +97,9 @@ export class DeployOnPublish extends Construct {
     this.deployer = props.deployer;
     const publisherRole = props.deployer.functions['publish-version'].role;
     if (!publisherRole) {
-      throw new Error("deployer must give its publish-version Lambda a role, so its own publishes can be told apart; got: none");
+      throw new Error(
+        'deployer must give its publish-version Lambda a role, so its own publishes can be told apart; got: none',
+      );
     }
     this.publisherRoleArn = publisherRole.roleArn;
     this.role = new iam.Role(this, 'EventsRole', {
@@ -124,7 +126,9 @@ export class DeployOnPublish extends Construct {
         new events.Rule(scope, call.id, {
           description: `Deploys ${target.stateMachine.node.path} to its alias ${target.alias} on ${call.eventName}`,
           eventPattern: publishPattern(call, target.stateMachine.stateMachineArn, this.publisherRoleArn),
-          targets: [new eventsTargets.SfnStateMachine(this.deployer.stateMachine, { input, role: this.role })],
+          targets: [
+            new eventsTargets.SfnStateMachine(this.deployer.stateMachine, { input, role: this.role }),
+          ],
         }),
     );
     this.rules.push(...rules);
@@ -144,8 +148,14 @@ const PUBLISHING_CALLS: readonly PublishingCall[] = [
   { id: 'OnUpdateAndPublish', eventName: 'UpdateStateMachine', requestParameters: { publish: [true] } },
 ];
 
-function publishPattern(call: PublishingCall, stateMachineArn: string, publisherRoleArn: string): events.EventPattern {
-  const issuer = (matcher: unknown) => ({ userIdentity: { sessionContext: { sessionIssuer: { arn: [matcher] } } } });
+function publishPattern(
+  call: PublishingCall,
+  stateMachineArn: string,
+  publisherRoleArn: string,
+): events.EventPattern {
+  const issuer = (matcher: unknown) => ({
+    userIdentity: { sessionContext: { sessionIssuer: { arn: [matcher] } } },
+  });
   return {
     source: ['aws.states'],
     detailType: ['AWS API Call via CloudTrail'],
@@ -180,7 +190,9 @@ function deployRequestTemplate(target: DeployOnPublishTarget): Record<string, un
     ...request,
     stateMachine: 'checked-at-deploy',
     alias: known(request.alias, 'checked-at-deploy'),
-    ...(Array.isArray(request.alarms) && { alarms: request.alarms.map((name, index) => known(name, `alarm-${index}`)) }),
+    ...(Array.isArray(request.alarms) && {
+      alarms: request.alarms.map((name, index) => known(name, `alarm-${index}`)),
+    }),
   };
   try {
     parseDeployRequest(checkable);

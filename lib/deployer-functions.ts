@@ -82,7 +82,13 @@ export const TABLE_ACTIONS: Record<DeployerFunctionName, string[]> = {
   'check-alarms': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   rollback: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   'prune-versions': [],
-  'recover-deployments': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'],
+  'recover-deployments': [
+    'dynamodb:GetItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+  ],
 };
 
 /** Actions on the owner index, which only recovery uses: the Query and the sweep's Scan. */
@@ -139,7 +145,9 @@ export class DeployerFunctions extends Construct {
       const itemActions = TABLE_ACTIONS[name].filter((action) => !INDEX_ACTIONS.has(action));
       const indexActions = TABLE_ACTIONS[name].filter((action) => INDEX_ACTIONS.has(action));
       if (itemActions.length > 0) {
-        fn.addToRolePolicy(new iam.PolicyStatement({ actions: itemActions, resources: [props.deployments.tableArn] }));
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({ actions: itemActions, resources: [props.deployments.tableArn] }),
+        );
       }
       if (indexActions.length > 0) {
         fn.addToRolePolicy(
@@ -177,7 +185,9 @@ export class DeployerFunctions extends Construct {
   grantDescribeExecutions(executionsArn: string): void {
     for (const name of EXECUTION_READERS) {
       const fn = this.functions[name];
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executionsArn] }),
+      );
       acknowledge(
         fn.role!,
         wildcardResource(fn, executionsArn),
@@ -191,7 +201,9 @@ export class DeployerFunctions extends Construct {
   grantTarget(targetArn: string): void {
     for (const name of DEPLOYER_FUNCTIONS) {
       const fn = this.functions[name];
-      fn.addToRolePolicy(new iam.PolicyStatement({ actions: TARGET_ACTIONS[name], resources: [targetArn, `${targetArn}:*`] }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: TARGET_ACTIONS[name], resources: [targetArn, `${targetArn}:*`] }),
+      );
       acknowledge(
         fn.role!,
         wildcardResource(fn, `${targetArn}:*`),

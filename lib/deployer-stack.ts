@@ -37,7 +37,8 @@ export class DeployerStack extends Stack {
     });
     new CfnOutput(this, 'DeployerArn', {
       value: this.deployer.stateMachine.stateMachineArn,
-      description: 'Start a deployment: aws stepfunctions start-execution --state-machine-arn <this> --input file://request.json',
+      description:
+        'Start a deployment: aws stepfunctions start-execution --state-machine-arn <this> --input file://request.json',
     });
   }
 }

@@ -98,7 +98,12 @@ export function buildDeployerWorkflow(
   scope: Construct,
   functions: Record<DeployerFunctionName, lambda.IFunction>,
 ): sfn.IChainable {
-  const invoke = (id: string, name: DeployerFunctionName, payload: Record<string, unknown>, retry?: sfn.RetryProps) => {
+  const invoke = (
+    id: string,
+    name: DeployerFunctionName,
+    payload: Record<string, unknown>,
+    retry?: sfn.RetryProps,
+  ) => {
     const task = new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: functions[name],
       payload: sfn.TaskInput.fromObject({
@@ -122,7 +127,10 @@ export function buildDeployerWorkflow(
     causePath: '$.failure.Cause',
   });
   // A Lambda error's cause is JSON with errorType/errorMessage/trace: keep only the message.
-  const stopped = new sfn.Fail(scope, 'Deployment stopped', { errorPath: '$.Error', causePath: '$.Cause.errorMessage' });
+  const stopped = new sfn.Fail(scope, 'Deployment stopped', {
+    errorPath: '$.Error',
+    causePath: '$.Cause.errorMessage',
+  });
   const readError = new sfn.Pass(scope, 'Read error message', {
     parameters: {
       Error: sfn.JsonPath.stringAt('$.failure.Error'),
@@ -145,7 +153,12 @@ export function buildDeployerWorkflow(
     new sfn.Fail(scope, id, { error: UNEXPECTED_LOOP_STATE, cause });
 
   // Steps.
-  const publish = invoke('Publish version', 'publish-version', { request: sfn.JsonPath.entirePayload }, STEP_RETRY);
+  const publish = invoke(
+    'Publish version',
+    'publish-version',
+    { request: sfn.JsonPath.entirePayload },
+    STEP_RETRY,
+  );
   const shift = loopTask('Shift weight', 'shift-weight', STEP_RETRY);
   const wait = new sfn.Wait(scope, 'Wait for next poll', {
     time: sfn.WaitTime.secondsPath('$.deployment.waitSeconds'),
@@ -169,7 +182,12 @@ export function buildDeployerWorkflow(
       .when(sfn.Condition.stringEquals('$.deployment.next', 'ROLLED_BACK'), rolledBack)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'ENDED'), endedElsewhere)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'PROMOTED'), done)
-      .otherwise(unexpected('Unexpected rollback state', 'Roll back returned a verdict the state machine has no rule for')),
+      .otherwise(
+        unexpected(
+          'Unexpected rollback state',
+          'Roll back returned a verdict the state machine has no rule for',
+        ),
+      ),
   );
 
   publish.addCatch(readError, { errors: [...REJECTION_ERRORS], resultPath: '$.failure' });
@@ -209,7 +227,12 @@ export function buildDeployerWorkflow(
     new sfn.Choice(scope, 'Pruning finished?')
       .when(sfn.Condition.stringEquals('$.deployment.next', 'PRUNE'), prune)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'FINISH'), done)
-      .otherwise(unexpected('Unexpected pruning state', 'Prune versions returned a next move the state machine has no rule for; the promotion stands')),
+      .otherwise(
+        unexpected(
+          'Unexpected pruning state',
+          'Prune versions returned a next move the state machine has no rule for; the promotion stands',
+        ),
+      ),
   );
 
   shift.next(wait);
@@ -247,7 +270,12 @@ export function buildDeployerWorkflow(
       .otherwise(
         new sfn.Choice(scope, 'Traffic may have moved?')
           .when(sfn.Condition.isPresent('$.deployment.aliasArn'), rollBackUnexpected)
-          .otherwise(unexpected('Unexpected start state', 'Publish version returned a state the state machine has no rule for; nothing was shifted')),
+          .otherwise(
+            unexpected(
+              'Unexpected start state',
+              'Publish version returned a state the state machine has no rule for; nothing was shifted',
+            ),
+          ),
       ),
   );
   return publish;

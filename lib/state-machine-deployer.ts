@@ -123,7 +123,9 @@ export class StateMachineDeployer extends Construct {
         'publish-version': {
           DEFAULT_STRATEGY: props.defaultStrategy ?? BUILT_IN_DEFAULTS.strategy,
           DEFAULT_INCREMENT: String(props.defaultIncrement ?? BUILT_IN_DEFAULTS.increment),
-          DEFAULT_INTERVAL_SECONDS: String(props.defaultInterval?.toSeconds() ?? BUILT_IN_DEFAULTS.intervalSeconds),
+          DEFAULT_INTERVAL_SECONDS: String(
+            props.defaultInterval?.toSeconds() ?? BUILT_IN_DEFAULTS.intervalSeconds,
+          ),
           DEFAULT_ALARM_POLLING_SECONDS: String(
             props.defaultAlarmPolling?.toSeconds() ?? BUILT_IN_DEFAULTS.alarmPollingSeconds,
           ),
@@ -135,7 +137,8 @@ export class StateMachineDeployer extends Construct {
 
     // A name known at synthesis lets the deployer start itself (long deployments continue in a
     // child execution) without a reference from its own policy to itself, which would be a cycle.
-    const stateMachineName = props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    const stateMachineName =
+      props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
     this.stateMachineName = stateMachineName;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -221,7 +224,9 @@ export class StateMachineDeployer extends Construct {
     this.recoverySweep = new events.Rule(this, 'SweepStaleLocks', {
       description: 'Recovers deployment locks whose deployer execution is no longer running',
       schedule: events.Schedule.rate(props.recoverySweepInterval ?? Duration.minutes(5)),
-      targets: [new targets.LambdaFunction(recovery, { retryAttempts: 2, deadLetterQueue: this.recoveryFailures })],
+      targets: [
+        new targets.LambdaFunction(recovery, { retryAttempts: 2, deadLetterQueue: this.recoveryFailures }),
+      ],
     });
   }
 
@@ -251,11 +256,23 @@ export class StateMachineDeployer extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['states:StartExecution'],
-        resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          stack.formatArn({
+            service: 'states',
+            resource: 'stateMachine',
+            resourceName: stateMachineName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     const executions = this.executionsArn();
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [executions] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [executions],
+      }),
+    );
     acknowledge(
       this.stateMachine,
       wildcardResource(this, executions),
@@ -265,7 +282,13 @@ export class StateMachineDeployer extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule' })],
+        resources: [
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
+          }),
+        ],
       }),
     );
   }

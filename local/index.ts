@@ -22,7 +22,13 @@ import type { BusEvent } from './eventbridge/bus';
 export { VirtualClock } from './clock/virtual-clock';
 export { LocalServer } from './wire/server';
 export { StepFunctionsService, TaskFailure } from './stepfunctions';
-export type { LambdaContext, LambdaHandler, LambdaOptions, Integration, IntegrationContext } from './stepfunctions';
+export type {
+  LambdaContext,
+  LambdaHandler,
+  LambdaOptions,
+  Integration,
+  IntegrationContext,
+} from './stepfunctions';
 export type { FaultSpec, FaultError } from './wire/faults';
 export { EventBus } from './eventbridge/bus';
 export type { DropSpec, Dropped } from './events/drops';
@@ -105,7 +111,11 @@ export class LocalCloud {
   private constructor(options: LocalCloudOptions) {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
-    this.clock = new VirtualClock({ speed: options.speed, fastForward: options.fastForward, startMs: options.startMs });
+    this.clock = new VirtualClock({
+      speed: options.speed,
+      fastForward: options.fastForward,
+      startMs: options.startMs,
+    });
     this.server = new LocalServer({
       clock: this.clock,
       port: options.port,
@@ -114,7 +124,11 @@ export class LocalCloud {
       defaultRegion: this.region,
       throttling: options.throttling,
     });
-    this.cloudWatch = new CloudWatchService({ clock: this.clock, region: this.region, accountId: this.accountId });
+    this.cloudWatch = new CloudWatchService({
+      clock: this.clock,
+      region: this.region,
+      accountId: this.accountId,
+    });
     this.stepFunctions = new StepFunctionsService({
       clock: this.clock,
       metrics: this.cloudWatch,
@@ -124,11 +138,19 @@ export class LocalCloud {
       accountId: this.accountId,
     });
     // Its own stream from the seed, so turning drops on does not change how aliases split traffic.
-    this.drops = new DropSwitch(options.seed === undefined ? Math.random : seededRandom(options.seed ^ 0x5eed));
+    this.drops = new DropSwitch(
+      options.seed === undefined ? Math.random : seededRandom(options.seed ^ 0x5eed),
+    );
     this.lambdaAsync = new AsyncInvocations({
       clock: this.clock,
       invoke: (functionArn, payload) => {
-        const [, partition, , region, accountId] = functionArn.split(':') as [string, string, string, string, string];
+        const [, partition, , region, accountId] = functionArn.split(':') as [
+          string,
+          string,
+          string,
+          string,
+          string,
+        ];
         return this.stepFunctions.lambdas.invoke(functionArn, payload, { partition, region, accountId });
       },
       drop: (functionArn) => this.drops.dropInvocation(functionArn, this.clock.now()),
@@ -139,7 +161,11 @@ export class LocalCloud {
       accountId: this.accountId,
       startExecution: async (stateMachineArn, input) => {
         const region = stateMachineArn.split(':')[3]!;
-        const started = await this.stepFunctions.handle('StartExecution', { stateMachineArn, input }, { region, accountId: this.accountId });
+        const started = await this.stepFunctions.handle(
+          'StartExecution',
+          { stateMachineArn, input },
+          { region, accountId: this.accountId },
+        );
         return (started as { executionArn: string }).executionArn;
       },
       invokeFunction: (functionArn, input) => this.lambdaAsync.invoke(functionArn, JSON.parse(input)),
@@ -219,7 +245,11 @@ export class LocalCloud {
    * are retried and where those that fail for good go, as `AWS::Lambda::EventInvokeConfig` does.
    */
   configureAsyncInvoke(functionArnOrName: string, config: AsyncInvokeConfig): void {
-    const arn = resolveFunction(functionArnOrName, { partition: partitionOf(this.region), region: this.region, accountId: this.accountId }).arn;
+    const arn = resolveFunction(functionArnOrName, {
+      partition: partitionOf(this.region),
+      region: this.region,
+      accountId: this.accountId,
+    }).arn;
     this.lambdaAsync.configure(arn, config);
   }
 
@@ -243,11 +273,20 @@ export class LocalCloud {
   }
 
   /** A local Lambda calls as its execution role, the function name as session name (as Lambda does). */
-  private readonly authorizeRequest: RequestAuthorizer = async ({ targetPrefix, operation, input, context }) => {
+  private readonly authorizeRequest: RequestAuthorizer = async ({
+    targetPrefix,
+    operation,
+    input,
+    context,
+  }) => {
     const functionArn = context.caller?.functionArn;
     const roleArn = functionArn === undefined ? undefined : this.roles.get(functionArn);
     if (functionArn === undefined || roleArn === undefined || !this.iam.enforces(roleArn)) return undefined;
-    const scope = { partition: partitionOf(context.region), region: context.region, accountId: context.accountId };
+    const scope = {
+      partition: partitionOf(context.region),
+      region: context.region,
+      accountId: context.accountId,
+    };
     const session = { roleArn, sessionName: functionArn.slice(functionArn.lastIndexOf(':') + 1) };
     return this.iam.authorize(session, authorizationChecks(targetPrefix, operation, input, scope));
   };

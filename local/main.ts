@@ -14,7 +14,8 @@ export const loaders: Loader[] = [loadDeployer];
 function integer(name: string, min: number) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got: ${value}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got: ${value}`);
     return n;
   };
 }
@@ -22,7 +23,8 @@ function integer(name: string, min: number) {
 function number(name: string) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0, got: ${value}`);
+    if (!Number.isFinite(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a number >= 0, got: ${value}`);
     return n;
   };
 }
@@ -31,14 +33,22 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('local')
     .description('Runs the local cloud (Step Functions + CloudWatch) on 127.0.0.1 until interrupted.')
     .option('--port <port>', 'port to listen on (0 = any free port)', integer('--port', 0), 4566)
-    .option('--speed <factor>', 'virtual ms per real ms (default 1, or 0 with --fast-forward)', number('--speed'))
+    .option(
+      '--speed <factor>',
+      'virtual ms per real ms (default 1, or 0 with --fast-forward)',
+      number('--speed'),
+    )
     .option('--fast-forward', 'jump to the next timer whenever nothing is busy', false)
     .option('--region <region>', 'region of requests without a SigV4 scope', 'us-east-1')
     .option('--account-id <id>', 'account of every ARN', '123456789012')
     .option('--seed <seed>', 'seed for alias traffic splitting', integer('--seed', 0))
     .option('--history-limit <events>', 'events per execution history', integer('--history-limit', 3))
     .option('--throttling', "enforce AWS's documented token buckets", false)
-    .option('--deploy-on-publish', 'also load the deploy-on-publish rules (synthesized into cdk.out.triggers/)', false)
+    .option(
+      '--deploy-on-publish',
+      'also load the deploy-on-publish rules (synthesized into cdk.out.triggers/)',
+      false,
+    )
     .parse(argv);
   const opts = program.opts<{
     port: number;
@@ -65,7 +75,9 @@ export async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   const lines: string[] = [];
-  const load = deployOnPublish ? loaders.map((loader) => (loader === loadDeployer ? loadDeployerWithTriggers : loader)) : loaders;
+  const load = deployOnPublish
+    ? loaders.map((loader) => (loader === loadDeployer ? loadDeployerWithTriggers : loader))
+    : loaders;
   for (const loader of load) lines.push(...((await loader(cloud)) ?? []));
   console.log(`ready ${cloud.endpoint}`);
   for (const line of lines) console.log(line);

@@ -10,13 +10,24 @@
  * execution hands its state over on the lock, to the one execution name the
  * continuation is started with.
  */
-import { type CloudWatchClient, DescribeAlarmHistoryCommand, type StateValue } from '@aws-sdk/client-cloudwatch';
+import {
+  type CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  type StateValue,
+} from '@aws-sdk/client-cloudwatch';
 import { randomUUID } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AlarmStatus, describeAlarms } from '../shared/aws';
 import { countEvents, mustContinue, POLL_EVENTS } from '../shared/budget';
 import { createCloudWatchClient, createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
-import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
+import {
+  type Clock,
+  copyState,
+  type DeployerState,
+  eventTime,
+  type LoopEvent,
+  systemClock,
+} from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
 import type { DeploymentLock } from '../shared/lock';
 import { AlarmNotFoundError } from '../shared/errors';
@@ -39,7 +50,9 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
 
   // A deployment that lost its lock (recovered after a stop, or taken over) stops here, before it decides anything.
   await deps.lock.assertHeld(deployment.aliasArn, deployment.owner);
-  await releasingOnDrift(deps.lock, deployment, now, () => assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]));
+  await releasingOnDrift(deps.lock, deployment, now, () =>
+    assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]),
+  );
   const fired = await firedAlarms(deps.cloudWatch, {
     names: request.alarms,
     failingStates: request.failOnInsufficientData ? ['ALARM', 'INSUFFICIENT_DATA'] : ['ALARM'],
@@ -84,7 +97,12 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
       timeline: deployment.timeline,
     });
   }
-  logger.info('Checked alarms', { next: deployment.next, fired, step: deployment.stepIndex + 1, polls: deployment.polls });
+  logger.info('Checked alarms', {
+    next: deployment.next,
+    fired,
+    step: deployment.stepIndex + 1,
+    polls: deployment.polls,
+  });
   return state;
 }
 
@@ -107,12 +125,18 @@ export async function firedAlarms(cloudWatch: CloudWatchClient, watch: AlarmWatc
 
   const fired: string[] = [];
   for (const alarm of alarms.values()) {
-    if (watch.failingStates.includes(alarm.state) && (watch.countAlreadyFiring || transitionedSince(alarm, watch.watchStartedAt))) {
+    if (
+      watch.failingStates.includes(alarm.state) &&
+      (watch.countAlreadyFiring || transitionedSince(alarm, watch.watchStartedAt))
+    ) {
       fired.push(`${alarm.name} is ${alarm.state}: ${truncate(alarm.reason, ALARM_REASON_MAX_CHARS)}`);
     } else if (transitionedSince(alarm, watch.since)) {
       // Its state changed since the last poll: look for a blip into a failing state in between.
       const blip = await failingTransitionSince(cloudWatch, alarm.name, watch);
-      if (blip) fired.push(`${alarm.name} was ${blip.state} at ${blip.at.toISOString()}: ${truncate(blip.reason, ALARM_REASON_MAX_CHARS)}`);
+      if (blip)
+        fired.push(
+          `${alarm.name} was ${blip.state} at ${blip.at.toISOString()}: ${truncate(blip.reason, ALARM_REASON_MAX_CHARS)}`,
+        );
     }
   }
   return fired;
@@ -143,7 +167,11 @@ async function failingTransitionSince(
     for (const item of page.AlarmHistoryItems ?? []) {
       const newState = parseNewState(item.HistoryData);
       if (newState && watch.failingStates.includes(newState.stateValue as StateValue)) {
-        return { state: newState.stateValue, at: item.Timestamp ?? watch.since, reason: newState.stateReason ?? '' };
+        return {
+          state: newState.stateValue,
+          at: item.Timestamp ?? watch.since,
+          reason: newState.stateReason ?? '',
+        };
       }
     }
     nextToken = page.NextToken;
@@ -152,11 +180,15 @@ async function failingTransitionSince(
 }
 
 /** `HistoryData` of a `StateUpdate` is a JSON string: `{"oldState": {...}, "newState": {"stateValue": "ALARM", ...}}`. */
-function parseNewState(historyData: string | undefined): { stateValue: string; stateReason?: string } | undefined {
+function parseNewState(
+  historyData: string | undefined,
+): { stateValue: string; stateReason?: string } | undefined {
   if (!historyData) return undefined;
   try {
     const parsed = JSON.parse(historyData) as { newState?: { stateValue?: string; stateReason?: string } };
-    return parsed.newState?.stateValue ? { stateValue: parsed.newState.stateValue, stateReason: parsed.newState.stateReason } : undefined;
+    return parsed.newState?.stateValue
+      ? { stateValue: parsed.newState.stateValue, stateReason: parsed.newState.stateReason }
+      : undefined;
   } catch {
     return undefined;
   }

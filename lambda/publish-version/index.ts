@@ -13,7 +13,13 @@ import {
 } from '@aws-sdk/client-sfn';
 import { START_EVENTS } from '../shared/budget';
 import { checkAlarms, describeTarget, findExistingVersion } from '../shared/preflight';
-import { aliasArnOf, isVersionArn, resolveStateMachineArn, scopeOf, stateMachineOfVersion } from '../shared/arns';
+import {
+  aliasArnOf,
+  isVersionArn,
+  resolveStateMachineArn,
+  scopeOf,
+  stateMachineOfVersion,
+} from '../shared/arns';
 import { isNamed, readAliasRouting } from '../shared/aws';
 import type { Sleep } from '../shared/aws';
 import { createCloudWatchClient, createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
@@ -28,7 +34,13 @@ import { type DeploymentLock, recordKey } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
 import { planSteps, takeOverSteps } from '../shared/plan';
 import { isStale, recoverLock } from '../shared/recovery';
-import { BUILT_IN_DEFAULTS, type DeployRequest, definitionString, parseDeployRequest, type RequestDefaults } from '../shared/request';
+import {
+  BUILT_IN_DEFAULTS,
+  type DeployRequest,
+  definitionString,
+  parseDeployRequest,
+  type RequestDefaults,
+} from '../shared/request';
 import { describeRouting, readAlias, type RoutingEntry } from '../shared/routing';
 import { isContinuation, refuseLoopState, resumeDeployment } from './resume';
 
@@ -58,8 +70,12 @@ export interface PublishVersionDeps {
  * handed to this execution (a continuation). Nothing else gets in: input
  * carrying loop state is refused before anything is read.
  */
-export async function publishVersion(event: PublishVersionEvent, deps: PublishVersionDeps): Promise<DeployerState> {
-  if (isContinuation(event.request)) return resumeDeployment(event.request, event.executionArn, event.retries, deps.lock);
+export async function publishVersion(
+  event: PublishVersionEvent,
+  deps: PublishVersionDeps,
+): Promise<DeployerState> {
+  if (isContinuation(event.request))
+    return resumeDeployment(event.request, event.executionArn, event.retries, deps.lock);
   refuseLoopState(event.request);
   const request = parseDeployRequest(event.request, deps.defaults);
   const now = eventTime(event.now, deps.clock ?? systemClock).toISOString();
@@ -67,8 +83,14 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
   const aliasArn = aliasArnOf(stateMachineArn, request.alias);
   const { definition: _uploaded, ...carried } = request;
   // The schema checks a version ARN against a target ARN; a target given by name is only known now.
-  if (typeof request.version === 'string' && isVersionArn(request.version) && stateMachineOfVersion(request.version) !== stateMachineArn) {
-    throw new InvalidDeployRequestError([`version must be a version of ${stateMachineArn}, got: ${JSON.stringify(request.version)}`]);
+  if (
+    typeof request.version === 'string' &&
+    isVersionArn(request.version) &&
+    stateMachineOfVersion(request.version) !== stateMachineArn
+  ) {
+    throw new InvalidDeployRequestError([
+      `version must be a version of ${stateMachineArn}, got: ${JSON.stringify(request.version)}`,
+    ]);
   }
 
   // A deployment running on the alias is named at once; a lock left by one that has ended (its
@@ -92,10 +114,25 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
   const owner = event.executionArn;
   await deps.lock.acquire({ aliasArn, stateMachineArn, owner, startedAt: now, strategy: request.strategy });
   try {
-    return await start(deps, { request, carried, stateMachineArn, aliasArn, routing, existingVersion, latestRevisionId, now, owner });
+    return await start(deps, {
+      request,
+      carried,
+      stateMachineArn,
+      aliasArn,
+      routing,
+      existingVersion,
+      latestRevisionId,
+      now,
+      owner,
+    });
   } catch (error) {
     await deps.lock
-      .release(aliasArn, owner, { status: 'FAILED', endedAt: now, error: (error as Error).name, cause: describeError(error) })
+      .release(aliasArn, owner, {
+        status: 'FAILED',
+        endedAt: now,
+        error: (error as Error).name,
+        cause: describeError(error),
+      })
       .catch((releaseError: unknown) => logger.error('Could not release the lock', { releaseError }));
     throw error;
   }
@@ -105,7 +142,12 @@ export async function publishVersion(event: PublishVersionEvent, deps: PublishVe
  * Recovers the lock on the alias if its owner has ended (or its recovery stalled); a lock a running
  * deployment holds fails this one with `DeploymentInProgress` naming it.
  */
-async function recoverStaleLock(deps: PublishVersionDeps, aliasArn: string, now: string, self: string): Promise<void> {
+async function recoverStaleLock(
+  deps: PublishVersionDeps,
+  aliasArn: string,
+  now: string,
+  self: string,
+): Promise<void> {
   const holder = await deps.lock.lockOn(aliasArn);
   if (!holder || holder.owner === self) return;
   const clock = () => new Date(now);
@@ -117,7 +159,10 @@ async function recoverStaleLock(deps: PublishVersionDeps, aliasArn: string, now:
       { holder },
     );
   }
-  logger.warn('Recovering the lock of an ended deployment before taking the alias', { holder: holder.owner, status: ended });
+  logger.warn('Recovering the lock of an ended deployment before taking the alias', {
+    holder: holder.owner,
+    status: ended,
+  });
   await recoverLock(holder, ended, { sfn: deps.sfn, lock: deps.lock, clock, sleep: deps.sleep });
 }
 
@@ -136,7 +181,8 @@ interface Start {
 /** Publishes if asked, then creates the alias, finds nothing to do, or plans the deployment. */
 async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerState> {
   const { request, carried, stateMachineArn, aliasArn, routing, now, owner } = run;
-  const targetVersionArn = run.existingVersion ?? (await publish(deps.sfn, request, stateMachineArn, run.latestRevisionId));
+  const targetVersionArn =
+    run.existingVersion ?? (await publish(deps.sfn, request, stateMachineArn, run.latestRevisionId));
   logger.info('Version to deploy', { targetVersionArn, aliasArn, routing });
 
   if (!routing) {
@@ -147,7 +193,12 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
       }),
     );
     const timeline = [{ at: now, weight: 100 }];
-    await deps.lock.release(aliasArn, owner, { status: 'CREATED_ALIAS', endedAt: now, targetVersionArn, timeline });
+    await deps.lock.release(aliasArn, owner, {
+      status: 'CREATED_ALIAS',
+      endedAt: now,
+      targetVersionArn,
+      timeline,
+    });
     return finished(carried, 'CREATED_ALIAS', stateMachineArn, aliasArn, null, targetVersionArn, timeline);
   }
 
@@ -193,7 +244,12 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
  * deployment saw or wrote: the `revisionId` guard turns a concurrent update
  * into a conflict instead of deploying someone else's change.
  */
-async function publish(sfn: SFNClient, request: DeployRequest, stateMachineArn: string, latestRevisionId?: string): Promise<string> {
+async function publish(
+  sfn: SFNClient,
+  request: DeployRequest,
+  stateMachineArn: string,
+  latestRevisionId?: string,
+): Promise<string> {
   let revisionId = latestRevisionId;
   if (request.definition !== undefined) {
     try {
@@ -204,7 +260,9 @@ async function publish(sfn: SFNClient, request: DeployRequest, stateMachineArn: 
       revisionId = updated.revisionId ?? revisionId;
     } catch (error) {
       if (isNamed(error, 'InvalidDefinition')) {
-        throw new InvalidDeployRequestError([`definition was rejected by Step Functions: ${(error as Error).message}`]);
+        throw new InvalidDeployRequestError([
+          `definition was rejected by Step Functions: ${(error as Error).message}`,
+        ]);
       }
       throw error;
     }
@@ -240,7 +298,15 @@ function finished(
 ): DeployerState {
   return {
     request,
-    result: { outcome, stateMachineArn, aliasArn, fromVersionArn, toVersionArn, timeline, prunedVersionArns: [] },
+    result: {
+      outcome,
+      stateMachineArn,
+      aliasArn,
+      fromVersionArn,
+      toVersionArn,
+      timeline,
+      prunedVersionArns: [],
+    },
   };
 }
 

@@ -37,10 +37,19 @@ export function refuseLoopState(input: unknown): void {
   }
 }
 
-const ALIAS_ARN = new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:stateMachine:[^:]+:${ALIAS_NAME.source.slice(1, -1)}$`);
+const ALIAS_ARN = new RegExp(
+  `^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:stateMachine:[^:]+:${ALIAS_NAME.source.slice(1, -1)}$`,
+);
 
-export async function resumeDeployment(input: ContinuationInput, executionArn: string, retries: number | undefined, lock: DeploymentLock): Promise<DeployerState> {
-  const extra = Object.keys(input).filter((key) => key !== 'continuation' && key !== 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID');
+export async function resumeDeployment(
+  input: ContinuationInput,
+  executionArn: string,
+  retries: number | undefined,
+  lock: DeploymentLock,
+): Promise<DeployerState> {
+  const extra = Object.keys(input).filter(
+    (key) => key !== 'continuation' && key !== 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID',
+  );
   const aliasArn = (input.continuation as { aliasArn?: unknown } | null)?.aliasArn;
   if (extra.length > 0 || typeof aliasArn !== 'string' || !ALIAS_ARN.test(aliasArn)) {
     throw new InvalidDeployRequestError([
@@ -51,16 +60,22 @@ export async function resumeDeployment(input: ContinuationInput, executionArn: s
   try {
     handed = await lock.claimHandoff(aliasArn, executionArn);
   } catch (error) {
-    if (error instanceof DeploymentLockLostError) throw new InvalidDeployRequestError([`continuation: ${error.message}`]);
+    if (error instanceof DeploymentLockLostError)
+      throw new InvalidDeployRequestError([`continuation: ${error.message}`]);
     throw error;
   }
   const state = JSON.parse(handed) as DeployerState;
   const deployment = state.deployment;
-  if (!deployment?.resumeWith) throw new Error(`The state handed over on the lock of ${aliasArn} has no step to resume`);
+  if (!deployment?.resumeWith)
+    throw new Error(`The state handed over on the lock of ${aliasArn} has no step to resume`);
   deployment.next = deployment.resumeWith;
   delete deployment.resumeWith;
   delete deployment.handoffTo;
   countEvents(deployment, executionArn, 0, retries);
-  logger.info('Resumed a deployment', { owner: deployment.owner, segment: deployment.segments, next: deployment.next });
+  logger.info('Resumed a deployment', {
+    owner: deployment.owner,
+    segment: deployment.segments,
+    next: deployment.next,
+  });
   return state;
 }

@@ -73,16 +73,23 @@ export async function sweep(deps: RecoverDeps): Promise<SweepResult> {
       failures.push(error);
     }
   }
-  logger.info('Swept the deployment locks', { locks: locks.length, recovered: recovered.length, failed: failures.length });
+  logger.info('Swept the deployment locks', {
+    locks: locks.length,
+    recovered: recovered.length,
+    failed: failures.length,
+  });
   // A failed sweep is retried by the next one; failing the invocation also makes it count as an error (and alarm).
-  if (failures.length > 0) throw new AggregateError(failures, `Could not recover ${failures.length} of ${locks.length} locks`);
+  if (failures.length > 0)
+    throw new AggregateError(failures, `Could not recover ${failures.length} of ${locks.length} locks`);
   return { locks: locks.length, recovered };
 }
 
 const sfn = createSfnClient();
 const lock = lazily(createDeploymentLock);
 
-export const handler = async (event: ExecutionStatusChange | ScheduledEvent): Promise<Recovery | SweepResult> => {
+export const handler = async (
+  event: ExecutionStatusChange | ScheduledEvent,
+): Promise<Recovery | SweepResult> => {
   if (event['detail-type'] === 'Step Functions Execution Status Change') {
     logDeployment(event.detail.executionArn);
     return recover(event, { sfn, lock: lock() });

@@ -12,7 +12,15 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type Sleep, writeAliasRoutingGuarded } from '../shared/aws';
 import { createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
-import { type Clock, copyState, type DeployerState, type Deployment, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
+import {
+  type Clock,
+  copyState,
+  type DeployerState,
+  type Deployment,
+  eventTime,
+  type LoopEvent,
+  systemClock,
+} from '../shared/deployment';
 import type { DeploymentLock, RecordedOutcome } from '../shared/lock';
 import { CAUSE_MAX_CHARS, truncate } from '../shared/limits';
 import { logDeployment, logger } from '../shared/logger';
@@ -38,7 +46,13 @@ export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<De
     return endedElsewhere(state, await deps.lock.outcomeOf(aliasArn, deployment.recordKey), held?.recovering);
   }
   const routing = allTo(deployment.originVersionArn);
-  await writeAliasRoutingGuarded(deps.aliasWriter ?? deps.sfn, aliasArn, routing, () => deps.lock.assertHeld(aliasArn, owner), deps.sleep);
+  await writeAliasRoutingGuarded(
+    deps.aliasWriter ?? deps.sfn,
+    aliasArn,
+    routing,
+    () => deps.lock.assertHeld(aliasArn, owner),
+    deps.sleep,
+  );
 
   const reachedWeight = deployment.timeline.at(-1)?.weight ?? 0;
   deployment.routing = routing;
@@ -88,9 +102,14 @@ function endedElsewhere(
   deployment.next = 'ENDED';
   delete deployment.firedAlarms;
   if (recorded?.error && recorded.status !== 'IN_PROGRESS') {
-    state.failure = { Error: recorded.error, Cause: truncate(recorded.cause ?? recorded.status, CAUSE_MAX_CHARS) };
+    state.failure = {
+      Error: recorded.error,
+      Cause: truncate(recorded.cause ?? recorded.status, CAUSE_MAX_CHARS),
+    };
   } else {
-    const why = recovering ? `recovery took it over at ${recovering}` : 'another execution holds it or nobody does';
+    const why = recovering
+      ? `recovery took it over at ${recovering}`
+      : 'another execution holds it or nobody does';
     state.failure = {
       Error: 'DeploymentLockLost',
       Cause:
@@ -118,7 +137,8 @@ function errorMessage(cause: string | undefined): string {
   try {
     const parsed = JSON.parse(cause) as { errorMessage?: string; Status?: string; ExecutionArn?: string };
     if (parsed.errorMessage) return parsed.errorMessage;
-    if (parsed.Status) return `the continuation execution ${parsed.ExecutionArn ?? ''} ended ${parsed.Status}`;
+    if (parsed.Status)
+      return `the continuation execution ${parsed.ExecutionArn ?? ''} ended ${parsed.Status}`;
     return cause;
   } catch {
     return cause;

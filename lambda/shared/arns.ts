@@ -9,8 +9,14 @@ export const STATE_MACHINE_NAME_RULE =
   '1-80 characters with no white space, no control characters and none of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /';
 const NAME_CHAR = '[^\\s<>{}\\[\\]?*"#%\\\\^|~`$&,;:/\\u0000-\\u001f\\u007f-\\u009f]';
 export const STATE_MACHINE_NAME = new RegExp(`^${NAME_CHAR}{1,80}$`, 'u');
-const STATE_MACHINE_ARN = new RegExp(`^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\\d{12}):stateMachine:(${NAME_CHAR}{1,80})$`, 'u');
-const VERSION_ARN = new RegExp(`^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\\d{12}):stateMachine:(${NAME_CHAR}{1,80}):(\\d+)$`, 'u');
+const STATE_MACHINE_ARN = new RegExp(
+  `^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\\d{12}):stateMachine:(${NAME_CHAR}{1,80})$`,
+  'u',
+);
+const VERSION_ARN = new RegExp(
+  `^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\\d{12}):stateMachine:(${NAME_CHAR}{1,80}):(\\d+)$`,
+  'u',
+);
 const ANY_STATES_ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):[A-Za-z]+:/;
 /** AWS's alias name rule: 1–80 characters of letters, digits, `_-.`, and not all digits. */
 export const ALIAS_NAME = /^(?=.*[a-zA-Z_\-.])[a-zA-Z0-9_\-.]{1,80}$/;

@@ -18,7 +18,10 @@ import type { RoutingEntry } from './routing';
 import { versionNumber } from './routing';
 
 /** The alias's routing, or undefined when the alias does not exist. */
-export async function readAliasRouting(sfn: SFNClient, aliasArn: string): Promise<RoutingEntry[] | undefined> {
+export async function readAliasRouting(
+  sfn: SFNClient,
+  aliasArn: string,
+): Promise<RoutingEntry[] | undefined> {
   try {
     const alias = await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: aliasArn }));
     return (alias.routingConfiguration ?? []).map((entry) => ({
@@ -31,7 +34,11 @@ export async function readAliasRouting(sfn: SFNClient, aliasArn: string): Promis
   }
 }
 
-export async function writeAliasRouting(sfn: SFNClient, aliasArn: string, routing: RoutingEntry[]): Promise<void> {
+export async function writeAliasRouting(
+  sfn: SFNClient,
+  aliasArn: string,
+  routing: RoutingEntry[],
+): Promise<void> {
   await sfn.send(
     new UpdateStateMachineAliasCommand({
       stateMachineAliasArn: aliasArn,
@@ -77,7 +84,12 @@ export async function writeAliasRoutingGuarded(
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const sdkError = error as Parameters<typeof isThrottlingError>[0];
-  return isRetryableByTrait(sdkError) || isThrottlingError(sdkError) || isTransientError(sdkError) || isServerError(sdkError);
+  return (
+    isRetryableByTrait(sdkError) ||
+    isThrottlingError(sdkError) ||
+    isTransientError(sdkError) ||
+    isServerError(sdkError)
+  );
 }
 
 /** Every version of a state machine, newest first. There is no SDK paginator for this API. */
@@ -85,7 +97,9 @@ export async function listAllVersions(sfn: SFNClient, stateMachineArn: string): 
   const versions: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(new ListStateMachineVersionsCommand({ stateMachineArn, maxResults: 1000, nextToken }));
+    const page = await sfn.send(
+      new ListStateMachineVersionsCommand({ stateMachineArn, maxResults: 1000, nextToken }),
+    );
     versions.push(...(page.stateMachineVersions ?? []).map((version) => version.stateMachineVersionArn!));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -97,7 +111,9 @@ export async function listAllAliases(sfn: SFNClient, stateMachineArn: string): P
   const aliases: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(new ListStateMachineAliasesCommand({ stateMachineArn, maxResults: 1000, nextToken }));
+    const page = await sfn.send(
+      new ListStateMachineAliasesCommand({ stateMachineArn, maxResults: 1000, nextToken }),
+    );
     aliases.push(...(page.stateMachineAliases ?? []).map((alias) => alias.stateMachineAliasArn!));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -118,7 +134,10 @@ export interface AlarmStatus {
  * metric alarms unless `AlarmTypes` is given, and silently leaves out names
  * that do not exist: callers compare against what they asked for.
  */
-export async function describeAlarms(cloudWatch: CloudWatchClient, names: readonly string[]): Promise<Map<string, AlarmStatus>> {
+export async function describeAlarms(
+  cloudWatch: CloudWatchClient,
+  names: readonly string[],
+): Promise<Map<string, AlarmStatus>> {
   const found = new Map<string, AlarmStatus>();
   if (names.length === 0) return found;
   const pages = paginateDescribeAlarms(

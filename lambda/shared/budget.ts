@@ -39,7 +39,12 @@ export const SEGMENT_EVENT_BUDGET = 20_000;
  * step a continuation runs sees another execution ARN than the one counted
  * so far, and starts a fresh count.
  */
-export function countEvents(deployment: Deployment, executionArn: string | undefined, events: number, retries = 0): void {
+export function countEvents(
+  deployment: Deployment,
+  executionArn: string | undefined,
+  events: number,
+  retries = 0,
+): void {
   if (executionArn && deployment.segmentExecutionArn !== executionArn) {
     deployment.segmentExecutionArn = executionArn;
     deployment.segments += 1;

@@ -40,8 +40,12 @@ export function createCloudWatchClient(): CloudWatchClient {
 /** The deployer's lock table, named by the construct in `DEPLOYMENTS_TABLE`; every step needs it. */
 export function createDeploymentLock(env: NodeJS.ProcessEnv = process.env): DeploymentLock {
   const tableName = env.DEPLOYMENTS_TABLE;
-  if (!tableName) throw new Error('DEPLOYMENTS_TABLE is not set: the deployer construct names its deployments table there');
-  return new DynamoDbDeploymentLock(new DynamoDBClient({ ...common(), maxAttempts: SDK_MAX_ATTEMPTS }), tableName);
+  if (!tableName)
+    throw new Error('DEPLOYMENTS_TABLE is not set: the deployer construct names its deployments table there');
+  return new DynamoDbDeploymentLock(
+    new DynamoDBClient({ ...common(), maxAttempts: SDK_MAX_ATTEMPTS }),
+    tableName,
+  );
 }
 
 /** Creates the value on first use, once per container: a handler's module loads even where its environment is unset. */

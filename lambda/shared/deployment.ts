@@ -13,15 +13,7 @@ import type { RoutingEntry } from './routing';
  * promoted it, recovery took it over, or the lock was lost).
  */
 export type NextMove =
-  | 'SHIFT'
-  | 'POLL'
-  | 'ROLL_BACK'
-  | 'FINISH'
-  | 'PRUNE'
-  | 'CONTINUE'
-  | 'ROLLED_BACK'
-  | 'ENDED'
-  | 'PROMOTED';
+  'SHIFT' | 'POLL' | 'ROLL_BACK' | 'FINISH' | 'PRUNE' | 'CONTINUE' | 'ROLLED_BACK' | 'ENDED' | 'PROMOTED';
 
 export interface TimelineEntry {
   /** ISO time of the shift. */
@@ -115,7 +107,10 @@ export function eventTime(now: string | undefined, clock: Clock): Date {
 
 /** A deployment's state as the loop requires it, or a clear error when a Lambda is called out of order. */
 export function requireDeployment(state: DeployerState): Deployment {
-  if (!state.deployment) throw new Error('The deployer state carries no deployment: the state machine called this step out of order');
+  if (!state.deployment)
+    throw new Error(
+      'The deployer state carries no deployment: the state machine called this step out of order',
+    );
   return state.deployment;
 }
 

@@ -33,7 +33,11 @@ export async function releasingOnDrift<T>(
 }
 
 /** Throws `AliasDrift` unless the alias routes as one of the expected routings. */
-export async function assertNoDrift(sfn: SFNClient, aliasArn: string, expected: RoutingEntry[][]): Promise<void> {
+export async function assertNoDrift(
+  sfn: SFNClient,
+  aliasArn: string,
+  expected: RoutingEntry[][],
+): Promise<void> {
   const observed = await readAliasRouting(sfn, aliasArn);
   if (!observed) {
     throw new AliasDriftError(`Alias ${aliasArn} was deleted during the deployment; nothing was changed`);
@@ -45,4 +49,3 @@ export async function assertNoDrift(sfn: SFNClient, aliasArn: string, expected: 
     );
   }
 }
-

@@ -309,7 +309,11 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
 
   async lockOn(aliasArn: string): Promise<HeldLock | undefined> {
     const found = await this.dynamo.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+        ConsistentRead: true,
+      }),
     );
     const item = found.Item;
     if (!item?.owner?.S || !item.recordKey?.S) return undefined;
@@ -369,7 +373,11 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
           UpdateExpression: 'SET handoffTo = :name, handoffState = :state',
           ConditionExpression: HOLDS,
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': s(owner), ':name': s(handoff.executionName), ':state': s(handoff.state) },
+          ExpressionAttributeValues: {
+            ':owner': s(owner),
+            ':name': s(handoff.executionName),
+            ':state': s(handoff.state),
+          },
         }),
       ),
     );
@@ -378,7 +386,11 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
   async claimHandoff(aliasArn: string, executionArn: string): Promise<string> {
     const name = executionArn.split(':').at(-1)!;
     const found = await this.dynamo.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+        ConsistentRead: true,
+      }),
     );
     const item = found.Item;
     const state = item?.handoffState?.S;
@@ -403,14 +415,20 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      throw new DeploymentLockLostError(`The continuation handed to execution ${name} was claimed or recovered meanwhile`);
+      throw new DeploymentLockLostError(
+        `The continuation handed to execution ${name} was claimed or recovered meanwhile`,
+      );
     }
     return state;
   }
 
   async outcomeOf(aliasArn: string, key: string): Promise<RecordedOutcome | undefined> {
     const found = await this.dynamo.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { aliasArn: s(aliasArn), sk: s(key) }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { aliasArn: s(aliasArn), sk: s(key) },
+        ConsistentRead: true,
+      }),
     );
     const status = found.Item?.status?.S as DeploymentStatus | undefined;
     if (!status) return undefined;

@@ -46,7 +46,8 @@ export function planSteps(strategy: Strategy, increment: number, intervalSeconds
   const weights = weightSequence(strategy, increment);
   return weights.map((weight, index) => ({
     weight,
-    holdSeconds: strategy === 'canary' && weights.length > 1 && index === weights.length - 1 ? 0 : intervalSeconds,
+    holdSeconds:
+      strategy === 'canary' && weights.length > 1 && index === weights.length - 1 ? 0 : intervalSeconds,
   }));
 }
 

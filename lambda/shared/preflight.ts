@@ -5,10 +5,19 @@
  * write, and `sfn-deploy start` before it starts one, so both reject alike.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DescribeStateMachineCommand, ListStateMachineVersionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeStateMachineCommand,
+  ListStateMachineVersionsCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { versionArnOf } from './arns';
 import { describeAlarms, isNamed } from './aws';
-import { AlarmAlreadyFiringError, AlarmNotFoundError, StateMachineNotFoundError, VersionNotFoundError } from './errors';
+import {
+  AlarmAlreadyFiringError,
+  AlarmNotFoundError,
+  StateMachineNotFoundError,
+  VersionNotFoundError,
+} from './errors';
 import type { DeployRequest } from './request';
 
 /** The target's latest revision id; `StateMachineNotFound` when there is no such state machine. */
@@ -18,7 +27,9 @@ export async function describeTarget(sfn: SFNClient, stateMachineArn: string): P
     return described.revisionId;
   } catch (error) {
     if (isNamed(error, 'StateMachineDoesNotExist') || isNamed(error, 'InvalidArn')) {
-      throw new StateMachineNotFoundError(`State machine ${stateMachineArn} does not exist`, { cause: error });
+      throw new StateMachineNotFoundError(`State machine ${stateMachineArn} does not exist`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -31,12 +42,18 @@ export async function checkAlarms(cloudWatch: CloudWatchClient, request: DeployR
   if (missing.length > 0) throw new AlarmNotFoundError(missing);
   if (request.ignoreAlarmsAlreadyFiring) return;
   const failing = new Set(request.failOnInsufficientData ? ['ALARM', 'INSUFFICIENT_DATA'] : ['ALARM']);
-  const firing = [...alarms.values()].filter((alarm) => failing.has(alarm.state)).map((alarm) => `${alarm.name} (${alarm.state})`);
+  const firing = [...alarms.values()]
+    .filter((alarm) => failing.has(alarm.state))
+    .map((alarm) => `${alarm.name} (${alarm.state})`);
   if (firing.length > 0) throw new AlarmAlreadyFiringError(firing);
 }
 
 /** The existing version to deploy: the one named, or the newest when nothing is to be published. */
-export async function findExistingVersion(sfn: SFNClient, request: DeployRequest, stateMachineArn: string): Promise<string | undefined> {
+export async function findExistingVersion(
+  sfn: SFNClient,
+  request: DeployRequest,
+  stateMachineArn: string,
+): Promise<string | undefined> {
   if (request.version !== undefined) {
     const versionArn = String(request.version).startsWith('arn:')
       ? String(request.version)

@@ -55,9 +55,14 @@ export async function endedStatus(sfn: SFNClient, executionArn: string): Promise
 }
 
 /** Whether a lock is left behind: its owner has ended, or a recovery of it crashed. */
-export async function isStale(held: HeldLock, deps: Pick<RecoveryDeps, 'sfn' | 'clock'>): Promise<string | undefined> {
+export async function isStale(
+  held: HeldLock,
+  deps: Pick<RecoveryDeps, 'sfn' | 'clock'>,
+): Promise<string | undefined> {
   if (held.recovering) {
-    return deps.clock().getTime() - Date.parse(held.recovering) >= STALE_RECOVERY_MS ? 'RECOVERY_STALLED' : undefined;
+    return deps.clock().getTime() - Date.parse(held.recovering) >= STALE_RECOVERY_MS
+      ? 'RECOVERY_STALLED'
+      : undefined;
   }
   return endedStatus(deps.sfn, held.owner);
 }
@@ -100,7 +105,10 @@ export async function recoverLock(held: HeldLock, status: string, deps: Recovery
   const after = await readAliasRouting(deps.sfn, aliasArn);
   const lateWrite = servesTarget(after);
   if (lateWrite) {
-    logger.warn('Undid a write the ended deployment landed after recovery took its lock', { aliasArn, routing: after });
+    logger.warn('Undid a write the ended deployment landed after recovery took its lock', {
+      aliasArn,
+      routing: after,
+    });
     await writeAliasRouting(deps.sfn, aliasArn, origin);
   }
   const cause =

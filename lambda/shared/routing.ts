@@ -10,7 +10,11 @@ export interface RoutingEntry {
  * `origin`. At 100% it is a single entry, so a finished deployment leaves no
  * `[old: 0, new: 100]` behind (as `sfndeploy.py` does).
  */
-export function routingFor(targetVersionArn: string, originVersionArn: string, weight: number): RoutingEntry[] {
+export function routingFor(
+  targetVersionArn: string,
+  originVersionArn: string,
+  weight: number,
+): RoutingEntry[] {
   if (weight >= 100) return allTo(targetVersionArn);
   if (weight <= 0) return allTo(originVersionArn);
   return [
@@ -80,8 +84,16 @@ export function readAlias(routing: readonly RoutingEntry[], targetVersionArn: st
   const targetEntry = live.find((entry) => entry.stateMachineVersionArn === targetVersionArn);
   const others = live
     .filter((entry) => entry.stateMachineVersionArn !== targetVersionArn)
-    .sort((a, b) => b.weight - a.weight || (versionNumber(a.stateMachineVersionArn) ?? 0) - (versionNumber(b.stateMachineVersionArn) ?? 0));
+    .sort(
+      (a, b) =>
+        b.weight - a.weight ||
+        (versionNumber(a.stateMachineVersionArn) ?? 0) - (versionNumber(b.stateMachineVersionArn) ?? 0),
+    );
   const origin = others[0];
   if (!origin) throw new Error(`Alias routing has no version to roll back to: ${describeRouting(routing)}`);
-  return { kind: 'split', originVersionArn: origin.stateMachineVersionArn, targetWeight: targetEntry?.weight ?? 0 };
+  return {
+    kind: 'split',
+    originVersionArn: origin.stateMachineVersionArn,
+    targetWeight: targetEntry?.weight ?? 0,
+  };
 }

@@ -10,7 +10,14 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type Sleep, writeAliasRoutingGuarded } from '../shared/aws';
 import { countEvents, SHIFT_EVENTS } from '../shared/budget';
 import { createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
-import { type Clock, copyState, type DeployerState, eventTime, type LoopEvent, systemClock } from '../shared/deployment';
+import {
+  type Clock,
+  copyState,
+  type DeployerState,
+  eventTime,
+  type LoopEvent,
+  systemClock,
+} from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
 import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
@@ -36,8 +43,16 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
 
   const now = eventTime(event.now, deps.clock ?? systemClock);
   // The desired routing also counts as "as left": a retried shift may have written it already.
-  await releasingOnDrift(deps.lock, deployment, now, () => assertNoDrift(deps.sfn, aliasArn, [deployment.routing, desired]));
-  await writeAliasRoutingGuarded(deps.aliasWriter ?? deps.sfn, aliasArn, desired, () => deps.lock.assertHeld(aliasArn, owner), deps.sleep);
+  await releasingOnDrift(deps.lock, deployment, now, () =>
+    assertNoDrift(deps.sfn, aliasArn, [deployment.routing, desired]),
+  );
+  await writeAliasRoutingGuarded(
+    deps.aliasWriter ?? deps.sfn,
+    aliasArn,
+    desired,
+    () => deps.lock.assertHeld(aliasArn, owner),
+    deps.sleep,
+  );
 
   deployment.routing = desired;
   deployment.timeline.push({ at: now.toISOString(), weight: step.weight });
@@ -46,7 +61,12 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
   deployment.next = 'POLL';
   countEvents(deployment, event.executionArn, SHIFT_EVENTS, event.retries);
   await deps.lock.update(aliasArn, owner, { timeline: deployment.timeline });
-  logger.info('Shifted weight', { weight: step.weight, step: deployment.stepIndex + 1, of: deployment.steps.length, routing: desired });
+  logger.info('Shifted weight', {
+    weight: step.weight,
+    step: deployment.stepIndex + 1,
+    of: deployment.steps.length,
+    routing: desired,
+  });
   return state;
 }
 

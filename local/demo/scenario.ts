@@ -80,12 +80,18 @@ const ALARM = 'orders-live-failures';
 const TYPES = ['B', 'C', 'D'];
 
 function targetDefinition(file: string, comment?: string): string {
-  const definition = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'examples', 'targets', file), 'utf8')) as Record<string, unknown>;
+  const definition = JSON.parse(
+    fs.readFileSync(path.join(PROJECT_ROOT, 'examples', 'targets', file), 'utf8'),
+  ) as Record<string, unknown>;
   if (comment) definition.Comment = comment;
   return JSON.stringify(definition);
 }
 
-export async function runDemo(deployer: LocalDeployer, options: DemoOptions, report: Reporter): Promise<DemoSummary> {
+export async function runDemo(
+  deployer: LocalDeployer,
+  options: DemoOptions,
+  report: Reporter,
+): Promise<DemoSummary> {
   const { cloud } = deployer;
   const clock = cloud.clock;
   const sfn = new SFNClient(localClientConfig(deployer.endpoint, cloud.region));
@@ -117,14 +123,28 @@ export async function runDemo(deployer: LocalDeployer, options: DemoOptions, rep
       );
     }
     const release3 = `${orders}:3`;
-    await sfn.send(new CreateStateMachineAliasCommand({ name: ALIAS, routingConfiguration: [{ stateMachineVersionArn: release3, weight: 100 }] }));
-    await sfn.send(new CreateStateMachineAliasCommand({ name: 'beta', routingConfiguration: [{ stateMachineVersionArn: release1, weight: 100 }] }));
-    report.line(`Created state machine orders with versions 1-3; alias live → orders:3, alias beta → orders:1`);
+    await sfn.send(
+      new CreateStateMachineAliasCommand({
+        name: ALIAS,
+        routingConfiguration: [{ stateMachineVersionArn: release3, weight: 100 }],
+      }),
+    );
+    await sfn.send(
+      new CreateStateMachineAliasCommand({
+        name: 'beta',
+        routingConfiguration: [{ stateMachineVersionArn: release1, weight: 100 }],
+      }),
+    );
+    report.line(
+      `Created state machine orders with versions 1-3; alias live → orders:3, alias beta → orders:1`,
+    );
 
     const aliasArn = `${orders}:${ALIAS}`;
     const stopTraffic = clock.every(Math.round(60_000 / options.trafficPerMinute), async () => {
       const type = TYPES[Math.floor(random() * TYPES.length)]!;
-      await sfn.send(new StartExecutionCommand({ stateMachineArn: aliasArn, input: JSON.stringify({ type }) }));
+      await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: aliasArn, input: JSON.stringify({ type }) }),
+      );
     });
     report.line(`Sending ${options.trafficPerMinute} orders a minute (types B, C, D) through alias live`);
 
@@ -134,7 +154,9 @@ export async function runDemo(deployer: LocalDeployer, options: DemoOptions, rep
     await clock.sleep(120_000);
     await waitForAlarmState(cloudWatch, clock, 'OK');
 
-    report.heading(`3. A buggy release (type B now fails), linear ${options.linearIncrement}% every ${options.linearIntervalSeconds / 60} minutes`);
+    report.heading(
+      `3. A buggy release (type B now fails), linear ${options.linearIncrement}% every ${options.linearIntervalSeconds / 60} minutes`,
+    );
     const rolledBack = await deploy(deployer, sfn, clock, report, 'buggy release', aliasArn, {
       stateMachine: 'orders',
       alias: ALIAS,
@@ -151,12 +173,16 @@ export async function runDemo(deployer: LocalDeployer, options: DemoOptions, rep
       served: await countExecutions(sfn, buggyVersionArn),
       failed: await countExecutions(sfn, buggyVersionArn, 'FAILED'),
     };
-    report.line(`orders:4 served ${buggyVersion.served} orders before the rollback; ${buggyVersion.failed} of them failed`);
+    report.line(
+      `orders:4 served ${buggyVersion.served} orders before the rollback; ${buggyVersion.failed} of them failed`,
+    );
 
     report.line('Waiting for the alarm to clear before the next release…');
     await waitForAlarmState(cloudWatch, clock, 'OK');
 
-    report.heading(`4. The fixed release, canary ${options.canaryIncrement}% for ${options.canaryIntervalSeconds / 60} minutes, keeping ${options.historyMax} versions`);
+    report.heading(
+      `4. The fixed release, canary ${options.canaryIncrement}% for ${options.canaryIntervalSeconds / 60} minutes, keeping ${options.historyMax} versions`,
+    );
     const promoted = await deploy(deployer, sfn, clock, report, 'fixed release', aliasArn, {
       stateMachine: 'orders',
       alias: ALIAS,
@@ -200,7 +226,11 @@ async function deploy(
   request: Record<string, unknown>,
 ): Promise<DeploymentReport> {
   const { executionArn } = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn: deployer.deployerArn, name: title.replaceAll(' ', '-'), input: JSON.stringify(request) }),
+    new StartExecutionCommand({
+      stateMachineArn: deployer.deployerArn,
+      name: title.replaceAll(' ', '-'),
+      input: JSON.stringify(request),
+    }),
   );
   report.line(`Started deployer execution ${executionArn!.split(':').at(-1)}`);
   let originVersion: string | undefined;
@@ -213,15 +243,31 @@ async function deploy(
     const weight = newEntry?.weight ?? 0;
     // Stamped when the alias changed, not when this loop saw it: the same instants as the summary's timeline.
     const changedAt = Math.max(alias.updateDate?.getTime() ?? 0, execution.startDate!.getTime());
-    report.progress(title, weight, newEntry ? versionLabel(newEntry.stateMachineVersionArn) : 'new version', changedAt);
+    report.progress(
+      title,
+      weight,
+      newEntry ? versionLabel(newEntry.stateMachineVersionArn) : 'new version',
+      changedAt,
+    );
     if (execution.status !== 'RUNNING') {
       report.endProgress();
       const result = execution.output ? (JSON.parse(execution.output) as DeploymentResult) : undefined;
       const endedAt = execution.stopDate?.getTime();
-      if (execution.status === 'SUCCEEDED') report.line(`Deployment SUCCEEDED: ${result?.outcome}, alias live ${describeRouting(routing)}`, endedAt);
+      if (execution.status === 'SUCCEEDED')
+        report.line(
+          `Deployment SUCCEEDED: ${result?.outcome}, alias live ${describeRouting(routing)}`,
+          endedAt,
+        );
       else report.line(`Deployment ${execution.status}: ${execution.error}\n    ${execution.cause}`, endedAt);
       const timeline = await deployerTimeline(sfn, executionArn!);
-      return { title, status: execution.status!, error: execution.error, cause: execution.cause, result, timeline };
+      return {
+        title,
+        status: execution.status!,
+        error: execution.error,
+        cause: execution.cause,
+        result,
+        timeline,
+      };
     }
     await clock.sleep(10_000);
   }
@@ -229,7 +275,9 @@ async function deploy(
 
 /** The timeline the deployer itself recorded: the output of its last shift or rollback. */
 async function deployerTimeline(sfn: SFNClient, executionArn: string): Promise<TimelineEntry[]> {
-  const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1000 }));
+  const history = await sfn.send(
+    new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1000 }),
+  );
   for (const event of history.events ?? []) {
     const exited = event.stateExitedEventDetails;
     if (exited && ['Shift weight', 'Roll back'].includes(exited.name ?? '') && exited.output) {
@@ -244,22 +292,37 @@ async function routingOf(sfn: SFNClient, aliasArn: string): Promise<RoutingEntry
   return routingFrom(alias.routingConfiguration);
 }
 
-function routingFrom(configuration: { stateMachineVersionArn?: string; weight?: number }[] | undefined): RoutingEntry[] {
-  return (configuration ?? []).map((entry) => ({ stateMachineVersionArn: entry.stateMachineVersionArn!, weight: entry.weight! }));
+function routingFrom(
+  configuration: { stateMachineVersionArn?: string; weight?: number }[] | undefined,
+): RoutingEntry[] {
+  return (configuration ?? []).map((entry) => ({
+    stateMachineVersionArn: entry.stateMachineVersionArn!,
+    weight: entry.weight!,
+  }));
 }
 
-async function countExecutions(sfn: SFNClient, versionArn: string, statusFilter?: ExecutionStatus): Promise<number> {
+async function countExecutions(
+  sfn: SFNClient,
+  versionArn: string,
+  statusFilter?: ExecutionStatus,
+): Promise<number> {
   let count = 0;
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn: versionArn, statusFilter, maxResults: 1000, nextToken }));
+    const page = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: versionArn, statusFilter, maxResults: 1000, nextToken }),
+    );
     count += page.executions?.length ?? 0;
     nextToken = page.nextToken;
   } while (nextToken);
   return count;
 }
 
-async function waitForAlarmState(cloudWatch: CloudWatchClient, clock: LocalDeployer['cloud']['clock'], state: string): Promise<void> {
+async function waitForAlarmState(
+  cloudWatch: CloudWatchClient,
+  clock: LocalDeployer['cloud']['clock'],
+  state: string,
+): Promise<void> {
   for (;;) {
     const alarms = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [ALARM] }));
     if (alarms.MetricAlarms?.[0]?.StateValue === state) return;
@@ -273,11 +336,19 @@ function printSummary(report: Reporter, summary: DemoSummary): void {
     const outcome = deployment.status === 'SUCCEEDED' ? deployment.result?.outcome : deployment.error;
     report.line(`${deployment.title}: ${outcome}`);
     for (const point of deployment.timeline) {
-      report.line(`    ${report.offset(Date.parse(point.at))}  ${String(point.weight).padStart(3)}% to the new version`);
+      report.line(
+        `    ${report.offset(Date.parse(point.at))}  ${String(point.weight).padStart(3)}% to the new version`,
+      );
     }
   }
-  report.line(`Failed orders served by the buggy orders:4 before the rollback: ${summary.buggyVersion.failed} of ${summary.buggyVersion.served}`);
-  report.line(`Alias live: ${describeRouting(summary.finalRouting)}; alias beta: ${describeRouting(summary.betaRouting)}`);
+  report.line(
+    `Failed orders served by the buggy orders:4 before the rollback: ${summary.buggyVersion.failed} of ${summary.buggyVersion.served}`,
+  );
+  report.line(
+    `Alias live: ${describeRouting(summary.finalRouting)}; alias beta: ${describeRouting(summary.betaRouting)}`,
+  );
   const pruned = summary.promoted.result?.prunedVersionArns ?? [];
-  report.line(`Pruned: ${pruned.map(versionLabel).join(', ') || 'none'}; versions left: ${summary.versionsLeft.map(versionLabel).join(', ')}`);
+  report.line(
+    `Pruned: ${pruned.map(versionLabel).join(', ') || 'none'}; versions left: ${summary.versionsLeft.map(versionLabel).join(', ')}`,
+  );
 }

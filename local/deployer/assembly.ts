@@ -49,24 +49,40 @@ export interface StateMachineDefinition {
 }
 
 interface Template {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+  Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+  >;
 }
 
 export function readTemplate(cdkOutDir: string, stackName = DEPLOYER_STACK): Template {
   const file = path.join(cdkOutDir, `${stackName}.template.json`);
-  if (!fs.existsSync(file)) throw new Error(`No synthesized deployer at ${file}: run \`npx cdk synth\` first`);
+  if (!fs.existsSync(file))
+    throw new Error(`No synthesized deployer at ${file}: run \`npx cdk synth\` first`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Template;
 }
 
 /** The deployer in a template: its definition with references resolved, and its Lambdas. */
-export function deployerFromTemplate(template: Template, scope: AwsScope, cdkOutDir?: string): DeployerAssembly {
+export function deployerFromTemplate(
+  template: Template,
+  scope: AwsScope,
+  cdkOutDir?: string,
+): DeployerAssembly {
   const tables = Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table')
     .map(([logicalId, resource]) => ({ logicalId, properties: resource.Properties ?? {} }));
-  const functions = deployerFunctions(template, scope, cdkOutDir, new Set(tables.map((table) => table.logicalId)));
+  const functions = deployerFunctions(
+    template,
+    scope,
+    cdkOutDir,
+    new Set(tables.map((table) => table.logicalId)),
+  );
   const arnOf = new Map(functions.map((fn) => [fn.logicalId, fn.functionArn]));
-  const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`Expected one deployer state machine in the template, found ${machines.length}`);
+  const machines = Object.values(template.Resources).filter(
+    (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
+  );
+  if (machines.length !== 1)
+    throw new Error(`Expected one deployer state machine in the template, found ${machines.length}`);
   const body = machines[0]!.Properties?.DefinitionString;
   const text = resolve(body, scope, arnOf);
   return { definition: JSON.parse(text) as StateMachineDefinition, functions, tables };
@@ -94,7 +110,8 @@ function deployerFunctions(
       timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
       memoryMb: Number(resource.Properties?.MemorySize ?? 128),
       environment: resolveEnvironment(
-        (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+        (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+          ?.Variables ?? {},
         tableIds,
       ),
     });
@@ -103,13 +120,18 @@ function deployerFunctions(
 }
 
 /** Environment values are strings, or a `Ref` to a table of the stack, whose local name is its logical id. */
-function resolveEnvironment(variables: Record<string, unknown>, tableIds: Set<string>): Record<string, string> {
+function resolveEnvironment(
+  variables: Record<string, unknown>,
+  tableIds: Set<string>,
+): Record<string, string> {
   return Object.fromEntries(
     Object.entries(variables).map(([key, value]) => {
       if (typeof value === 'string') return [key, value];
       const ref = (value as { Ref?: string }).Ref;
       if (ref && tableIds.has(ref)) return [key, ref];
-      throw new Error(`Cannot resolve environment variable ${key} = ${JSON.stringify(value)} of a deployer Lambda`);
+      throw new Error(
+        `Cannot resolve environment variable ${key} = ${JSON.stringify(value)} of a deployer Lambda`,
+      );
     }),
   );
 }

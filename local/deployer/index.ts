@@ -122,7 +122,11 @@ function logProgress(cloud: LocalCloud, deployerArn: string): void {
  * IAM is enforced for the stack's roles: each Lambda calls as its role, the
  * state machine's integrations as the state machine's role, rule targets as theirs.
  */
-export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaLogLevel: string): Promise<string> {
+export async function installDeployer(
+  cloud: LocalCloud,
+  cdkOut: string,
+  lambdaLogLevel: string,
+): Promise<string> {
   const scope = { partition: 'aws', region: cloud.region, account: cloud.accountId };
   const template = readTemplate(cdkOut);
   const assembly = deployerFromTemplate(template, scope, cdkOut);
@@ -162,8 +166,13 @@ export async function installDeployer(cloud: LocalCloud, cdkOut: string, lambdaL
  * The deployer state machine's name in the template (the local cloud creates
  * it as {@link DEPLOYER_NAME}) and its role's logical id.
  */
-function deployerStateMachine(template: ReturnType<typeof readTemplate>): { name: string; roleLogicalId: string } {
-  const machines = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::StepFunctions::StateMachine');
+function deployerStateMachine(template: ReturnType<typeof readTemplate>): {
+  name: string;
+  roleLogicalId: string;
+} {
+  const machines = Object.values(template.Resources).filter(
+    (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
+  );
   const properties = machines[0]?.Properties ?? {};
   const role = (properties.RoleArn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
   if (machines.length !== 1 || typeof properties.StateMachineName !== 'string' || role === undefined) {
@@ -182,7 +191,8 @@ async function createTables(cloud: LocalCloud, assembly: DeployerAssembly): Prom
   const dynamo = new DynamoDBClient(localClientConfig(cloud.endpoint, cloud.region));
   try {
     for (const table of assembly.tables) {
-      const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table.properties as Partial<CreateTableCommandInput>;
+      const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } =
+        table.properties as Partial<CreateTableCommandInput>;
       await dynamo.send(
         new CreateTableCommand({
           TableName: table.logicalId,
@@ -220,7 +230,8 @@ function pointLambdasAt(cloud: LocalCloud, assembly: DeployerAssembly, lambdaLog
 }
 
 function loadHandler(assetDir: string | undefined, handler: string): LambdaHandler {
-  if (!assetDir) throw new Error('The deployer in cdk.out has no bundled Lambda code: synthesize it with `npx cdk synth`');
+  if (!assetDir)
+    throw new Error('The deployer in cdk.out has no bundled Lambda code: synthesize it with `npx cdk synth`');
   const [file, exportName] = handler.split('.') as [string, string];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(path.join(path.resolve(assetDir), `${file}.js`)) as Record<string, unknown>;

@@ -11,7 +11,9 @@ import { EXECUTION_STATUS_CHANGE } from '../events/execution-status';
 /** One line per deployment start or end, or alias change; `undefined` for any other event. */
 export function progressLine(event: BusEvent, deployerArn: string): string | undefined {
   const detail = (event.detail ?? {}) as Record<string, unknown>;
-  const time = String(event.time ?? '').replace('T', ' ').replace('Z', '');
+  const time = String(event.time ?? '')
+    .replace('T', ' ')
+    .replace('Z', '');
   if (event['detail-type'] === EXECUTION_STATUS_CHANGE && detail.stateMachineArn === deployerArn) {
     const name = String(detail.name);
     switch (detail.status) {
@@ -25,10 +27,19 @@ export function progressLine(event: BusEvent, deployerArn: string): string | und
         return `${time}  deployment ${name} ${String(detail.status).toLowerCase()}: ${String(detail.error ?? '')}${detail.cause ? ` (${firstLine(String(detail.cause))})` : ''}`;
     }
   }
-  if (event['detail-type'] === 'AWS API Call via CloudTrail' && detail.eventName === 'UpdateStateMachineAlias' && !detail.errorCode) {
-    const request = detail.requestParameters as { stateMachineAliasArn?: string; routingConfiguration?: { stateMachineVersionArn: string; weight: number }[] };
+  if (
+    event['detail-type'] === 'AWS API Call via CloudTrail' &&
+    detail.eventName === 'UpdateStateMachineAlias' &&
+    !detail.errorCode
+  ) {
+    const request = detail.requestParameters as {
+      stateMachineAliasArn?: string;
+      routingConfiguration?: { stateMachineVersionArn: string; weight: number }[];
+    };
     if (!request.routingConfiguration) return undefined;
-    const routing = request.routingConfiguration.map((entry) => `${shortArn(entry.stateMachineVersionArn)} ${entry.weight}%`).join(', ');
+    const routing = request.routingConfiguration
+      .map((entry) => `${shortArn(entry.stateMachineVersionArn)} ${entry.weight}%`)
+      .join(', ');
     return `${time}  alias ${shortArn(request.stateMachineAliasArn ?? '')} → ${routing}`;
   }
   return undefined;

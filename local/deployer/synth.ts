@@ -53,15 +53,23 @@ export const TRIGGERS_ASSEMBLY: LocalAssembly = {
   context: {
     targets: LOCAL_TARGETS,
     deployOnPublish: 'true',
-    deployOnPublishDefaults: JSON.stringify({ orders: { alias: 'live', strategy: 'canary', increment: 10, intervalSeconds: 300 } }),
+    deployOnPublishDefaults: JSON.stringify({
+      orders: { alias: 'live', strategy: 'canary', increment: 10, intervalSeconds: 300 },
+    }),
   },
 };
 
 /** Written next to an assembly synthesized with extra context, so a change of context counts as stale. */
 const CONTEXT_STAMP = 'local-context.json';
 
-export function isStale(root = PROJECT_ROOT, cdkOut = CDK_OUT, context: LocalAssembly['context'] = {}): boolean {
-  const template = fs.statSync(path.join(cdkOut, `${DEPLOYER_STACK}.template.json`), { throwIfNoEntry: false });
+export function isStale(
+  root = PROJECT_ROOT,
+  cdkOut = CDK_OUT,
+  context: LocalAssembly['context'] = {},
+): boolean {
+  const template = fs.statSync(path.join(cdkOut, `${DEPLOYER_STACK}.template.json`), {
+    throwIfNoEntry: false,
+  });
   const manifest = fs.statSync(path.join(cdkOut, 'manifest.json'), { throwIfNoEntry: false });
   if (!template || !manifest) return true;
   if (Object.keys(context).length > 0) {
@@ -75,12 +83,20 @@ export function isStale(root = PROJECT_ROOT, cdkOut = CDK_OUT, context: LocalAss
 export function ensureSynthesized(options: { quiet?: boolean; assembly?: LocalAssembly } = {}): boolean {
   const { outDir, context } = options.assembly ?? DEFAULT_ASSEMBLY;
   if (!isStale(PROJECT_ROOT, outDir, context)) return false;
-  if (!options.quiet) process.stderr.write(`Synthesizing the deployer (cdk synth) into ${path.relative(PROJECT_ROOT, outDir)}/…\n`);
+  if (!options.quiet)
+    process.stderr.write(
+      `Synthesizing the deployer (cdk synth) into ${path.relative(PROJECT_ROOT, outDir)}/…\n`,
+    );
   const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-  execFileSync(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '-q', '--output', outDir, ...contextArgs], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'ignore', options.quiet ? 'pipe' : 'inherit'],
-  });
-  if (Object.keys(context).length > 0) fs.writeFileSync(path.join(outDir, CONTEXT_STAMP), JSON.stringify(context));
+  execFileSync(
+    path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk'),
+    ['synth', '-q', '--output', outDir, ...contextArgs],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'ignore', options.quiet ? 'pipe' : 'inherit'],
+    },
+  );
+  if (Object.keys(context).length > 0)
+    fs.writeFileSync(path.join(outDir, CONTEXT_STAMP), JSON.stringify(context));
   return true;
 }

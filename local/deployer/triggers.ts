@@ -58,7 +58,8 @@ export function localResolver(template: Template, scope: AwsScope, deployerArn: 
     if (type === 'AWS::Lambda::Function' && attribute === undefined && functionArns.has(id))
       return functionArns.get(id)!.split(':')[6]!;
     // A rule's dead-letter queue, a table, a log group: named locally by their logical id.
-    if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:${scope.partition}:sqs:${scope.region}:${scope.account}:${id}`;
+    if (type === 'AWS::SQS::Queue' && attribute === 'Arn')
+      return `arn:${scope.partition}:sqs:${scope.region}:${scope.account}:${id}`;
     if (type === 'AWS::DynamoDB::Table' && attribute === 'Arn')
       return `arn:${scope.partition}:dynamodb:${scope.region}:${scope.account}:table/${id}`;
     if (type === 'AWS::Logs::LogGroup' && attribute === 'Arn')
@@ -83,7 +84,10 @@ export function installRules(cloud: LocalCloud, cdkOut: string, deployerArn: str
   );
   cloud.events.putRules(rules);
   // The asynchronous invocation configs of the rules' Lambda targets: retries and on-failure destination.
-  for (const { functionName, config } of asyncInvokeConfigsFromTemplate(template, localResolver(template, scope, deployerArn))) {
+  for (const { functionName, config } of asyncInvokeConfigsFromTemplate(
+    template,
+    localResolver(template, scope, deployerArn),
+  )) {
     cloud.configureAsyncInvoke(functionName, config);
   }
   return rules;

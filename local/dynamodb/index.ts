@@ -23,7 +23,9 @@ export async function startDynamoDb(): Promise<LocalDynamoDb> {
   const dynalite = require('dynalite') as (options: Record<string, number>) => DynaliteServer;
   // Tables become ACTIVE at once, as tests and the demo expect of a table created at startup.
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    server.listen(0, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
+  );
   const address = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${address.port}`,

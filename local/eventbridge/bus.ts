@@ -73,7 +73,10 @@ export class EventBus {
     this.schedules.get(rule.logicalId)?.();
     this.schedules.delete(rule.logicalId);
     if (rule.schedulePeriodMs !== undefined && rule.enabled) {
-      this.schedules.set(rule.logicalId, this.options.clock.every(rule.schedulePeriodMs, (nowMs) => this.fireSchedule(rule.logicalId, nowMs)));
+      this.schedules.set(
+        rule.logicalId,
+        this.options.clock.every(rule.schedulePeriodMs, (nowMs) => this.fireSchedule(rule.logicalId, nowMs)),
+      );
     }
   }
 
@@ -104,7 +107,8 @@ export class EventBus {
       detail: {},
     };
     const context = { ruleName: rule.logicalId, ruleArn, ingestionTime: new Date(nowMs).toISOString() };
-    for (const target of rule.targets) this.deliver(event, rule, target, () => targetInput(target, event, context));
+    for (const target of rule.targets)
+      this.deliver(event, rule, target, () => targetInput(target, event, context));
   }
 
   /** `EnableRule` / `DisableRule`. */
@@ -133,7 +137,12 @@ export class EventBus {
     for (const listener of this.listeners) listener(event);
     const ingestionTime = new Date(this.options.clock.now()).toISOString();
     for (const rule of this.rules.values()) {
-      if (!rule.enabled || rule.eventBusName !== eventBusName || !rule.eventPattern || !matchesPattern(rule.eventPattern, event))
+      if (
+        !rule.enabled ||
+        rule.eventBusName !== eventBusName ||
+        !rule.eventPattern ||
+        !matchesPattern(rule.eventPattern, event)
+      )
         continue;
       for (const target of rule.targets) {
         const context = { ruleName: rule.logicalId, ruleArn: this.ruleArn(rule), ingestionTime };
@@ -152,7 +161,12 @@ export class EventBus {
    * overtakes it until the target has started; a started execution or Lambda
    * invocation then holds the clock itself while it works.
    */
-  private deliver(event: BusEvent, rule: TemplateRule, target: TemplateRule['targets'][number], input: () => string): void {
+  private deliver(
+    event: BusEvent,
+    rule: TemplateRule,
+    target: TemplateRule['targets'][number],
+    input: () => string,
+  ): void {
     const targetArn = target.Arn;
     const hold = this.options.clock.hold();
     const work = (async () => {

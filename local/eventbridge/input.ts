@@ -35,7 +35,11 @@ export function targetInput(target: RuleTargetInput, event: unknown, rule: RuleC
  * unescaped, as AWS does. A path the event lacks gives `null`, or nothing
  * inside a string (assumed: AWS documents only that the variable "isn't created").
  */
-function transform(transformer: NonNullable<RuleTargetInput['InputTransformer']>, event: unknown, rule: RuleContext): string {
+function transform(
+  transformer: NonNullable<RuleTargetInput['InputTransformer']>,
+  event: unknown,
+  rule: RuleContext,
+): string {
   const values = new Map<string, unknown>([
     ['aws.events.rule-arn', rule.ruleArn],
     ['aws.events.rule-name', rule.ruleName],
@@ -76,8 +80,11 @@ function render(value: unknown, inString: boolean): string {
 
 /** The JSONPath subset EventBridge accepts: `$`, `.name` (dashes allowed) and `[index]`. */
 export function selectPath(event: unknown, path: string): unknown {
-  if (!/^\$(\.[^.[\]]+|\[\d+\])*$/.test(path)) throw new Error(`Unsupported JSONPath in an input transformer: ${path}`);
-  const steps = [...path.slice(1).matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map((step) => step[1] ?? Number(step[2]));
+  if (!/^\$(\.[^.[\]]+|\[\d+\])*$/.test(path))
+    throw new Error(`Unsupported JSONPath in an input transformer: ${path}`);
+  const steps = [...path.slice(1).matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)].map(
+    (step) => step[1] ?? Number(step[2]),
+  );
   let node: unknown = event;
   for (const step of steps) {
     if (node === null || typeof node !== 'object') return undefined;

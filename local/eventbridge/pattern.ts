@@ -31,7 +31,8 @@ export function validatePattern(pattern: unknown, path = ''): void {
   for (const [key, value] of Object.entries(pattern)) {
     const at = path ? `${path}.${key}` : key;
     if (key === '$or') {
-      if (!Array.isArray(value) || value.length < 2) throw invalid(at, 'must be a list of at least two patterns');
+      if (!Array.isArray(value) || value.length < 2)
+        throw invalid(at, 'must be a list of at least two patterns');
       value.forEach((branch, index) => validatePattern(branch, `${at}[${index}]`));
     } else if (isPlainObject(value)) {
       validatePattern(value, at);
@@ -47,15 +48,20 @@ export function validatePattern(pattern: unknown, path = ''): void {
 function validateMatcher(matcher: unknown, at: string): void {
   if (isScalar(matcher)) return;
   if (!isPlainObject(matcher) || Object.keys(matcher).length !== 1) {
-    throw invalid(at, `has a matcher that is neither a value nor a single-operator object: ${JSON.stringify(matcher)}`);
+    throw invalid(
+      at,
+      `has a matcher that is neither a value nor a single-operator object: ${JSON.stringify(matcher)}`,
+    );
   }
   const [operator, operand] = Object.entries(matcher)[0]!;
   switch (operator) {
     case 'prefix':
-      if (typeof operand !== 'string') throw invalid(at, `prefix must be a string, got: ${JSON.stringify(operand)}`);
+      if (typeof operand !== 'string')
+        throw invalid(at, `prefix must be a string, got: ${JSON.stringify(operand)}`);
       return;
     case 'exists':
-      if (typeof operand !== 'boolean') throw invalid(at, `exists must be true or false, got: ${JSON.stringify(operand)}`);
+      if (typeof operand !== 'boolean')
+        throw invalid(at, `exists must be true or false, got: ${JSON.stringify(operand)}`);
       return;
     case 'anything-but':
       validateAnythingBut(operand, at);
@@ -74,10 +80,15 @@ function validateMatcher(matcher: unknown, at: string): void {
 function validateAnythingBut(operand: unknown, at: string): void {
   const ok =
     (isScalar(operand) && operand !== null) ||
-    (Array.isArray(operand) && operand.length > 0 && operand.every((value) => isScalar(value) && value !== null)) ||
+    (Array.isArray(operand) &&
+      operand.length > 0 &&
+      operand.every((value) => isScalar(value) && value !== null)) ||
     (isPlainObject(operand) && Object.keys(operand).length === 1 && typeof operand.prefix === 'string');
   if (!ok) {
-    throw invalid(at, `anything-but takes a value, a list of values or {"prefix": "..."}, got: ${JSON.stringify(operand)}`);
+    throw invalid(
+      at,
+      `anything-but takes a value, a list of values or {"prefix": "..."}, got: ${JSON.stringify(operand)}`,
+    );
   }
 }
 
@@ -90,7 +101,8 @@ function validateNumeric(operand: unknown, at: string): void {
         ? NUMERIC_OPERATORS.includes(item as (typeof NUMERIC_OPERATORS)[number])
         : typeof item === 'number' && Number.isFinite(item),
     );
-  if (!ok) throw invalid(at, `numeric takes one or two [operator, number] pairs, got: ${JSON.stringify(operand)}`);
+  if (!ok)
+    throw invalid(at, `numeric takes one or two [operator, number] pairs, got: ${JSON.stringify(operand)}`);
 }
 
 /** Every field of the pattern must match; `node` is the event's object at this level, if any. */
@@ -112,7 +124,8 @@ function matchObject(pattern: EventPattern, node: unknown): boolean {
  */
 function matchField(matchers: unknown[], value: unknown): boolean {
   const leaves = Array.isArray(value) ? value.filter(isScalar) : isScalar(value) ? [value] : [];
-  if (leaves.length === 0) return matchers.some((matcher) => isPlainObject(matcher) && matcher.exists === false);
+  if (leaves.length === 0)
+    return matchers.some((matcher) => isPlainObject(matcher) && matcher.exists === false);
   return matchers.some((matcher) => leaves.some((leaf) => matchLeaf(matcher, leaf)));
 }
 
@@ -127,7 +140,8 @@ function matchLeaf(matcher: unknown, leaf: Scalar): boolean {
     case 'exists':
       return operand === true;
     case 'anything-but':
-      if (isPlainObject(operand)) return typeof leaf === 'string' && !leaf.startsWith(operand.prefix as string);
+      if (isPlainObject(operand))
+        return typeof leaf === 'string' && !leaf.startsWith(operand.prefix as string);
       return !(Array.isArray(operand) ? operand : [operand]).includes(leaf);
     case 'numeric':
       return typeof leaf === 'number' && compareNumeric(operand as (string | number)[], leaf);

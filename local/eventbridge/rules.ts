@@ -13,7 +13,11 @@ export interface TemplateRule {
   readonly eventPattern?: EventPattern;
   /** A schedule rule's period in ms, from its `ScheduleExpression` (`rate(…)`). */
   readonly schedulePeriodMs?: number;
-  readonly targets: readonly (RuleTargetInput & { readonly Id: string; readonly Arn: string; readonly RoleArn?: string })[];
+  readonly targets: readonly (RuleTargetInput & {
+    readonly Id: string;
+    readonly Arn: string;
+    readonly RoleArn?: string;
+  })[];
 }
 
 interface Template {
@@ -45,7 +49,14 @@ export function rulesFromTemplate(template: Template, reference: ReferenceResolv
     });
 }
 
-const RATE_UNITS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
+const RATE_UNITS: Record<string, number> = {
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
 
 /**
  * The period of a `rate(value unit)` expression: a positive whole value, and the singular unit for 1
@@ -87,6 +98,7 @@ export function resolveIntrinsics(value: unknown, reference: ReferenceResolver):
     const [index, list] = node['Fn::Select'] as [number | string, unknown];
     return (resolveIntrinsics(list, reference) as unknown[])[Number(index)];
   }
-  if (keys.length === 1 && keys[0]!.startsWith('Fn::')) throw new Error(`Cannot resolve ${keys[0]} in a rule: ${JSON.stringify(value)}`);
+  if (keys.length === 1 && keys[0]!.startsWith('Fn::'))
+    throw new Error(`Cannot resolve ${keys[0]} in a rule: ${JSON.stringify(value)}`);
   return Object.fromEntries(keys.map((key) => [key, resolveIntrinsics(node[key], reference)]));
 }

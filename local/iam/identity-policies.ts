@@ -87,7 +87,6 @@ export class IdentityPolicies {
     return this.roles.has(roleArn);
   }
 
-
   /**
    * The refusal for the first check the session's role does not allow, or
    * `undefined` when all are allowed (or the role is not enforced).
@@ -124,7 +123,11 @@ async function evaluate(
   check: AuthorizationCheck,
 ): Promise<'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied'> {
   const engine = new PBAC(policies.map(asLists));
-  const request = { action: check.action, resource: check.resource, context: nestedContext(check.context ?? {}) };
+  const request = {
+    action: check.action,
+    resource: check.resource,
+    context: nestedContext(check.context ?? {}),
+  };
   if (engine.filterPoliciesBy({ ...request, effect: 'Deny', principal: {} })) return 'ExplicitlyDenied';
   return engine.evaluate(request) ? 'Allowed' : 'ImplicitlyDenied';
 }
@@ -145,7 +148,9 @@ function asLists(policy: PolicyDocument): PolicyDocument {
 }
 
 /** pbac reads a condition key `service:Key` from `context.service.Key`. */
-function nestedContext(keys: Readonly<Record<string, string | string[]>>): Record<string, Record<string, string | string[]>> {
+function nestedContext(
+  keys: Readonly<Record<string, string | string[]>>,
+): Record<string, Record<string, string | string[]>> {
   const nested: Record<string, Record<string, string | string[]>> = {};
   for (const [key, value] of Object.entries(keys)) {
     const [service, name] = key.split(':') as [string, string];

@@ -7,7 +7,10 @@ declare module 'pbac' {
     principal?: Record<string, unknown>;
   }
   export default class PBAC {
-    constructor(policies: readonly Record<string, unknown>[], options?: { validateSchema?: boolean; validatePolicies?: boolean });
+    constructor(
+      policies: readonly Record<string, unknown>[],
+      options?: { validateSchema?: boolean; validatePolicies?: boolean },
+    );
     /** Whether the policies allow the request: no matching Deny, and a matching Allow. */
     evaluate(request: Request): boolean;
     /** The first statement with this effect that matches the request, if any. */

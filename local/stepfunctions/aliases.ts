@@ -19,7 +19,11 @@ export const MAX_ALIASES = 100;
  * Routing must name existing versions of one state machine (the alias's own, when
  * it has one). Returns that state machine.
  */
-function checkRoutingTargets(core: SfnCore, routing: RoutingEntry[], owner?: StateMachineRecord): StateMachineRecord {
+function checkRoutingTargets(
+  core: SfnCore,
+  routing: RoutingEntry[],
+  owner?: StateMachineRecord,
+): StateMachineRecord {
   const arns = routing.map((r) => r.stateMachineVersionArn);
   const received = `[${arns.join(', ')}]`;
   let machine: StateMachineRecord | undefined = owner;
@@ -28,14 +32,20 @@ function checkRoutingTargets(core: SfnCore, routing: RoutingEntry[], owner?: Sta
     try {
       parsed = parseStateMachineArn(arn);
     } catch {
-      throw validation(`Routing configuration must contain state machine version ARNs. Received: ${received}`);
+      throw validation(
+        `Routing configuration must contain state machine version ARNs. Received: ${received}`,
+      );
     }
     const record = core.store.stateMachines.get(parsed.base);
     if (parsed.qualifier?.kind !== 'version' || !record?.versions.has(parsed.qualifier.version)) {
-      throw validation(`Routing configuration must contain state machine version ARNs. Received: ${received}`);
+      throw validation(
+        `Routing configuration must contain state machine version ARNs. Received: ${received}`,
+      );
     }
     if (machine && machine !== record) {
-      throw validation(`Routing configuration must contain state machine version ARNs of the same state machine. Received: ${received}`);
+      throw validation(
+        `Routing configuration must contain state machine version ARNs of the same state machine. Received: ${received}`,
+      );
     }
     machine = record;
   }
@@ -44,10 +54,15 @@ function checkRoutingTargets(core: SfnCore, routing: RoutingEntry[], owner?: Sta
 
 const sameRouting = (a: RoutingEntry[], b: RoutingEntry[]) =>
   a.length === b.length &&
-  a.every((x) => b.some((y) => y.stateMachineVersionArn === x.stateMachineVersionArn && y.weight === x.weight));
+  a.every((x) =>
+    b.some((y) => y.stateMachineVersionArn === x.stateMachineVersionArn && y.weight === x.weight),
+  );
 
 /** The alias an alias ARN names, or undefined when it (or its state machine) does not exist. */
-function findAlias(core: SfnCore, arn: string): { record: StateMachineRecord; alias: AliasRecord } | undefined {
+function findAlias(
+  core: SfnCore,
+  arn: string,
+): { record: StateMachineRecord; alias: AliasRecord } | undefined {
   const parsed = parseStateMachineArn(arn);
   if (parsed.qualifier?.kind !== 'alias') throw invalidArn(arn);
   const record = core.store.stateMachines.get(parsed.base);
@@ -67,10 +82,14 @@ export function createStateMachineAlias(core: SfnCore, input: Record<string, unk
     if (existing.description === description && sameRouting(existing.routing, routing)) {
       return { stateMachineAliasArn: existing.arn, creationDate: toEpochSeconds(existing.creationDate) };
     }
-    throw conflict('Failed to create alias because an alias with the same name and a different routing configuration already exists.');
+    throw conflict(
+      'Failed to create alias because an alias with the same name and a different routing configuration already exists.',
+    );
   }
   if (record.aliases.size >= MAX_ALIASES) {
-    throw quotaExceeded(`Maximum number of aliases (${MAX_ALIASES}) reached for state machine '${record.arn}'.`);
+    throw quotaExceeded(
+      `Maximum number of aliases (${MAX_ALIASES}) reached for state machine '${record.arn}'.`,
+    );
   }
   const now = core.clock.now();
   const alias: AliasRecord = {
@@ -104,7 +123,8 @@ export function describeStateMachineAlias(core: SfnCore, input: Record<string, u
 export function updateStateMachineAlias(core: SfnCore, input: Record<string, unknown>) {
   const arn = requireString(input, 'stateMachineAliasArn');
   const description = optionalString(input, 'description');
-  const routing = input.routingConfiguration === undefined ? undefined : readRouting(input.routingConfiguration);
+  const routing =
+    input.routingConfiguration === undefined ? undefined : readRouting(input.routingConfiguration);
   if (description === undefined && routing === undefined) {
     throw validation('Either the description or the RoutingConfiguration must be specified');
   }
@@ -141,9 +161,18 @@ export function listStateMachineAliases(core: SfnCore, input: Record<string, unk
     aliases = aliases.filter((a) => a.routing.some((r) => r.stateMachineVersionArn === arn));
   }
   aliases.sort((a, b) => a.seq - b.seq);
-  const page = paginate(aliases, { keyOf: (a) => a.seq, descending: false, scope: arn, maxResults, nextToken });
+  const page = paginate(aliases, {
+    keyOf: (a) => a.seq,
+    descending: false,
+    scope: arn,
+    maxResults,
+    nextToken,
+  });
   return {
-    stateMachineAliases: page.items.map((a) => ({ stateMachineAliasArn: a.arn, creationDate: toEpochSeconds(a.creationDate) })),
+    stateMachineAliases: page.items.map((a) => ({
+      stateMachineAliasArn: a.arn,
+      creationDate: toEpochSeconds(a.creationDate),
+    })),
     nextToken: page.nextToken,
   };
 }

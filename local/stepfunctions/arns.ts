@@ -12,7 +12,9 @@ export interface StateMachineArn extends Scope {
   /** The unqualified ARN, `arn:…:stateMachine:<name>`. */
   readonly base: string;
   /** Version number or alias name after the name, if any. */
-  readonly qualifier?: { readonly kind: 'version'; readonly version: number } | { readonly kind: 'alias'; readonly alias: string };
+  readonly qualifier?:
+    | { readonly kind: 'version'; readonly version: number }
+    | { readonly kind: 'alias'; readonly alias: string };
 }
 
 export interface ExecutionArn extends Scope {
@@ -22,12 +24,16 @@ export interface ExecutionArn extends Scope {
 
 const ARN = /^arn:([^:]+):([^:]*):([^:]*):([^:]*):(.*)$/;
 
-function parseArn(arn: string, resourceType: 'stateMachine' | 'execution'): { scope: Scope; parts: string[] } {
+function parseArn(
+  arn: string,
+  resourceType: 'stateMachine' | 'execution',
+): { scope: Scope; parts: string[] } {
   if (typeof arn !== 'string' || !arn.startsWith('arn:')) throw invalidArn(`Invalid ARN prefix: ${arn}`);
   const match = ARN.exec(arn);
   if (!match || match[2] !== 'states' || !match[3] || !/^\d{12}$/.test(match[4] ?? '')) throw invalidArn(arn);
   const parts = match[5]!.split(':');
-  if (parts[0] !== resourceType) throw invalidArn(`Resource type not valid in this context: ${parts[0]?.toLowerCase()}`);
+  if (parts[0] !== resourceType)
+    throw invalidArn(`Resource type not valid in this context: ${parts[0]?.toLowerCase()}`);
   return { scope: { partition: match[1]!, region: match[3], accountId: match[4]! }, parts: parts.slice(1) };
 }
 
@@ -37,7 +43,8 @@ export function parseStateMachineArn(arn: string): StateMachineArn {
   if (!name || rest.length > 0 || qualifier === '') throw invalidArn(arn);
   const base = stateMachineArn(scope, name);
   if (qualifier === undefined) return { ...scope, name, base };
-  if (/^\d+$/.test(qualifier)) return { ...scope, name, base, qualifier: { kind: 'version', version: Number(qualifier) } };
+  if (/^\d+$/.test(qualifier))
+    return { ...scope, name, base, qualifier: { kind: 'version', version: Number(qualifier) } };
   return { ...scope, name, base, qualifier: { kind: 'alias', alias: qualifier } };
 }
 

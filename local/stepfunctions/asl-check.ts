@@ -16,7 +16,8 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 function checkScope(scope: Json, path: string): string | undefined {
   const missing = ['States', 'StartAt'].filter((field) => scope[field] === undefined);
-  if (missing.length > 0) return `SCHEMA_VALIDATION_FAILED: These fields are required: [${missing.join(', ')}] at ${path || '/'}`;
+  if (missing.length > 0)
+    return `SCHEMA_VALIDATION_FAILED: These fields are required: [${missing.join(', ')}] at ${path || '/'}`;
   const states = scope.States;
   if (!isObject(states) || Object.keys(states).length === 0) {
     return `SCHEMA_VALIDATION_FAILED: States must be a non-empty object at ${path}/States`;
@@ -40,7 +41,9 @@ function checkScope(scope: Json, path: string): string | undefined {
 
 function checkState(state: Json, at: string, states: Json): string | undefined {
   const target = (field: string, next: unknown) =>
-    typeof next === 'string' && next in states ? undefined : `MISSING_TRANSITION_TARGET: Missing '${field}' target: ${String(next)} at ${at}`;
+    typeof next === 'string' && next in states
+      ? undefined
+      : `MISSING_TRANSITION_TARGET: Missing '${field}' target: ${String(next)} at ${at}`;
   switch (state.Type) {
     case 'Choice': {
       if (!Array.isArray(state.Choices) || state.Choices.length === 0) {
@@ -75,7 +78,9 @@ function checkState(state: Json, at: string, states: Json): string | undefined {
 function checkByType(state: Json, at: string): string | undefined {
   switch (state.Type) {
     case 'Task':
-      return typeof state.Resource === 'string' ? undefined : `SCHEMA_VALIDATION_FAILED: These fields are required: [Resource] at ${at}`;
+      return typeof state.Resource === 'string'
+        ? undefined
+        : `SCHEMA_VALIDATION_FAILED: These fields are required: [Resource] at ${at}`;
     case 'Wait':
       return WAIT_FIELDS.filter((f) => state[f] !== undefined).length === 1
         ? undefined
@@ -85,14 +90,17 @@ function checkByType(state: Json, at: string): string | undefined {
         return `SCHEMA_VALIDATION_FAILED: Branches must be a non-empty array at ${at}`;
       }
       for (const [i, branch] of (state.Branches as unknown[]).entries()) {
-        const problem = isObject(branch) ? checkScope(branch, `${at}/Branches[${i}]`) : `SCHEMA_VALIDATION_FAILED: Branch must be an object at ${at}`;
+        const problem = isObject(branch)
+          ? checkScope(branch, `${at}/Branches[${i}]`)
+          : `SCHEMA_VALIDATION_FAILED: Branch must be an object at ${at}`;
         if (problem) return problem;
       }
       return undefined;
     }
     case 'Map': {
       const processor = state.ItemProcessor ?? state.Iterator;
-      if (!isObject(processor)) return `SCHEMA_VALIDATION_FAILED: These fields are required: [ItemProcessor] at ${at}`;
+      if (!isObject(processor))
+        return `SCHEMA_VALIDATION_FAILED: These fields are required: [ItemProcessor] at ${at}`;
       return checkScope(processor, `${at}/ItemProcessor`);
     }
     default:

@@ -49,8 +49,15 @@ export function prepareDefinition(text: string): PreparedDefinition {
   const original = JSON.parse(text) as Json;
   const states = new Map<string, StateInfo>();
   const { TimeoutSeconds, ...rest } = original;
-  const definition = { ...rest, States: rewriteStates(original.States as Json, states) } as unknown as StateMachineDefinition;
-  return { definition, timeoutSeconds: typeof TimeoutSeconds === 'number' ? TimeoutSeconds : undefined, states };
+  const definition = {
+    ...rest,
+    States: rewriteStates(original.States as Json, states),
+  } as unknown as StateMachineDefinition;
+  return {
+    definition,
+    timeoutSeconds: typeof TimeoutSeconds === 'number' ? TimeoutSeconds : undefined,
+    states,
+  };
 }
 
 function rewriteStates(states: Json, infos: Map<string, StateInfo>): Json {
@@ -81,7 +88,13 @@ function rewriteState(name: string, state: Json, infos: Map<string, StateInfo>):
       return task;
     }
     case 'Task': {
-      const { TimeoutSeconds, TimeoutSecondsPath: _path, HeartbeatSeconds: _hb, HeartbeatSecondsPath: _hbp, ...task } = state;
+      const {
+        TimeoutSeconds,
+        TimeoutSecondsPath: _path,
+        HeartbeatSeconds: _hb,
+        HeartbeatSecondsPath: _hbp,
+        ...task
+      } = state;
       infos.set(name, {
         type,
         resource: state.Resource as string,
@@ -92,7 +105,10 @@ function rewriteState(name: string, state: Json, infos: Map<string, StateInfo>):
     }
     case 'Parallel': {
       infos.set(name, { type, retry });
-      const branches = (state.Branches as Json[]).map((b) => ({ ...b, States: rewriteStates(b.States as Json, infos) }));
+      const branches = (state.Branches as Json[]).map((b) => ({
+        ...b,
+        States: rewriteStates(b.States as Json, infos),
+      }));
       return { ...state, Branches: branches };
     }
     case 'Map': {

@@ -13,7 +13,9 @@ export const validation = (message: string, reason?: string) =>
 
 /** AWS's wording for a member that breaks a model constraint. */
 export const constraint = (value: unknown, member: string, rule: string) =>
-  validation(`1 validation error detected: Value ${value === null ? 'null' : `'${String(value)}'`} at '${member}' failed to satisfy constraint: ${rule}`);
+  validation(
+    `1 validation error detected: Value ${value === null ? 'null' : `'${String(value)}'`} at '${member}' failed to satisfy constraint: ${rule}`,
+  );
 
 /** The same for a sensitive member (input, cause…): AWS does not echo its value. */
 export const sensitiveConstraint = (member: string, rule: string) =>
@@ -32,11 +34,14 @@ export const executionAlreadyExists = (arn: string) =>
   new AwsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
 
 export const resourceNotFound = (resourceName: string) =>
-  new AwsServiceError('ResourceNotFound', 'Request references a resource that does not exist.', 400, { resourceName });
+  new AwsServiceError('ResourceNotFound', 'Request references a resource that does not exist.', 400, {
+    resourceName,
+  });
 
 export const conflict = (message: string) => new AwsServiceError('ConflictException', message, 409);
 
-export const quotaExceeded = (message: string) => new AwsServiceError('ServiceQuotaExceededException', message, 402);
+export const quotaExceeded = (message: string) =>
+  new AwsServiceError('ServiceQuotaExceededException', message, 402);
 
 export const invalidDefinition = (detail: string) =>
   new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: '${detail}'`);
@@ -44,4 +49,5 @@ export const invalidDefinition = (detail: string) =>
 export const invalidExecutionInput = (detail: string) =>
   new AwsServiceError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${detail}'`);
 
-export const missingRequiredParameter = (message: string) => new AwsServiceError('MissingRequiredParameter', message);
+export const missingRequiredParameter = (message: string) =>
+  new AwsServiceError('MissingRequiredParameter', message);

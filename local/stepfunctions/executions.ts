@@ -18,19 +18,29 @@ import { paginate } from './pagination';
 import { pickByWeight } from './random';
 import { runExecution, type Outcome } from './runner';
 import { toEpochSeconds, type SfnCore } from './store';
-import { checkResourceName, optionalBoolean, optionalString, readMaxResults, requireString } from './validation';
-
+import {
+  checkResourceName,
+  optionalBoolean,
+  optionalString,
+  readMaxResults,
+  requireString,
+} from './validation';
 
 const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
-const TERMINAL_EVENTS: Record<Exclude<ExecutionStatus, 'RUNNING'>, { type: string; metric: ExecutionMetric }> = {
+const TERMINAL_EVENTS: Record<
+  Exclude<ExecutionStatus, 'RUNNING'>,
+  { type: string; metric: ExecutionMetric }
+> = {
   SUCCEEDED: { type: 'ExecutionSucceeded', metric: 'ExecutionsSucceeded' },
   FAILED: { type: 'ExecutionFailed', metric: 'ExecutionsFailed' },
   TIMED_OUT: { type: 'ExecutionTimedOut', metric: 'ExecutionsTimedOut' },
   ABORTED: { type: 'ExecutionAborted', metric: 'ExecutionsAborted' },
 };
 
-type Ending = Outcome | { readonly status: 'ABORTED'; readonly error: string | undefined; readonly cause: string | undefined };
+type Ending =
+  | Outcome
+  | { readonly status: 'ABORTED'; readonly error: string | undefined; readonly cause: string | undefined };
 
 interface Target {
   readonly record: StateMachineRecord;
@@ -63,7 +73,8 @@ export class ExecutionEngine implements ChildExecutions {
     if (!alias) throw stateMachineDoesNotExist(arn);
     const chosen = pickByWeight(alias.routing, this.core.random);
     const chosenQualifier = parseStateMachineArn(chosen.stateMachineVersionArn).qualifier;
-    const version = chosenQualifier?.kind === 'version' ? record.versions.get(chosenQualifier.version) : undefined;
+    const version =
+      chosenQualifier?.kind === 'version' ? record.versions.get(chosenQualifier.version) : undefined;
     if (!version) throw stateMachineDoesNotExist(chosen.stateMachineVersionArn);
     return {
       record,
@@ -115,8 +126,11 @@ export class ExecutionEngine implements ChildExecutions {
       abort: new AbortController(),
     };
     this.core.store.executions.set(arn, execution);
-    const recorder = new HistoryRecorder(execution.history, this.core.clock, this.core.historyLimit, (error, cause) =>
-      this.finish(execution, { status: 'FAILED', error, cause }),
+    const recorder = new HistoryRecorder(
+      execution.history,
+      this.core.clock,
+      this.core.historyLimit,
+      (error, cause) => this.finish(execution, { status: 'FAILED', error, cause }),
     );
     this.recorders.set(execution, { recorder, resolve: resolveDone });
     recorder.add('ExecutionStarted', {
@@ -142,7 +156,11 @@ export class ExecutionEngine implements ChildExecutions {
       (outcome) => this.finish(execution, outcome),
       (err: unknown) => {
         console.error(`local cloud: execution ${arn} crashed:`, err);
-        this.finish(execution, { status: 'FAILED', error: 'States.Runtime', cause: String((err as Error)?.message ?? err) });
+        this.finish(execution, {
+          status: 'FAILED',
+          error: 'States.Runtime',
+          cause: String((err as Error)?.message ?? err),
+        });
       },
     );
     return execution;
@@ -218,7 +236,10 @@ function findExecution(core: SfnCore, arn: string): ExecutionRecord {
 
 const redrive = (e: ExecutionRecord) =>
   e.status === 'RUNNING' || e.status === 'SUCCEEDED'
-    ? { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: `Execution is ${e.status} and cannot be redriven` }
+    ? {
+        redriveStatus: 'NOT_REDRIVABLE',
+        redriveStatusReason: `Execution is ${e.status} and cannot be redriven`,
+      }
     : { redriveStatus: 'REDRIVABLE' };
 
 export function startExecution(engine: ExecutionEngine, input: Record<string, unknown>) {
@@ -291,7 +312,14 @@ export function listExecutions(core: SfnCore, input: Record<string, unknown>) {
     .filter((e) => matches(e) && (statusFilter === undefined || e.status === statusFilter))
     .sort((a, b) => b.seq - a.seq);
   const scope = `ListExecutions/${arn}/${statusFilter ?? ''}`;
-  const page = paginate(executions, { keyOf: (e) => e.seq, descending: true, scope, maxResults, nextToken, maxTokenLength: 3096 });
+  const page = paginate(executions, {
+    keyOf: (e) => e.seq,
+    descending: true,
+    scope,
+    maxResults,
+    nextToken,
+    maxTokenLength: 3096,
+  });
   return {
     executions: page.items.map((e) => ({
       executionArn: e.arn,

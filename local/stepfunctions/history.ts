@@ -52,7 +52,8 @@ export class HistoryRecorder {
     const id = this.events.length + 1;
     const previous = this.events[this.events.length - 1];
     // AWS links the first state's entry to nothing (0); every other event to the one before it.
-    const previousEventId = type.endsWith('StateEntered') && previous?.type === 'ExecutionStarted' ? 0 : id - 1;
+    const previousEventId =
+      type.endsWith('StateEntered') && previous?.type === 'ExecutionStarted' ? 0 : id - 1;
     this.events.push({ id, previousEventId, timestamp: this.clock.now(), type, ...details });
   }
 }

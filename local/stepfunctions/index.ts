@@ -3,7 +3,16 @@ import type { BusyClock } from '../clock/clock';
 import type { ApiCallListener, AwsJsonService, MetricSink, RequestContext } from '../wire/service';
 import * as aliases from './aliases';
 import { partitionOf } from './arns';
-import { ExecutionEngine, describeExecution, describeStateMachineForExecution, getExecutionHistory, listExecutions, sendTaskFailure, startExecution, stopExecution } from './executions';
+import {
+  ExecutionEngine,
+  describeExecution,
+  describeStateMachineForExecution,
+  getExecutionHistory,
+  listExecutions,
+  sendTaskFailure,
+  startExecution,
+  stopExecution,
+} from './executions';
 import { DEFAULT_HISTORY_LIMIT } from './history';
 import { Integrations, type Integration, type RoleAuthorizer } from './integrations';
 import { LambdaRegistry, type LambdaHandler, type LambdaOptions } from './lambdas';
@@ -101,9 +110,17 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
     };
   }
 
-  async handle(operation: string, input: Record<string, unknown>, context?: RequestContext): Promise<unknown> {
+  async handle(
+    operation: string,
+    input: Record<string, unknown>,
+    context?: RequestContext,
+  ): Promise<unknown> {
     const run = Object.hasOwn(this.operations, operation) ? this.operations[operation] : undefined;
-    if (!run) throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by the local cloud`);
+    if (!run)
+      throw new AwsServiceError(
+        'UnknownOperationException',
+        `Operation ${operation} is not supported by the local cloud`,
+      );
     const ctx = context ?? { region: this.lambdas.defaultRegion, accountId: this.lambdas.defaultAccountId };
     const timeMs = this.clock.now();
     try {

@@ -29,7 +29,10 @@ export interface ResolvedResource {
 
 /** How `states:startExecution` integrations reach the Step Functions service they run in. */
 export interface ChildExecutions {
-  start(request: { stateMachineArn: string; input: string; name?: string }, parent: ExecutionRecord): ExecutionRecord;
+  start(
+    request: { stateMachineArn: string; input: string; name?: string },
+    parent: ExecutionRecord,
+  ): ExecutionRecord;
   stop(child: ExecutionRecord, error: string | undefined, cause: string | undefined): void;
 }
 
@@ -37,7 +40,10 @@ const SERVICE_RESOURCE = /^arn:[^:]+:states:::([^:]+):(.+)$/;
 const LAMBDA_ARN = /^arn:[^:]+:lambda:[^:]+:\d{12}:function:.+$/;
 
 /** Checks what an execution's role does; resolves to the refusal, or `undefined` when allowed. */
-export type RoleAuthorizer = (session: RoleSession, checks: AuthorizationCheck[]) => Promise<AwsServiceError | undefined>;
+export type RoleAuthorizer = (
+  session: RoleSession,
+  checks: AuthorizationCheck[],
+) => Promise<AwsServiceError | undefined>;
 
 /**
  * The session Step Functions calls other services with: the state machine's
@@ -82,17 +88,23 @@ export class Integrations {
   }
 
   private builtIn(resourceType: string, action: string): Integration | undefined {
-    if (resourceType === 'lambda' && action === 'invoke') return (input, ctx) => this.lambdaInvoke(input, ctx);
-    if (resourceType === 'states' && action === 'startExecution') return (input, ctx) => this.startExecution(input, ctx);
-    if (resourceType === 'states' && action === 'startExecution.sync:2') return (input, ctx) => this.startSync(input, ctx, true);
-    if (resourceType === 'states' && action === 'startExecution.sync') return (input, ctx) => this.startSync(input, ctx, false);
+    if (resourceType === 'lambda' && action === 'invoke')
+      return (input, ctx) => this.lambdaInvoke(input, ctx);
+    if (resourceType === 'states' && action === 'startExecution')
+      return (input, ctx) => this.startExecution(input, ctx);
+    if (resourceType === 'states' && action === 'startExecution.sync:2')
+      return (input, ctx) => this.startSync(input, ctx, true);
+    if (resourceType === 'states' && action === 'startExecution.sync')
+      return (input, ctx) => this.startSync(input, ctx, false);
     return undefined;
   }
 
   private async invokeLambda(functionName: string, payload: unknown, ctx: IntegrationContext) {
     const { arn, qualifier } = resolveFunction(functionName, ctx.execution.scope);
     const resource = qualifier === undefined ? arn : `${arn}:${qualifier}`;
-    const denied = await this.authorize?.(executionSession(ctx.execution), [{ action: 'lambda:InvokeFunction', resource }]);
+    const denied = await this.authorize?.(executionSession(ctx.execution), [
+      { action: 'lambda:InvokeFunction', resource },
+    ]);
     if (denied) {
       // What a Task gets when Lambda refuses the state machine's role (HTTP 403 in Lambda's API).
       throw new TaskFailure(
@@ -122,13 +134,19 @@ export class Integrations {
    * rule's `events:*` (https://docs.aws.amazon.com/step-functions/latest/dg/stepfunctions-iam.html).
    */
   private childChecks(stateMachineArn: string, ctx: IntegrationContext, sync: boolean): AuthorizationCheck[] {
-    const qualified = /^(arn:([^:]+):states:([^:]+):(\d{12}):stateMachine:([^:]+))(?::([^:]+))?$/.exec(stateMachineArn);
+    const qualified = /^(arn:([^:]+):states:([^:]+):(\d{12}):stateMachine:([^:]+))(?::([^:]+))?$/.exec(
+      stateMachineArn,
+    );
     if (!qualified) return [{ action: 'states:StartExecution', resource: stateMachineArn }];
     const [, base, partition, region, account, name, qualifier] = qualified as unknown as string[];
     const start: AuthorizationCheck =
       qualifier === undefined
         ? { action: 'states:StartExecution', resource: base! }
-        : { action: 'states:StartExecution', resource: base!, context: { 'states:StateMachineQualifier': qualifier } };
+        : {
+            action: 'states:StartExecution',
+            resource: base!,
+            context: { 'states:StateMachineQualifier': qualifier },
+          };
     if (!sync) return [start];
     const executions = `arn:${partition}:states:${region}:${account}:execution:${name}:*`;
     const rule = `arn:${partition}:events:${ctx.execution.scope.region}:${ctx.execution.scope.accountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
@@ -136,21 +154,39 @@ export class Integrations {
       start,
       { action: 'states:DescribeExecution', resource: executions },
       { action: 'states:StopExecution', resource: executions },
-      ...['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({ action, resource: rule })),
+      ...['events:PutTargets', 'events:PutRule', 'events:DescribeRule'].map((action) => ({
+        action,
+        resource: rule,
+      })),
     ];
   }
 
   private async startChild(input: unknown, ctx: IntegrationContext, sync: boolean): Promise<ExecutionRecord> {
-    const { StateMachineArn, Input, Name } = (input ?? {}) as { StateMachineArn?: unknown; Input?: unknown; Name?: unknown };
+    const { StateMachineArn, Input, Name } = (input ?? {}) as {
+      StateMachineArn?: unknown;
+      Input?: unknown;
+      Name?: unknown;
+    };
     if (typeof StateMachineArn !== 'string') {
-      throw new TaskFailure('States.Runtime', "The field 'StateMachineArn' is required by states:startExecution", false);
+      throw new TaskFailure(
+        'States.Runtime',
+        "The field 'StateMachineArn' is required by states:startExecution",
+        false,
+      );
     }
     const childInput = typeof Input === 'string' ? Input : JSON.stringify(Input ?? {});
     try {
-      const denied = await this.authorize?.(executionSession(ctx.execution), this.childChecks(StateMachineArn, ctx, sync));
+      const denied = await this.authorize?.(
+        executionSession(ctx.execution),
+        this.childChecks(StateMachineArn, ctx, sync),
+      );
       if (denied) throw denied;
       return this.children.start(
-        { stateMachineArn: StateMachineArn, input: childInput, name: typeof Name === 'string' ? Name : undefined },
+        {
+          stateMachineArn: StateMachineArn,
+          input: childInput,
+          name: typeof Name === 'string' ? Name : undefined,
+        },
         ctx.execution,
       );
     } catch (err) {
@@ -194,7 +230,8 @@ export class Integrations {
 
 /** DescribeExecution as a Task result: PascalCase members, dates in epoch ms. */
 function describeForTask(child: ExecutionRecord, parsed: boolean): Record<string, unknown> {
-  const data = (text: string | undefined) => (text === undefined ? undefined : parsed ? JSON.parse(text) : text);
+  const data = (text: string | undefined) =>
+    text === undefined ? undefined : parsed ? JSON.parse(text) : text;
   const out: Record<string, unknown> = {
     ExecutionArn: child.arn,
     Input: data(child.input),

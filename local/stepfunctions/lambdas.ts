@@ -42,7 +42,10 @@ const PARTIAL_ARN = /^(\d{12}):function:([^:]+)(?::([^:]+))?$/;
 const NAME = /^([a-zA-Z0-9_-]+)(?::([^:]+))?$/;
 
 /** A function named by ARN (maybe qualified), partial ARN or name, resolved in `scope`. */
-export function resolveFunction(nameOrArn: string, scope: Scope): { arn: string; name: string; qualifier?: string } {
+export function resolveFunction(
+  nameOrArn: string,
+  scope: Scope,
+): { arn: string; name: string; qualifier?: string } {
   const full = FUNCTION_ARN.exec(nameOrArn);
   if (full) {
     const arn = `arn:${full[1]}:lambda:${full[2]}:${full[3]}:function:${full[4]}`;
@@ -53,7 +56,11 @@ export function resolveFunction(nameOrArn: string, scope: Scope): { arn: string;
   const account = partial?.[1] ?? scope.accountId;
   const name = partial?.[2] ?? named?.[1] ?? nameOrArn;
   const qualifier = partial?.[3] ?? named?.[2];
-  return { arn: `arn:${scope.partition}:lambda:${scope.region}:${account}:function:${name}`, name, qualifier };
+  return {
+    arn: `arn:${scope.partition}:lambda:${scope.region}:${account}:function:${name}`,
+    name,
+    qualifier,
+  };
 }
 
 /** Lambda functions of the local cloud: plain Node handlers, invoked in-process. */
@@ -85,7 +92,11 @@ export class LambdaRegistry {
    * The invocation holds the clock busy while it works, from the moment this is
    * called, and its timers run on virtual time (see `lambda-time.ts`).
    */
-  async invoke(functionName: string, payload: unknown, scope: Scope): Promise<{ payload: unknown; version: string }> {
+  async invoke(
+    functionName: string,
+    payload: unknown,
+    scope: Scope,
+  ): Promise<{ payload: unknown; version: string }> {
     const activity = new InvocationActivity(this.clock);
     try {
       return await this.run(functionName, payload, scope, activity);
@@ -161,5 +172,8 @@ function lambdaError(err: unknown): TaskFailure {
   const errorType = error.name || 'Error';
   const trace = (error.stack ?? `${errorType}: ${error.message}`).split('\n');
   // Step Functions carries at most 32,768 characters of it as the cause.
-  return new TaskFailure(errorType, capCause(JSON.stringify({ errorType, errorMessage: error.message, trace })));
+  return new TaskFailure(
+    errorType,
+    capCause(JSON.stringify({ errorType, errorMessage: error.message, trace })),
+  );
 }

@@ -27,7 +27,11 @@ export function paginate<T>(
   if (nextToken !== undefined) {
     const maxTokenLength = options.maxTokenLength ?? 1024;
     if (nextToken.length > maxTokenLength) {
-      throw constraint(nextToken, 'nextToken', `Member must have length less than or equal to ${maxTokenLength}`);
+      throw constraint(
+        nextToken,
+        'nextToken',
+        `Member must have length less than or equal to ${maxTokenLength}`,
+      );
     }
     const after = decode(nextToken, scope);
     start = items.findIndex((item) => (descending ? keyOf(item) < after : keyOf(item) > after));
@@ -44,7 +48,10 @@ function encode(scope: string, key: number): string {
 
 function decode(token: string, scope: string): number {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: unknown; k?: unknown };
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      s?: unknown;
+      k?: unknown;
+    };
     if (parsed.s === scope && typeof parsed.k === 'number') return parsed.k;
   } catch {
     // fall through

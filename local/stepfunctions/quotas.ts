@@ -19,7 +19,9 @@ const BUCKETS: Record<string, TokenBucketLimit> = {
 
 export function stepFunctionsRateLimit(operation: string, region: string): TokenBucketLimit | undefined {
   if (operation === 'StartExecution') {
-    return LARGE_REGIONS.has(region) ? { bucketSize: 1300, refillPerSecond: 300 } : { bucketSize: 800, refillPerSecond: 150 };
+    return LARGE_REGIONS.has(region)
+      ? { bucketSize: 1300, refillPerSecond: 300 }
+      : { bucketSize: 800, refillPerSecond: 150 };
   }
   return BUCKETS[operation];
 }

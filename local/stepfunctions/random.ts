@@ -11,7 +11,10 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Picks an entry with probability proportional to its weight (weights sum to 100). */
-export function pickByWeight<T extends { readonly weight: number }>(entries: readonly T[], random: () => number): T {
+export function pickByWeight<T extends { readonly weight: number }>(
+  entries: readonly T[],
+  random: () => number,
+): T {
   let roll = random() * 100;
   for (const entry of entries) {
     if (roll < entry.weight) return entry;

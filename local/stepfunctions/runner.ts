@@ -23,7 +23,11 @@ if (typeof promiseStatics.withResolvers !== 'function') {
 
 export type Outcome =
   | { readonly status: 'SUCCEEDED'; readonly output: string }
-  | { readonly status: 'FAILED' | 'TIMED_OUT'; readonly error: string | undefined; readonly cause: string | undefined };
+  | {
+      readonly status: 'FAILED' | 'TIMED_OUT';
+      readonly error: string | undefined;
+      readonly cause: string | undefined;
+    };
 
 export interface RunnerDeps {
   readonly clock: BusyClock;
@@ -43,7 +47,11 @@ interface LibraryEvent {
 }
 
 interface LibraryRunInternals {
-  execute(input: unknown, options: { eventLogger: { dispatch(event: LibraryEvent): void } }, cleanup: () => void): Promise<unknown>;
+  execute(
+    input: unknown,
+    options: { eventLogger: { dispatch(event: LibraryEvent): void } },
+    cleanup: () => void,
+  ): Promise<unknown>;
 }
 
 const json = (value: unknown) => JSON.stringify(value ?? null);
@@ -89,7 +97,11 @@ class ExecutionActivity {
  * TIMED_OUT. Aborting `execution.abort` stops the interpreter; the caller has then
  * already closed the execution and ignores what this resolves with.
  */
-export function runExecution(execution: ExecutionRecord, recorder: HistoryRecorder, deps: RunnerDeps): Promise<Outcome> {
+export function runExecution(
+  execution: ExecutionRecord,
+  recorder: HistoryRecorder,
+  deps: RunnerDeps,
+): Promise<Outcome> {
   const { clock } = deps;
   const prepared = prepareDefinition(execution.revision.definition);
   const signal = execution.abort.signal;
@@ -138,13 +150,21 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
     let until: number;
     if (Seconds !== undefined) {
       if (typeof Seconds !== 'number' || !Number.isInteger(Seconds) || Seconds < 0) {
-        throw new TaskFailure('States.Runtime', `The Wait state's seconds must be a non-negative integer, got: ${json(Seconds)}`, false);
+        throw new TaskFailure(
+          'States.Runtime',
+          `The Wait state's seconds must be a non-negative integer, got: ${json(Seconds)}`,
+          false,
+        );
       }
       until = current.enteredAt + Seconds * 1000;
     } else {
       until = typeof Timestamp === 'string' ? Date.parse(Timestamp) : NaN;
       if (Number.isNaN(until)) {
-        throw new TaskFailure('States.Runtime', `The Wait state's timestamp must be an RFC 3339 timestamp, got: ${json(Timestamp)}`, false);
+        throw new TaskFailure(
+          'States.Runtime',
+          `The Wait state's timestamp must be an RFC 3339 timestamp, got: ${json(Timestamp)}`,
+          false,
+        );
       }
     }
     await activity.idle(clock.sleepUntil(until, signal));
@@ -167,13 +187,21 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
     }
     const resolved = deps.integrations.resolve(info.resource ?? '');
     if (!resolved) {
-      throw new TaskFailure('States.Runtime', `The local cloud does not implement the resource '${info.resource}'`, false);
+      throw new TaskFailure(
+        'States.Runtime',
+        `The local cloud does not implement the resource '${info.resource}'`,
+        false,
+      );
     }
     const lambda = resolved.kind === 'lambda-function';
     const meta = { resourceType: resolved.resourceType, resource: resolved.resource };
     if (lambda) {
       recorder.add('LambdaFunctionScheduled', {
-        lambdaFunctionScheduledEventDetails: { resource: resolved.resource, input: json(input), inputDetails: { truncated: false } },
+        lambdaFunctionScheduledEventDetails: {
+          resource: resolved.resource,
+          input: json(input),
+          inputDetails: { truncated: false },
+        },
       });
       recorder.add('LambdaFunctionStarted');
     } else {
@@ -194,19 +222,28 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
     const timeout = new AbortController();
     try {
       const work = resolved.run(input, context);
-      const result = info.timeoutSeconds === undefined ? await work : await raceTimeout(work, info.timeoutSeconds, timeout.signal);
+      const result =
+        info.timeoutSeconds === undefined
+          ? await work
+          : await raceTimeout(work, info.timeoutSeconds, timeout.signal);
       // AWS names a Lambda resource by its ARN and other tasks by their state.
-      if (payloadBytes(json(result)) > MAX_PAYLOAD_BYTES) throw dataLimitExceeded(lambda ? resolved.resource : name, 'returned a result');
+      if (payloadBytes(json(result)) > MAX_PAYLOAD_BYTES)
+        throw dataLimitExceeded(lambda ? resolved.resource : name, 'returned a result');
       if (lambda) {
         recorder.add('LambdaFunctionSucceeded', {
           lambdaFunctionSucceededEventDetails: { output: json(result), outputDetails: { truncated: false } },
         });
       } else {
-        recorder.add('TaskSucceeded', { taskSucceededEventDetails: { ...meta, output: json(result), outputDetails: { truncated: false } } });
+        recorder.add('TaskSucceeded', {
+          taskSucceededEventDetails: { ...meta, output: json(result), outputDetails: { truncated: false } },
+        });
       }
       return result;
     } catch (err) {
-      const failure = err instanceof TaskFailure ? err : new TaskFailure('States.TaskFailed', String((err as Error)?.message ?? err));
+      const failure =
+        err instanceof TaskFailure
+          ? err
+          : new TaskFailure('States.TaskFailed', String((err as Error)?.message ?? err));
       const details = { error: failure.name, cause: capCause(failure.message) };
       if (failure.name === DATA_LIMIT_EXCEEDED) breach(failure);
       const timedOut = failure.name === 'States.Timeout';
@@ -224,9 +261,11 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
   }
 
   async function raceTimeout<T>(work: Promise<T>, seconds: number, cancel: AbortSignal): Promise<T> {
-    const expired = clock.sleepUntil(current.enteredAt + seconds * 1000, AbortSignal.any([cancel, signal])).then(() => {
-      throw new TaskFailure('States.Timeout', `The task did not finish within ${seconds} seconds.`);
-    });
+    const expired = clock
+      .sleepUntil(current.enteredAt + seconds * 1000, AbortSignal.any([cancel, signal]))
+      .then(() => {
+        throw new TaskFailure('States.Timeout', `The task did not finish within ${seconds} seconds.`);
+      });
     return Promise.race([work, expired]);
   }
 
@@ -234,7 +273,12 @@ export function runExecution(execution: ExecutionRecord, recorder: HistoryRecord
     noThrowOnAbort: true,
     overrides: { taskResourceLocalHandlers: taskHandlers as never, retryIntervalOverrides: retryOverrides },
     context: {
-      Execution: { Id: execution.arn, Name: execution.name, RoleArn: execution.revision.roleArn, RedriveCount: 0 },
+      Execution: {
+        Id: execution.arn,
+        Name: execution.name,
+        RoleArn: execution.revision.roleArn,
+        RedriveCount: 0,
+      },
       StateMachine: { Id: execution.stateMachineArn, Name: execution.stateMachineName },
       // The library copies `context` shallowly, so these getters stay live: it has no State of its own.
       State: {
@@ -278,7 +322,10 @@ function failureOf(err: unknown): { error: string | undefined; cause: string | u
     const cause = inner.message === 'Execution failed because of a Fail state' ? undefined : inner.message;
     return { error, cause: capCause(cause) };
   }
-  const cause = typeof (inner as { cause?: unknown }).cause === 'string' ? ((inner as { cause: string }).cause) : inner.message;
+  const cause =
+    typeof (inner as { cause?: unknown }).cause === 'string'
+      ? (inner as { cause: string }).cause
+      : inner.message;
   return { error: inner.name, cause: capCause(cause) };
 }
 
@@ -324,23 +371,34 @@ function hookLibrary(machine: StateMachine, clock: BusyClock, onEvent: (event: L
 
 /** Whether a state's input (entering) or output (leaving) is over the payload limit. */
 function oversizedStateData(event: LibraryEvent): 'has an input' | 'has an output' | undefined {
-  if (event.type === 'StateEntered' && payloadBytes(json(event.state?.input)) > MAX_PAYLOAD_BYTES) return 'has an input';
-  if (event.type === 'StateExited' && payloadBytes(json(event.state?.output)) > MAX_PAYLOAD_BYTES) return 'has an output';
+  if (event.type === 'StateEntered' && payloadBytes(json(event.state?.input)) > MAX_PAYLOAD_BYTES)
+    return 'has an input';
+  if (event.type === 'StateExited' && payloadBytes(json(event.state?.output)) > MAX_PAYLOAD_BYTES)
+    return 'has an output';
   return undefined;
 }
 
 const lcFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);
 
 /** Turns one library event into the history events AWS records for it. */
-function recordLibraryEvent(event: LibraryEvent, states: ReadonlyMap<string, StateInfo>, recorder: HistoryRecorder): void {
+function recordLibraryEvent(
+  event: LibraryEvent,
+  states: ReadonlyMap<string, StateInfo>,
+  recorder: HistoryRecorder,
+): void {
   const name = event.state?.name ?? '';
   const type = states.get(name)?.type ?? event.state?.type ?? '';
   switch (event.type) {
     case 'StateEntered': {
       recorder.add(`${type}StateEntered`, {
-        stateEnteredEventDetails: { name, input: json(event.state?.input), inputDetails: { truncated: false } },
+        stateEnteredEventDetails: {
+          name,
+          input: json(event.state?.input),
+          inputDetails: { truncated: false },
+        },
       });
-      if (type === 'Map') recorder.add('MapStateStarted', { mapStateStartedEventDetails: { length: mapLength(event) } });
+      if (type === 'Map')
+        recorder.add('MapStateStarted', { mapStateStartedEventDetails: { length: mapLength(event) } });
       if (type === 'Parallel') recorder.add('ParallelStateStarted');
       return;
     }
@@ -348,7 +406,11 @@ function recordLibraryEvent(event: LibraryEvent, states: ReadonlyMap<string, Sta
       if (type === 'Map') recorder.add('MapStateSucceeded');
       if (type === 'Parallel') recorder.add('ParallelStateSucceeded');
       recorder.add(`${type}StateExited`, {
-        stateExitedEventDetails: { name, output: json(event.state?.output), outputDetails: { truncated: false } },
+        stateExitedEventDetails: {
+          name,
+          output: json(event.state?.output),
+          outputDetails: { truncated: false },
+        },
       });
       return;
     }
@@ -374,4 +436,3 @@ function mapLength(event: LibraryEvent): number | undefined {
   const input = event.state?.input;
   return Array.isArray(input) ? input.length : undefined;
 }
-

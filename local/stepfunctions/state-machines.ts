@@ -34,9 +34,13 @@ function unqualified(core: SfnCore, arn: string): StateMachineRecord {
   return record;
 }
 
-function readVersionDescription(input: Record<string, unknown>, publish: boolean | undefined): string | undefined {
+function readVersionDescription(
+  input: Record<string, unknown>,
+  publish: boolean | undefined,
+): string | undefined {
   const description = optionalString(input, 'versionDescription');
-  if (description !== undefined && !publish) throw validation('Version description can only be set when publish is true');
+  if (description !== undefined && !publish)
+    throw validation('Version description can only be set when publish is true');
   return description;
 }
 
@@ -47,7 +51,9 @@ export function createStateMachine(core: SfnCore, input: Record<string, unknown>
   const roleArn = requireString(input, 'roleArn');
   const type = (optionalString(input, 'type') ?? 'STANDARD') as StateMachineType;
   if (type !== 'STANDARD' && type !== 'EXPRESS') {
-    throw validation(`1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`);
+    throw validation(
+      `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+    );
   }
   const publish = optionalBoolean(input, 'publish');
   const versionDescription = readVersionDescription(input, publish);
@@ -58,10 +64,17 @@ export function createStateMachine(core: SfnCore, input: Record<string, unknown>
   const existing = core.store.stateMachines.get(arn);
   if (existing) {
     // CreateStateMachine is idempotent for an identical request.
-    const same = existing.revision.definition === definition && existing.revision.roleArn === roleArn && existing.type === type;
+    const same =
+      existing.revision.definition === definition &&
+      existing.revision.roleArn === roleArn &&
+      existing.type === type;
     if (!same) throw stateMachineAlreadyExists(arn);
     const version = publish ? publishVersion(core, existing, versionDescription) : undefined;
-    return { stateMachineArn: arn, creationDate: toEpochSeconds(existing.creationDate), stateMachineVersionArn: version?.arn };
+    return {
+      stateMachineArn: arn,
+      creationDate: toEpochSeconds(existing.creationDate),
+      stateMachineVersionArn: version?.arn,
+    };
   }
   const now = core.clock.now();
   const record: StateMachineRecord = {
@@ -140,7 +153,13 @@ export function updateStateMachine(core: SfnCore, input: Record<string, unknown>
   const encryption = optionalObject(input, 'encryptionConfiguration');
   const publish = optionalBoolean(input, 'publish');
   const versionDescription = readVersionDescription(input, publish);
-  if (definition === undefined && roleArn === undefined && logging === undefined && tracing === undefined && encryption === undefined) {
+  if (
+    definition === undefined &&
+    roleArn === undefined &&
+    logging === undefined &&
+    tracing === undefined &&
+    encryption === undefined
+  ) {
     throw missingRequiredParameter(
       'Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified',
     );
@@ -157,7 +176,8 @@ export function updateStateMachine(core: SfnCore, input: Record<string, unknown>
     encryptionConfiguration: encryption ?? current.encryptionConfiguration,
   };
   // Only a real change makes a new revision; an unchanged update keeps the revision (and its version).
-  const changed = JSON.stringify({ ...next, revisionId: 0 }) !== JSON.stringify({ ...current, revisionId: 0 });
+  const changed =
+    JSON.stringify({ ...next, revisionId: 0 }) !== JSON.stringify({ ...current, revisionId: 0 });
   if (changed) record.revision = { ...next, revisionId: randomUUID() };
   const version = publish ? publishVersion(core, record, versionDescription) : undefined;
   return {

@@ -10,7 +10,11 @@ export function requireString(input: Record<string, unknown>, member: string, ma
   return checkString(value, member, maxLength);
 }
 
-export function optionalString(input: Record<string, unknown>, member: string, maxLength = 256): string | undefined {
+export function optionalString(
+  input: Record<string, unknown>,
+  member: string,
+  maxLength = 256,
+): string | undefined {
   const value = input[member];
   if (value === undefined || value === null) return undefined;
   return checkString(value, member, maxLength);
@@ -35,10 +39,14 @@ export function optionalBoolean(input: Record<string, unknown>, member: string):
   return value;
 }
 
-export function optionalObject(input: Record<string, unknown>, member: string): Record<string, unknown> | undefined {
+export function optionalObject(
+  input: Record<string, unknown>,
+  member: string,
+): Record<string, unknown> | undefined {
   const value = input[member];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw validation(`Value at '${member}' must be an object`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw validation(`Value at '${member}' must be an object`);
   return value as Record<string, unknown>;
 }
 
@@ -46,8 +54,10 @@ export function optionalObject(input: Record<string, unknown>, member: string): 
 export function readMaxResults(input: Record<string, unknown>): number {
   const value = input.maxResults;
   if (value === undefined || value === null || value === 0) return 100;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw validation("Value at 'maxResults' must be an integer");
-  if (value > 1000) throw constraint(value, 'maxResults', 'Member must have value less than or equal to 1000');
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw validation("Value at 'maxResults' must be an integer");
+  if (value > 1000)
+    throw constraint(value, 'maxResults', 'Member must have value less than or equal to 1000');
   if (value < 0) throw constraint(value, 'maxResults', 'Member must have value greater than or equal to 0');
   return value;
 }
@@ -64,13 +74,18 @@ export function checkAliasName(name: string): void {
   if (name.length > 80) throw constraint(name, 'name', 'Member must have length less than or equal to 80');
   if (name.length < 1) throw constraint(name, 'name', 'Member must have length greater than or equal to 1');
   if (!ALIAS_NAME.test(name)) {
-    throw constraint(name, 'name', 'Member must satisfy regular expression pattern: ^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$');
+    throw constraint(
+      name,
+      'name',
+      'Member must satisfy regular expression pattern: ^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$',
+    );
   }
 }
 
 /** Parses and validates an Amazon States Language definition; AWS answers `InvalidDefinition` for both failures. */
 export function checkDefinition(text: string): void {
-  if (text.length > 1_048_576) throw constraint('<definition>', 'definition', 'Member must have length less than or equal to 1048576');
+  if (text.length > 1_048_576)
+    throw constraint('<definition>', 'definition', 'Member must have length less than or equal to 1048576');
   let definition: unknown;
   try {
     definition = JSON.parse(text);
@@ -108,7 +123,12 @@ export function validateStateMachineDefinition(input: Record<string, unknown>): 
     // The problems read `CODE: message at /pointer`, as AWS's InvalidDefinition messages do.
     const parts = /^([A-Z_]+): (.*?)(?: at (\/\S*))?$/s.exec(detail);
     const diagnostic = parts
-      ? { severity: 'ERROR' as const, code: parts[1]!, message: parts[2]!, ...(parts[3] ? { location: parts[3] } : {}) }
+      ? {
+          severity: 'ERROR' as const,
+          code: parts[1]!,
+          message: parts[2]!,
+          ...(parts[3] ? { location: parts[3] } : {}),
+        }
       : { severity: 'ERROR' as const, code: 'SCHEMA_VALIDATION_FAILED', message: detail };
     return { result: 'FAIL', diagnostics: [diagnostic], truncated: false };
   }
@@ -116,7 +136,8 @@ export function validateStateMachineDefinition(input: Record<string, unknown>): 
 
 function describeRouting(routing: RoutingEntry[]): string {
   const items = routing.map(
-    (r) => `RoutingConfigurationListItem(stateMachineVersionArn=${r.stateMachineVersionArn}, weight=${r.weight})`,
+    (r) =>
+      `RoutingConfigurationListItem(stateMachineVersionArn=${r.stateMachineVersionArn}, weight=${r.weight})`,
   );
   return `[${items.join(', ')}]`;
 }
@@ -129,7 +150,11 @@ export function readRouting(value: unknown): RoutingEntry[] {
     const arn = entry.stateMachineVersionArn;
     const weight = entry.weight;
     if (typeof arn !== 'string') {
-      throw constraint(null, `routingConfiguration.${i + 1}.member.stateMachineVersionArn`, 'Member must not be null');
+      throw constraint(
+        null,
+        `routingConfiguration.${i + 1}.member.stateMachineVersionArn`,
+        'Member must not be null',
+      );
     }
     if (typeof weight !== 'number' || !Number.isInteger(weight)) {
       throw constraint(null, `routingConfiguration.${i + 1}.member.weight`, 'Member must not be null');
@@ -137,23 +162,32 @@ export function readRouting(value: unknown): RoutingEntry[] {
     return { stateMachineVersionArn: arn, weight };
   });
   if (routing.length > 2) {
-    throw constraint(describeRouting(routing), 'routingConfiguration', 'Member must have length less than or equal to 2');
+    throw constraint(
+      describeRouting(routing),
+      'routingConfiguration',
+      'Member must have length less than or equal to 2',
+    );
   }
   if (routing.length < 1) {
     throw constraint('[]', 'routingConfiguration', 'Member must have length greater than or equal to 1');
   }
   const arns = routing.map((r) => r.stateMachineVersionArn);
   if (new Set(arns).size < arns.length) {
-    throw validation(`Routing configuration must contain distinct state machine version ARNs. Received: [${arns.join(', ')}]`);
+    throw validation(
+      `Routing configuration must contain distinct state machine version ARNs. Received: [${arns.join(', ')}]`,
+    );
   }
   routing.forEach((r, i) => {
     const member = `routingConfiguration.${i + 1}.member.weight`;
-    if (r.weight > 100) throw constraint(r.weight, member, 'Member must have value less than or equal to 100');
+    if (r.weight > 100)
+      throw constraint(r.weight, member, 'Member must have value less than or equal to 100');
     if (r.weight < 0) throw constraint(r.weight, member, 'Member must have value greater than or equal to 0');
   });
   const weights = routing.map((r) => r.weight);
   if (weights.reduce((a, b) => a + b, 0) !== 100) {
-    throw validation(`Sum of routing configuration weights must equal 100. Received: [${weights.join(', ')}]`);
+    throw validation(
+      `Sum of routing configuration weights must equal 100. Received: [${weights.join(', ')}]`,
+    );
   }
   return routing;
 }

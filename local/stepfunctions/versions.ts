@@ -12,7 +12,11 @@ export const MAX_VERSIONS = 1000;
  * Publishes the current revision as a version. Idempotent: a revision that already
  * has a live version returns that version; numbers of deleted versions are never reused.
  */
-export function publishVersion(core: SfnCore, record: StateMachineRecord, description: string | undefined): VersionRecord {
+export function publishVersion(
+  core: SfnCore,
+  record: StateMachineRecord,
+  description: string | undefined,
+): VersionRecord {
   const key = revisionKey(record.revision);
   const existing = record.versionByRevision.get(key);
   const live = existing === undefined ? undefined : record.versions.get(existing);
@@ -45,7 +49,9 @@ export function publishStateMachineVersion(core: SfnCore, input: Record<string, 
   const current = revisionKey(record.revision);
   if (revisionId !== undefined && revisionId !== current) {
     const shown = record.revision.revisionId ?? INITIAL_REVISION;
-    throw conflict(`Failed to publish the State Machine version for revision ${revisionId}. The current State Machine revision is ${shown}.`);
+    throw conflict(
+      `Failed to publish the State Machine version for revision ${revisionId}. The current State Machine revision is ${shown}.`,
+    );
   }
   const version = publishVersion(core, record, description);
   return { stateMachineVersionArn: version.arn, creationDate: toEpochSeconds(version.creationDate) };
@@ -61,7 +67,13 @@ export function listStateMachineVersions(core: SfnCore, input: Record<string, un
   const record = core.store.stateMachines.get(parsed.base);
   if (!record) throw stateMachineDoesNotExist(arn);
   const versions = [...record.versions.values()].sort((a, b) => b.number - a.number);
-  const page = paginate(versions, { keyOf: (v) => v.number, descending: true, scope: arn, maxResults, nextToken });
+  const page = paginate(versions, {
+    keyOf: (v) => v.number,
+    descending: true,
+    scope: arn,
+    maxResults,
+    nextToken,
+  });
   return {
     stateMachineVersions: page.items.map((v) => ({
       stateMachineVersionArn: v.arn,

@@ -29,7 +29,10 @@ export function serveStsQuery(body: string, caller: StsCaller): QueryResponse {
   const version = params.get('Version');
   if (!action) return queryError('MissingAction', 'Missing Action');
   if (version !== STS_VERSION) {
-    return queryError('InvalidAction', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`);
+    return queryError(
+      'InvalidAction',
+      `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`,
+    );
   }
   if (action !== 'GetCallerIdentity') {
     return queryError('InvalidAction', `Could not find operation ${action} for version ${version}`);

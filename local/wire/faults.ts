@@ -30,7 +30,10 @@ export interface PendingFault {
 
 const FAULT_ERRORS: Record<FaultError, { status: number; message: string }> = {
   ThrottlingException: { status: 400, message: 'Rate exceeded' },
-  ServiceUnavailable: { status: 503, message: 'The request has failed due to a temporary failure of the server.' },
+  ServiceUnavailable: {
+    status: 503,
+    message: 'The request has failed due to a temporary failure of the server.',
+  },
   InternalFailure: {
     status: 500,
     message: 'The request processing has failed because of an unknown error, exception or failure.',
@@ -47,7 +50,13 @@ export function faultError(error: FaultError): AwsServiceError {
 export type TakenFault = { readonly error: AwsServiceError } | { readonly held: Promise<void> };
 
 export class FaultInjector {
-  private faults: { operation: string; error: FaultError; hold: boolean; remaining: number; target?: string }[] = [];
+  private faults: {
+    operation: string;
+    error: FaultError;
+    hold: boolean;
+    remaining: number;
+    target?: string;
+  }[] = [];
   private holding: (() => void)[] = [];
 
   inject(spec: FaultSpec): void {
@@ -57,10 +66,19 @@ export class FaultInjector {
       throw new Error(`operation must be a non-empty string, got: ${JSON.stringify(spec.operation)}`);
     }
     if (!(error in FAULT_ERRORS)) {
-      throw new Error(`error must be one of ${Object.keys(FAULT_ERRORS).join(', ')}, got: ${JSON.stringify(error)}`);
+      throw new Error(
+        `error must be one of ${Object.keys(FAULT_ERRORS).join(', ')}, got: ${JSON.stringify(error)}`,
+      );
     }
-    if (!Number.isInteger(count) || count < 1) throw new Error(`count must be an integer >= 1, got: ${count}`);
-    this.faults.push({ operation: spec.operation, error, hold: spec.hold ?? false, remaining: count, target: spec.target });
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`count must be an integer >= 1, got: ${count}`);
+    this.faults.push({
+      operation: spec.operation,
+      error,
+      hold: spec.hold ?? false,
+      remaining: count,
+      target: spec.target,
+    });
   }
 
   /** Drops the pending faults and lets every held call go. */

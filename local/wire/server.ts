@@ -128,7 +128,10 @@ export class LocalServer {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path.startsWith('/_local/')) return this.serveAdmin(req.method ?? 'GET', path, body, res);
       if (req.method !== 'POST' || path !== '/') {
-        return sendJson(res, 404, { __type: 'UnknownOperationException', message: `No route for ${req.method} ${path}` });
+        return sendJson(res, 404, {
+          __type: 'UnknownOperationException',
+          message: `No route for ${req.method} ${path}`,
+        });
       }
       await this.serveAws(req, body, res);
     } catch (err) {
@@ -148,7 +151,11 @@ export class LocalServer {
     const service = this.services.get(prefix);
     const proxyUrl = this.proxies.get(prefix);
     if (!operation || (!service && !proxyUrl)) {
-      return sendError(res, new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`), false);
+      return sendError(
+        res,
+        new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`),
+        false,
+      );
     }
     this.calls.record(prefix, operation);
     const context: RequestContext = {
@@ -158,7 +165,12 @@ export class LocalServer {
     };
     const queryCompatible = service?.awsQueryCompatible ?? false;
     if (this.authorizer) {
-      const denied = await this.authorizer({ targetPrefix: prefix, operation, input: parseObject(body) ?? {}, context });
+      const denied = await this.authorizer({
+        targetPrefix: prefix,
+        operation,
+        input: parseObject(body) ?? {},
+        context,
+      });
       if (denied) return sendError(res, denied, queryCompatible);
     }
 
@@ -176,10 +188,18 @@ export class LocalServer {
     try {
       input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch {
-      return sendError(res, new AwsServiceError('SerializationException', 'Malformed JSON request body'), queryCompatible);
+      return sendError(
+        res,
+        new AwsServiceError('SerializationException', 'Malformed JSON request body'),
+        queryCompatible,
+      );
     }
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      return sendError(res, new AwsServiceError('SerializationException', 'Expected a JSON object'), queryCompatible);
+      return sendError(
+        res,
+        new AwsServiceError('SerializationException', 'Expected a JSON object'),
+        queryCompatible,
+      );
     }
     try {
       const output = await service!.handle(operation, input as Record<string, unknown>, context);
@@ -198,9 +218,16 @@ export class LocalServer {
     const answer =
       signedFor === 'sts'
         ? serveStsQuery(form, { accountId: this.accountId })
-        : queryError('InvalidAction', `The local cloud serves the query protocol for STS only, not for ${signedFor ?? 'an unsigned request'}`);
+        : queryError(
+            'InvalidAction',
+            `The local cloud serves the query protocol for STS only, not for ${signedFor ?? 'an unsigned request'}`,
+          );
     this.calls.record('sts', new URLSearchParams(form).get('Action') ?? 'MissingAction');
-    res.writeHead(answer.status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(answer.xml), 'x-amzn-requestid': randomUUID() });
+    res.writeHead(answer.status, {
+      'content-type': 'text/xml',
+      'content-length': Buffer.byteLength(answer.xml),
+      'x-amzn-requestid': randomUUID(),
+    });
     res.end(answer.xml);
   }
 
@@ -266,7 +293,9 @@ function callerOf(req: http.IncomingMessage): Caller {
 function parseObject(body: Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -281,7 +310,12 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': JSON_CONTENT_TYPE,
@@ -295,16 +329,27 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown, heade
 /** AWS's JSON error shape; query-compatible services (CloudWatch) also name the code in a header. */
 function sendError(res: http.ServerResponse, err: AwsServiceError, queryCompatible: boolean): void {
   const headers: Record<string, string> = {};
-  if (queryCompatible) headers['x-amzn-query-error'] = `${err.code};${err.statusCode >= 500 ? 'Receiver' : 'Sender'}`;
+  if (queryCompatible)
+    headers['x-amzn-query-error'] = `${err.code};${err.statusCode >= 500 ? 'Receiver' : 'Sender'}`;
   // Some AWS errors carry no message at all (CloudWatch's ResourceNotFound): then neither does this one.
-  sendJson(res, err.statusCode, { __type: err.code, ...(err.message === '' ? {} : { message: err.message }), ...err.fields }, headers);
+  sendJson(
+    res,
+    err.statusCode,
+    { __type: err.code, ...(err.message === '' ? {} : { message: err.message }), ...err.fields },
+    headers,
+  );
 }
 
 function internalFailure(): AwsServiceError {
   return faultError('InternalFailure');
 }
 
-function forward(req: http.IncomingMessage, body: Buffer, base: URL, res: http.ServerResponse): Promise<void> {
+function forward(
+  req: http.IncomingMessage,
+  body: Buffer,
+  base: URL,
+  res: http.ServerResponse,
+): Promise<void> {
   return new Promise((resolve) => {
     const upstream = http.request(
       {

@@ -61,20 +61,47 @@ const SCENARIOS: Scenario[] = [
   { title: '1 hour', intervalSeconds: 6 * 60, pollSeconds: 60, measure: true },
   { title: '1 day', intervalSeconds: 2.4 * HOUR, pollSeconds: 60, measure: true },
   { title: '30 days', intervalSeconds: 3 * DAY, pollSeconds: 60, measure: false },
-  { title: '1 year (364 days, the longest plan)', intervalSeconds: 36.4 * DAY, pollSeconds: 60, measure: false },
+  {
+    title: '1 year (364 days, the longest plan)',
+    intervalSeconds: 36.4 * DAY,
+    pollSeconds: 60,
+    measure: false,
+  },
   { title: '1 year (364 days)', intervalSeconds: 36.4 * DAY, pollSeconds: 3 * HOUR, measure: true },
 ];
 
-async function measure(deployer: LocalDeployer, scenario: Scenario, index: number): Promise<Figures & { realSeconds: number }> {
+async function measure(
+  deployer: LocalDeployer,
+  scenario: Scenario,
+  index: number,
+): Promise<Figures & { realSeconds: number }> {
   const { sfn } = deployer;
   const cloudWatch = new CloudWatchClient(localClientConfig(deployer.endpoint, deployer.cloud.region));
   const name = `bench-${index}`;
   const role = `arn:aws:iam::${deployer.cloud.accountId}:role/${name}`;
-  const definition = (comment: string) => JSON.stringify({ Comment: comment, StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
-  const created = await sfn.send(new CreateStateMachineCommand({ name, definition: definition('1'), roleArn: role, publish: true }));
-  await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: created.stateMachineArn, definition: definition('2'), publish: true }));
-  await sfn.send(new CreateStateMachineAliasCommand({ name: 'live', routingConfiguration: [{ stateMachineVersionArn: created.stateMachineVersionArn, weight: 100 }] }));
-  await cloudWatch.send(new PutMetricAlarmCommand(quietAlarm(`${name}-errors`, 'Bench', scenario.pollSeconds >= HOUR ? HOUR : 60)));
+  const definition = (comment: string) =>
+    JSON.stringify({ Comment: comment, StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
+  const created = await sfn.send(
+    new CreateStateMachineCommand({ name, definition: definition('1'), roleArn: role, publish: true }),
+  );
+  await sfn.send(
+    new UpdateStateMachineCommand({
+      stateMachineArn: created.stateMachineArn,
+      definition: definition('2'),
+      publish: true,
+    }),
+  );
+  await sfn.send(
+    new CreateStateMachineAliasCommand({
+      name: 'live',
+      routingConfiguration: [{ stateMachineVersionArn: created.stateMachineVersionArn, weight: 100 }],
+    }),
+  );
+  await cloudWatch.send(
+    new PutMetricAlarmCommand(
+      quietAlarm(`${name}-errors`, 'Bench', scenario.pollSeconds >= HOUR ? HOUR : 60),
+    ),
+  );
 
   const startedAt = deployer.cloud.clock.now();
   const real = Date.now();
@@ -94,25 +121,38 @@ async function measure(deployer: LocalDeployer, scenario: Scenario, index: numbe
     }),
   );
   const ended = await deployer.cloud.stepFunctions.waitForExecution(executionArn!);
-  if (ended.status !== 'SUCCEEDED') throw new Error(`${scenario.title}: the deployment ended ${ended.status}`);
+  if (ended.status !== 'SUCCEEDED')
+    throw new Error(`${scenario.title}: the deployment ended ${ended.status}`);
   const realSeconds = (Date.now() - real) / 1000;
   // An alarm left behind would be evaluated every period through the next scenario's virtual year.
   await cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [`${name}-errors`] }));
   cloudWatch.destroy();
 
-  const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: deployer.deployerArn, maxResults: 1000 }));
-  const figures: Figures = { executions: 0, maxEventsPerExecution: 0, lambdaInvocations: 0, stateTransitions: 0, polls: 0 };
+  const listed = await sfn.send(
+    new ListExecutionsCommand({ stateMachineArn: deployer.deployerArn, maxResults: 1000 }),
+  );
+  const figures: Figures = {
+    executions: 0,
+    maxEventsPerExecution: 0,
+    lambdaInvocations: 0,
+    stateTransitions: 0,
+    polls: 0,
+  };
   for (const execution of listed.executions ?? []) {
     if ((execution.startDate?.getTime() ?? 0) < startedAt) continue;
     let events = 0;
     let nextToken: string | undefined;
     do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000, nextToken }));
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: execution.executionArn, maxResults: 1000, nextToken }),
+      );
       for (const event of page.events ?? []) {
         events += 1;
         if (event.type?.endsWith('StateEntered')) figures.stateTransitions += 1;
-        if (event.type === 'TaskScheduled' && event.taskScheduledEventDetails?.resourceType === 'lambda') figures.lambdaInvocations += 1;
-        if (event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'Check alarms') figures.polls += 1;
+        if (event.type === 'TaskScheduled' && event.taskScheduledEventDetails?.resourceType === 'lambda')
+          figures.lambdaInvocations += 1;
+        if (event.type === 'TaskStateEntered' && event.stateEnteredEventDetails?.name === 'Check alarms')
+          figures.polls += 1;
       }
       nextToken = page.nextToken;
     } while (nextToken);
@@ -124,14 +164,24 @@ async function measure(deployer: LocalDeployer, scenario: Scenario, index: numbe
 
 function row(cells: string[]): string {
   const widths = [36, 6, 9, 11, 12, 12, 12, 10];
-  return cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join(' ');
+  return cells
+    .map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!)))
+    .join(' ');
 }
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const deployer = await startLocalDeployer({ fastForward: true, lambdaLogLevel: 'ERROR', staleLockSweep: false });
-  process.stdout.write('Linear 10% deployments, one alarm watched; history limit per execution: ' + `${HISTORY_EVENT_LIMIT}\n\n`);
-  process.stdout.write(`${row(['deployment', 'poll', 'source', 'executions', 'max events', 'Lambda calls', 'transitions', 'cost $'])}\n`);
+  const deployer = await startLocalDeployer({
+    fastForward: true,
+    lambdaLogLevel: 'ERROR',
+    staleLockSweep: false,
+  });
+  process.stdout.write(
+    'Linear 10% deployments, one alarm watched; history limit per execution: ' + `${HISTORY_EVENT_LIMIT}\n\n`,
+  );
+  process.stdout.write(
+    `${row(['deployment', 'poll', 'source', 'executions', 'max events', 'Lambda calls', 'transitions', 'cost $'])}\n`,
+  );
   try {
     for (const [index, scenario] of SCENARIOS.entries()) {
       const poll = formatDuration(scenario.pollSeconds);
@@ -153,7 +203,9 @@ async function main(): Promise<void> {
       if (scenario.measure) {
         const measured = await measure(deployer, scenario, index);
         print('measured', measured);
-        process.stdout.write(`${' '.repeat(37)}(measured on the local cloud in ${measured.realSeconds.toFixed(1)} s of real time)\n`);
+        process.stdout.write(
+          `${' '.repeat(37)}(measured on the local cloud in ${measured.realSeconds.toFixed(1)} s of real time)\n`,
+        );
       }
     }
   } finally {

@@ -4,7 +4,14 @@
  * deployer runs (lambda/shared/plan.ts, budget.ts) and the event counts AWS
  * records per state. The bench checks it against runs on the local cloud.
  */
-import { countEvents, EVENTS, mustContinue, POLL_EVENTS, SHIFT_EVENTS, START_EVENTS } from '../../lambda/shared/budget';
+import {
+  countEvents,
+  EVENTS,
+  mustContinue,
+  POLL_EVENTS,
+  SHIFT_EVENTS,
+  START_EVENTS,
+} from '../../lambda/shared/budget';
 import type { Deployment } from '../../lambda/shared/deployment';
 import { planSteps, type Strategy } from '../../lambda/shared/plan';
 
@@ -22,7 +29,12 @@ const CONTINUE_EVENTS = 6 + EVENTS.choice + 1;
 /** Prune versions, Pruning finished?, Deployment done and ExecutionSucceeded. */
 const FINISH_EVENTS = EVENTS.lambdaTask + EVENTS.choice + 2 + 1;
 
-export function model(strategy: Strategy, increment: number, intervalSeconds: number, pollSeconds: number): Figures {
+export function model(
+  strategy: Strategy,
+  increment: number,
+  intervalSeconds: number,
+  pollSeconds: number,
+): Figures {
   const steps = planSteps(strategy, increment, intervalSeconds);
   let execution = 1;
   const loop = { segmentExecutionArn: 'execution-1', eventsUsed: START_EVENTS, segments: 1 } as Deployment;

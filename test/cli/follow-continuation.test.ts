@@ -15,7 +15,11 @@ const sfn = mockClient(SFNClient);
 const cloudWatch = mockClient(CloudWatchClient);
 const CHILD_ARN = `${EXECUTION_ARN}-continued`;
 
-const event = (id: number, seconds: number, fields: Omit<Partial<HistoryEvent>, 'id' | 'timestamp'>): HistoryEvent =>
+const event = (
+  id: number,
+  seconds: number,
+  fields: Omit<Partial<HistoryEvent>, 'id' | 'timestamp'>,
+): HistoryEvent =>
   ({ ...fields, id, previousEventId: id - 1, timestamp: new Date(T0 + seconds * 1000) }) as HistoryEvent;
 const submitted = (id: number, childArn: string) =>
   event(id, 1000, {
@@ -31,7 +35,12 @@ const exitedShift = (id: number, seconds: number, weight: number, stepIndex: num
     type: 'TaskStateExited',
     stateExitedEventDetails: {
       name: 'Shift weight',
-      output: loopState({ next: 'POLL', stepIndex, stepEndsAt: at(seconds + 300), timeline: [{ at: at(seconds), weight }] }),
+      output: loopState({
+        next: 'POLL',
+        stepIndex,
+        stepEndsAt: at(seconds + 300),
+        timeline: [{ at: at(seconds), weight }],
+      }),
     },
   });
 
@@ -51,30 +60,50 @@ describe('following a deployment that continues in a new execution', () => {
     // Arrange: the started execution shifts to 10%, then continues; the child shifts to 100%.
     const histories: Record<string, HistoryEvent[]> = {
       [EXECUTION_ARN]: [
-        event(1, 0, { type: 'ExecutionStarted', executionStartedEventDetails: { input: JSON.stringify(REQUEST) } }),
+        event(1, 0, {
+          type: 'ExecutionStarted',
+          executionStartedEventDetails: { input: JSON.stringify(REQUEST) },
+        }),
         exitedShift(2, 1, 10, 0),
         submitted(3, CHILD_ARN),
       ],
       [CHILD_ARN]: [exitedShift(1, 301, 100, 1)],
     };
     sfn.on(GetExecutionHistoryCommand).callsFake((input: GetExecutionHistoryCommandInput) => ({
-      events: input.reverseOrder ? [...histories[input.executionArn!]!].reverse() : histories[input.executionArn!],
+      events: input.reverseOrder
+        ? [...histories[input.executionArn!]!].reverse()
+        : histories[input.executionArn!],
     }));
     sfn
       .on(DescribeExecutionCommand)
       .resolvesOnce({ executionArn: EXECUTION_ARN, status: 'RUNNING' })
-      .resolves({ executionArn: EXECUTION_ARN, status: 'SUCCEEDED', stopDate: new Date(T0 + 400_000), output: JSON.stringify(PROMOTED) });
+      .resolves({
+        executionArn: EXECUTION_ARN,
+        status: 'SUCCEEDED',
+        stopDate: new Date(T0 + 400_000),
+        output: JSON.stringify(PROMOTED),
+      });
     const seen: DeployEvent[] = [];
 
     // Act
     const final = await follow(
       EXECUTION_ARN,
-      { sfn: new SFNClient({}), cloudWatch: new CloudWatchClient({}), sleep: async () => {}, now: () => new Date(T0), refreshSeconds: 1 },
+      {
+        sfn: new SFNClient({}),
+        cloudWatch: new CloudWatchClient({}),
+        sleep: async () => {},
+        now: () => new Date(T0),
+        refreshSeconds: 1,
+      },
       { event: (deployEvent) => seen.push(deployEvent), tick: () => {} },
     );
 
     // Assert
-    expect(seen.filter((deployEvent) => deployEvent.type === 'shifted').map((deployEvent) => (deployEvent as { weight: number }).weight)).toEqual([10, 100]);
+    expect(
+      seen
+        .filter((deployEvent) => deployEvent.type === 'shifted')
+        .map((deployEvent) => (deployEvent as { weight: number }).weight),
+    ).toEqual([10, 100]);
     expect(final.type).toBe('succeeded');
     expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, { executionArn: CHILD_ARN });
     expect(sfn).not.toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: CHILD_ARN });

@@ -15,7 +15,10 @@ export const DEPLOYER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:
 export const TARGET_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
 export const NOW = new Date('2026-03-02T10:00:00.000Z');
 /** Region and credentials of their own, so the command's setup check passes without the machine's AWS setup. */
-export const CLIENT_CONFIG = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+export const CLIENT_CONFIG = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+};
 
 /** A stream that keeps what is written. */
 export class Captured {

@@ -156,20 +156,23 @@ describe('the deployer IAM permissions', () => {
   it.each(DEPLOYER_FUNCTIONS)(
     'let %s act on the target and its versions and aliases only, with only the actions it needs',
     (step) => {
-      expect(functionGrants(template, step, 'states:').filter((grant) => !grant.includes(':execution:'))).toEqual(
-        expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`]),
-      );
+      expect(
+        functionGrants(template, step, 'states:').filter((grant) => !grant.includes(':execution:')),
+      ).toEqual(expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`]));
     },
   );
 
   it("lets only recovery and publish-version describe executions, and only the deployer's own", () => {
     const [stateMachineId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'));
-    const name = (template.toJSON().Resources[stateMachineId!].Properties as { StateMachineName: string }).StateMachineName;
+    const name = (template.toJSON().Resources[stateMachineId!].Properties as { StateMachineName: string })
+      .StateMachineName;
     const describes = (step: DeployerFunctionName) =>
       functionGrants(template, step, 'states:').filter((grant) => grant.includes(':execution:'));
 
     for (const step of ['recover-deployments', 'publish-version'] as const) {
-      expect(describes(step)).toEqual([`states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:${name}:*`]);
+      expect(describes(step)).toEqual([
+        `states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:${name}:*`,
+      ]);
     }
     for (const step of ['shift-weight', 'check-alarms', 'rollback', 'prune-versions'] as const) {
       expect(describes(step)).toEqual([]);
@@ -201,9 +204,9 @@ describe('the deployer IAM permissions', () => {
     const twoTargets = synth({ targets: ['orders', PAYMENTS] });
 
     for (const step of DEPLOYER_FUNCTIONS) {
-      expect(functionGrants(twoTargets, step, 'states:').filter((grant) => !grant.includes(':execution:'))).toEqual(
-        expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]),
-      );
+      expect(
+        functionGrants(twoTargets, step, 'states:').filter((grant) => !grant.includes(':execution:')),
+      ).toEqual(expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]));
     }
   });
 
@@ -221,7 +224,8 @@ describe('the deployer IAM permissions', () => {
     expect(invokes).toEqual(
       expectedGrants(['lambda:InvokeFunction'], [...functionArns, ...functionArns.map((arn) => `${arn}:*`)]),
     );
-    const name = (template.toJSON().Resources[stateMachineId!].Properties as { StateMachineName: string }).StateMachineName;
+    const name = (template.toJSON().Resources[stateMachineId!].Properties as { StateMachineName: string })
+      .StateMachineName;
     expect(grants(roleStatements(template, roleId), 'states:')).toEqual([
       `states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:${name}:*`,
       `states:StartExecution on arn:aws:states:us-east-1:123456789012:stateMachine:${name}`,
@@ -237,7 +241,8 @@ describe('the deployer IAM permissions', () => {
 
 describe('the state graph', () => {
   const taskStates = () => Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
-  const lambdaTasks = () => taskStates().filter(([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke');
+  const lambdaTasks = () =>
+    taskStates().filter(([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke');
   const catchers = (name: string) =>
     (definition.States[name]?.Catch ?? []) as Array<{
       ErrorEquals: string[];
@@ -265,7 +270,10 @@ describe('the state graph', () => {
       Choices: [{ Variable: '$.deployment.aliasArn', IsPresent: true, Next: 'Unexpected loop state' }],
       Default: 'Unexpected start state',
     });
-    expect(definition.States['Unexpected start state']).toMatchObject({ Type: 'Fail', Error: 'UnexpectedLoopState' });
+    expect(definition.States['Unexpected start state']).toMatchObject({
+      Type: 'Fail',
+      Error: 'UnexpectedLoopState',
+    });
     expect(definition.States['Unexpected loop state']).toMatchObject({
       Type: 'Pass',
       Result: { Error: 'UnexpectedLoopState' },
@@ -314,13 +322,11 @@ describe('the state graph', () => {
   });
 
   it('invokes each step with the loop state, the time and the execution, keeping only the payload', () => {
-    expect(lambdaTasks().map(([name]) => name).sort()).toEqual([
-      'Check alarms',
-      'Prune versions',
-      'Publish version',
-      'Roll back',
-      'Shift weight',
-    ]);
+    expect(
+      lambdaTasks()
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['Check alarms', 'Prune versions', 'Publish version', 'Roll back', 'Shift weight']);
     for (const [name, state] of lambdaTasks()) {
       expect({ name, ...state }).toMatchObject({
         name,
@@ -330,7 +336,11 @@ describe('the state graph', () => {
           FunctionName: expect.stringMatching(
             /^arn:aws:lambda:us-east-1:123456789012:function:sfn-deployer-/,
           ),
-          Payload: { 'now.$': '$$.State.EnteredTime', 'executionArn.$': '$$.Execution.Id', 'retries.$': '$$.State.RetryCount' },
+          Payload: {
+            'now.$': '$$.State.EnteredTime',
+            'executionArn.$': '$$.Execution.Id',
+            'retries.$': '$$.State.RetryCount',
+          },
         },
       });
     }
@@ -358,24 +368,38 @@ describe('the state graph', () => {
       expect({ name, retries: (throttling?.MaxAttempts ?? 0) > 0 }).toEqual({ name, retries: true });
     }
     for (const [name, state] of lambdaTasks()) {
-      const errors = ((state.Retry ?? []) as Array<{ ErrorEquals: string[] }>).flatMap((retrier) => retrier.ErrorEquals);
+      const errors = ((state.Retry ?? []) as Array<{ ErrorEquals: string[] }>).flatMap(
+        (retrier) => retrier.ErrorEquals,
+      );
       const covered = (error: string) => errors.includes(error) || errors.includes('States.ALL');
-      for (const error of ['Sandbox.Timedout', 'Lambda.Unknown', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']) {
+      for (const error of [
+        'Sandbox.Timedout',
+        'Lambda.Unknown',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+      ]) {
         expect({ name, error, retried: covered(error) }).toEqual({ name, error, retried: true });
       }
     }
     const attempts = (name: string) =>
-      Math.max(...((definition.States[name]?.Retry ?? []) as Array<{ MaxAttempts: number }>).map((retrier) => retrier.MaxAttempts));
+      Math.max(
+        ...((definition.States[name]?.Retry ?? []) as Array<{ MaxAttempts: number }>).map(
+          (retrier) => retrier.MaxAttempts,
+        ),
+      );
     expect(attempts('Check alarms')).toBeGreaterThan(attempts('Shift weight'));
   });
-
-
 
   it.each(['Shift weight', 'Check alarms'])(
     'stops %s on AliasDrift or a lost lock before rolling back on any other error',
     (name) => {
       expect(catchers(name)).toEqual([
-        { ErrorEquals: ['AliasDrift', 'DeploymentLockLost'], ResultPath: '$.failure', Next: 'Read error message' },
+        {
+          ErrorEquals: ['AliasDrift', 'DeploymentLockLost'],
+          ResultPath: '$.failure',
+          Next: 'Read error message',
+        },
         { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Roll back' },
       ]);
     },
@@ -432,7 +456,10 @@ describe('the state graph', () => {
       Default: 'Unexpected pruning state',
     });
     // The promotion was recorded before pruning: an unknown verdict fails the execution, never rolls back.
-    expect(definition.States['Unexpected pruning state']).toMatchObject({ Type: 'Fail', Error: 'UnexpectedLoopState' });
+    expect(definition.States['Unexpected pruning state']).toMatchObject({
+      Type: 'Fail',
+      Error: 'UnexpectedLoopState',
+    });
     expect(catchers('Prune versions')).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Pruned any versions?' },
     ]);

@@ -10,12 +10,7 @@ import { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DeployerStack, type DeployerStackProps, StateMachineDeployer } from '../../lib';
 import { DEPLOYER_FUNCTIONS, TABLE_ACTIONS } from '../../lib/deployer-functions';
-import {
-  functionGrants,
-  functionLogicalId,
-  logicalIdsAt,
-  testApp,
-} from '../support/deployer-template';
+import { functionGrants, functionLogicalId, logicalIdsAt, testApp } from '../support/deployer-template';
 import { TEST_SCOPE } from '../support/synth';
 
 function deployerStack(props: Partial<DeployerStackProps> = {}): DeployerStack {
@@ -79,13 +74,18 @@ describe('the deployments table', () => {
   });
 
   it('is deleted with the stack when the construct is told so', () => {
-    const stack = new Stack(testApp(), 'Deployers', { env: { account: TEST_SCOPE.account, region: TEST_SCOPE.region } });
+    const stack = new Stack(testApp(), 'Deployers', {
+      env: { account: TEST_SCOPE.account, region: TEST_SCOPE.region },
+    });
     new StateMachineDeployer(stack, 'Deployer', {
       targets: [StateMachine.fromStateMachineName(stack, 'Orders', 'orders')],
       deploymentsRemovalPolicy: RemovalPolicy.DESTROY,
     });
 
-    Template.fromStack(stack).hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    Template.fromStack(stack).hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
   });
 });
 
@@ -95,7 +95,9 @@ describe("each Lambda's access to the deployments table", () => {
   it.each(DEPLOYER_FUNCTIONS)('lets %s take exactly its table actions, on items of the table', (step) => {
     const onIndex = new Set(['dynamodb:Query', 'dynamodb:Scan']);
     const expected = TABLE_ACTIONS[step]
-      .map((action) => (onIndex.has(action) ? `${action} on ${table()}/index/owner-index` : `${action} on ${table()}`))
+      .map((action) =>
+        onIndex.has(action) ? `${action} on ${table()}/index/owner-index` : `${action} on ${table()}`,
+      )
       .sort();
 
     expect(functionGrants(template, step, 'dynamodb:')).toEqual(expected);
@@ -114,14 +116,21 @@ describe("each Lambda's access to the deployments table", () => {
     ]);
   });
 
-  it.each(DEPLOYER_FUNCTIONS.filter((step) => step !== 'prune-versions'))('names the table to %s in DEPLOYMENTS_TABLE', (step) => {
-    const fn = resourceOf(functionLogicalId(template, step)) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  it.each(DEPLOYER_FUNCTIONS.filter((step) => step !== 'prune-versions'))(
+    'names the table to %s in DEPLOYMENTS_TABLE',
+    (step) => {
+      const fn = resourceOf(functionLogicalId(template, step)) as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      };
 
-    expect(fn.Properties.Environment.Variables.DEPLOYMENTS_TABLE).toEqual({ Ref: tableId });
-  });
+      expect(fn.Properties.Environment.Variables.DEPLOYMENTS_TABLE).toEqual({ Ref: tableId });
+    },
+  );
 
   it('gives prune-versions, which runs after the promotion is recorded, no access to the table', () => {
-    const fn = resourceOf(functionLogicalId(template, 'prune-versions')) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const fn = resourceOf(functionLogicalId(template, 'prune-versions')) as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
 
     expect(functionGrants(template, 'prune-versions', 'dynamodb:')).toEqual([]);
     expect(fn.Properties.Environment.Variables.DEPLOYMENTS_TABLE).toBeUndefined();
@@ -173,18 +182,26 @@ describe('recovery that does not hang on one event', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionLogicalId(template, 'recover-deployments'), 'Arn'] } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [functionLogicalId(template, 'recover-deployments'), 'Arn'] },
+        }),
+      ],
     });
   });
 
   it('sweeps as often as the construct is told', () => {
-    const stack = new Stack(testApp(), 'Deployers', { env: { account: TEST_SCOPE.account, region: TEST_SCOPE.region } });
+    const stack = new Stack(testApp(), 'Deployers', {
+      env: { account: TEST_SCOPE.account, region: TEST_SCOPE.region },
+    });
     new StateMachineDeployer(stack, 'Deployer', {
       targets: [StateMachine.fromStateMachineName(stack, 'Orders', 'orders')],
       recoverySweepInterval: Duration.minutes(2),
     });
 
-    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(2 minutes)' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(2 minutes)',
+    });
   });
 
   it('sends recovery invocations that failed for good to an encrypted queue, after Lambda retries them twice', () => {
@@ -218,17 +235,20 @@ describe("each Lambda's IAM permissions", () => {
     expect(statesGrants.filter((grant) => grant.endsWith(' on *'))).toEqual([]);
   });
 
-  it.each(DEPLOYER_FUNCTIONS)('grant %s nothing on Resource "*" but reading alarms, and that only where alarms are read', (step) => {
-    const onEverything = ['cloudwatch:', 'dynamodb:', 'states:', 'logs:', 'lambda:', 'iam:', 'xray:']
-      .flatMap((prefix) => functionGrants(template, step, prefix))
-      .filter((grant) => grant.endsWith(' on *'));
+  it.each(DEPLOYER_FUNCTIONS)(
+    'grant %s nothing on Resource "*" but reading alarms, and that only where alarms are read',
+    (step) => {
+      const onEverything = ['cloudwatch:', 'dynamodb:', 'states:', 'logs:', 'lambda:', 'iam:', 'xray:']
+        .flatMap((prefix) => functionGrants(template, step, prefix))
+        .filter((grant) => grant.endsWith(' on *'));
 
-    const expected: Record<string, string[]> = {
-      'publish-version': ['cloudwatch:DescribeAlarms on *'],
-      'check-alarms': ['cloudwatch:DescribeAlarmHistory on *', 'cloudwatch:DescribeAlarms on *'],
-    };
-    expect(onEverything).toEqual(expected[step] ?? []);
-  });
+      const expected: Record<string, string[]> = {
+        'publish-version': ['cloudwatch:DescribeAlarms on *'],
+        'check-alarms': ['cloudwatch:DescribeAlarmHistory on *', 'cloudwatch:DescribeAlarms on *'],
+      };
+      expect(onEverything).toEqual(expected[step] ?? []);
+    },
+  );
 
   it.each(DEPLOYER_FUNCTIONS)('let %s write its own log group only, with no managed policy', (step) => {
     const fn = resourceOf(functionLogicalId(template, step)) as {
@@ -259,7 +279,11 @@ describe('cdk-nag AWS Solutions checks', () => {
   });
 
   it('find nothing unexplained with several targets, or in an environment-agnostic stack', () => {
-    expect(unexplainedFindings(deployerStack({ targets: ['orders', 'arn:aws:states:eu-west-1:210987654321:stateMachine:payments'] }))).toEqual([]);
+    expect(
+      unexplainedFindings(
+        deployerStack({ targets: ['orders', 'arn:aws:states:eu-west-1:210987654321:stateMachine:payments'] }),
+      ),
+    ).toEqual([]);
     expect(unexplainedFindings(deployerStack({ env: undefined }))).toEqual([]);
   });
 

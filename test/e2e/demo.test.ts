@@ -79,9 +79,15 @@ describe('the npm start demo, run in-process', () => {
     for (const deployment of [summary.rolledBack, summary.promoted]) {
       for (const point of deployment.timeline) {
         // The last line at that weight: a rollback's 0% comes after the 0% printed before the first shift.
-        const at = new RegExp(`\\n  (\\+\\d\\d:\\d\\d)  ${deployment.title} \\[[█░]+\\]\\s+${point.weight}% to `, 'g');
+        const at = new RegExp(
+          `\\n  (\\+\\d\\d:\\d\\d)  ${deployment.title} \\[[█░]+\\]\\s+${point.weight}% to `,
+          'g',
+        );
         const stamped = [...printed.matchAll(at)].at(-1)?.[1];
-        expect({ weight: point.weight, stamped }).toEqual({ weight: point.weight, stamped: offsetOf(point.at) });
+        expect({ weight: point.weight, stamped }).toEqual({
+          weight: point.weight,
+          stamped: offsetOf(point.at),
+        });
       }
     }
   });

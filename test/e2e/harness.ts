@@ -103,7 +103,12 @@ export interface TargetSnapshot {
 export class E2e {
   /** Starts the deployer on a fresh local cloud (cdk.out is synthesized by the global setup). */
   static async start(
-    options: { seed?: number; throttling?: boolean; staleLockSweep?: boolean; /** @default cdk.out */ cdkOut?: string } = {},
+    options: {
+      seed?: number;
+      throttling?: boolean;
+      staleLockSweep?: boolean;
+      /** @default cdk.out */ cdkOut?: string;
+    } = {},
   ): Promise<E2e> {
     const deployer = await startLocalDeployer({
       cdkOut: options.cdkOut,

@@ -5,7 +5,12 @@
  * requests; this proves DynamoDB accepts them and that their conditions mean
  * what the lock relies on.
  */
-import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  GetItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { deployerFromTemplate, readTemplate } from '../../local/deployer/assembly';
 import { DEFAULT_ASSEMBLY } from '../../local/deployer/synth';
 import { type LocalDynamoDb, startDynamoDb } from '../../local/dynamodb';
@@ -26,7 +31,11 @@ let tables = 0;
 
 beforeAll(async () => {
   dynamoDb = await startDynamoDb();
-  client = new DynamoDBClient({ endpoint: dynamoDb.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  client = new DynamoDBClient({
+    endpoint: dynamoDb.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 });
 
 afterAll(async () => {
@@ -37,17 +46,34 @@ afterAll(async () => {
 /** A fresh table per test, with the key schema and owner index the stack synthesizes. */
 beforeEach(async () => {
   const template = readTemplate(DEFAULT_ASSEMBLY.outDir);
-  const [table] = deployerFromTemplate(template, { partition: 'aws', region: 'us-east-1', account: '123456789012' }).tables;
-  const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table!.properties as Partial<CreateTableCommandInput>;
+  const [table] = deployerFromTemplate(template, {
+    partition: 'aws',
+    region: 'us-east-1',
+    account: '123456789012',
+  }).tables;
+  const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table!
+    .properties as Partial<CreateTableCommandInput>;
   tables += 1;
   tableName = `deployments-${tables}`;
   await client.send(
-    new CreateTableCommand({ TableName: tableName, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes, BillingMode: 'PAY_PER_REQUEST' }),
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema,
+      AttributeDefinitions,
+      GlobalSecondaryIndexes,
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
   );
 });
 
 const lock = () => new DynamoDbDeploymentLock(client, tableName);
-const claim = (owner = OWNER, aliasArn = ALIAS) => ({ aliasArn, stateMachineArn: STATE_MACHINE, owner, startedAt: STARTED, strategy: 'canary' });
+const claim = (owner = OWNER, aliasArn = ALIAS) => ({
+  aliasArn,
+  stateMachineArn: STATE_MACHINE,
+  owner,
+  startedAt: STARTED,
+  strategy: 'canary',
+});
 
 describe('the deployment lock on DynamoDB', () => {
   it('is taken once per alias, again by its owner, and names its holder to anyone else', async () => {
@@ -58,7 +84,9 @@ describe('the deployment lock on DynamoDB', () => {
       name: 'DeploymentInProgress',
       holder: { owner: OWNER, acquiredAt: STARTED },
     });
-    const item = await client.send(new GetItemCommand({ TableName: tableName, Key: { aliasArn: { S: ALIAS }, sk: { S: LOCK_KEY } } }));
+    const item = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { aliasArn: { S: ALIAS }, sk: { S: LOCK_KEY } } }),
+    );
     expect(Number(item.Item?.[TTL_ATTRIBUTE]?.N)).toBe(Date.parse(STARTED) / 1000 + LOCK_TTL_SECONDS);
   });
 
@@ -66,9 +94,17 @@ describe('the deployment lock on DynamoDB', () => {
     await lock().acquire(claim());
     await lock().acquire(claim(OTHER, OTHER_ALIAS));
 
-    await lock().update(ALIAS, OWNER, { originVersionArn: `${STATE_MACHINE}:1`, targetVersionArn: `${STATE_MACHINE}:2`, timeline: [] });
+    await lock().update(ALIAS, OWNER, {
+      originVersionArn: `${STATE_MACHINE}:1`,
+      targetVersionArn: `${STATE_MACHINE}:2`,
+      timeline: [],
+    });
 
-    expect(await lock().heldBy(OWNER)).toMatchObject({ aliasArn: ALIAS, originVersionArn: `${STATE_MACHINE}:1`, targetVersionArn: `${STATE_MACHINE}:2` });
+    expect(await lock().heldBy(OWNER)).toMatchObject({
+      aliasArn: ALIAS,
+      originVersionArn: `${STATE_MACHINE}:1`,
+      targetVersionArn: `${STATE_MACHINE}:2`,
+    });
     expect((await lock().allLocks()).map((held) => held.owner).sort()).toEqual([OWNER, OTHER].sort());
   });
 
@@ -76,22 +112,35 @@ describe('the deployment lock on DynamoDB', () => {
     await lock().acquire(claim());
     await lock().handOff(ALIAS, OWNER, { executionName: 'continue-2-abc', state: '{"step":3}' });
 
-    await expect(lock().claimHandoff(ALIAS, execution('forged'))).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    await expect(lock().claimHandoff(ALIAS, execution('forged'))).rejects.toMatchObject({
+      name: 'DeploymentLockLost',
+    });
     await expect(lock().claimHandoff(ALIAS, execution('continue-2-abc'))).resolves.toBe('{"step":3}');
     // The same execution retrying its first step gets the state again; nobody else does.
     await expect(lock().claimHandoff(ALIAS, execution('continue-2-abc'))).resolves.toBe('{"step":3}');
-    await expect(lock().claimHandoff(ALIAS, execution('continue-2-xyz'))).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    await expect(lock().claimHandoff(ALIAS, execution('continue-2-xyz'))).rejects.toMatchObject({
+      name: 'DeploymentLockLost',
+    });
   });
 
   it('once recovery takes the lock over, the owner can neither write, hand off nor promote', async () => {
     await lock().acquire(claim());
 
-    expect(await lock().beginRecovery(ALIAS, OWNER, '2026-12-01T11:00:00.000Z')).toMatchObject({ owner: OWNER, recovering: '2026-12-01T11:00:00.000Z' });
+    expect(await lock().beginRecovery(ALIAS, OWNER, '2026-12-01T11:00:00.000Z')).toMatchObject({
+      owner: OWNER,
+      recovering: '2026-12-01T11:00:00.000Z',
+    });
 
     await expect(lock().assertHeld(ALIAS, OWNER)).rejects.toMatchObject({ name: 'DeploymentLockLost' });
-    await expect(lock().update(ALIAS, OWNER, { targetVersionArn: `${STATE_MACHINE}:2` })).rejects.toMatchObject({ name: 'DeploymentLockLost' });
-    await expect(lock().handOff(ALIAS, OWNER, { executionName: 'continue-2-abc', state: '{}' })).rejects.toMatchObject({ name: 'DeploymentLockLost' });
-    await expect(lock().promote(ALIAS, OWNER, { endedAt: '2026-12-01T11:00:01.000Z' })).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    await expect(
+      lock().update(ALIAS, OWNER, { targetVersionArn: `${STATE_MACHINE}:2` }),
+    ).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    await expect(
+      lock().handOff(ALIAS, OWNER, { executionName: 'continue-2-abc', state: '{}' }),
+    ).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    await expect(lock().promote(ALIAS, OWNER, { endedAt: '2026-12-01T11:00:01.000Z' })).rejects.toMatchObject(
+      { name: 'DeploymentLockLost' },
+    );
     expect(await lock().beginRecovery(ALIAS, OTHER, '2026-12-01T11:00:00.000Z')).toBeUndefined();
   });
 
@@ -99,11 +148,20 @@ describe('the deployment lock on DynamoDB', () => {
     await lock().acquire(claim());
     const { recordKey } = (await lock().lockOn(ALIAS))!;
 
-    await lock().release(ALIAS, OWNER, { status: 'ROLLED_BACK', endedAt: '2026-12-01T11:00:00.000Z', error: 'DeploymentRolledBack', cause: 'alarm' });
+    await lock().release(ALIAS, OWNER, {
+      status: 'ROLLED_BACK',
+      endedAt: '2026-12-01T11:00:00.000Z',
+      error: 'DeploymentRolledBack',
+      cause: 'alarm',
+    });
     await lock().release(ALIAS, OWNER, { status: 'ROLLED_BACK', endedAt: '2026-12-01T11:00:00.000Z' });
 
     expect(await lock().lockOn(ALIAS)).toBeUndefined();
-    expect(await lock().outcomeOf(ALIAS, recordKey)).toEqual({ status: 'ROLLED_BACK', error: 'DeploymentRolledBack', cause: 'alarm' });
+    expect(await lock().outcomeOf(ALIAS, recordKey)).toEqual({
+      status: 'ROLLED_BACK',
+      error: 'DeploymentRolledBack',
+      cause: 'alarm',
+    });
     await lock().acquire(claim(OTHER));
   });
 

@@ -19,7 +19,8 @@ function run(
   });
 }
 
-const demo = (...args: string[]) => run(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/demo/main.ts', ...args]);
+const demo = (...args: string[]) =>
+  run(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/demo/main.ts', ...args]);
 
 describe('npm start', () => {
   it('runs the demo to its summary and exits with code 0', async () => {

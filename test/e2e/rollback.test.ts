@@ -149,7 +149,9 @@ describe('rollback on the local cloud', () => {
     // An alarm that is genuinely firing: no data, treated as breaching, so every evaluation keeps it in
     // ALARM (a state set by hand would last only until the next evaluation, as on AWS).
     const alarm = e2e.uniqueName('failing');
-    await e2e.cloudWatch.send(new PutMetricAlarmCommand({ ...quietAlarm(alarm, 'E2e'), TreatMissingData: 'breaching' }));
+    await e2e.cloudWatch.send(
+      new PutMetricAlarmCommand({ ...quietAlarm(alarm, 'E2e'), TreatMissingData: 'breaching' }),
+    );
     await e2e.clock.sleep(60_000);
     expect(await e2e.alarmState(alarm)).toBe('ALARM');
     const before = await e2e.snapshot(target, ['live']);

@@ -36,7 +36,8 @@ describe('the safety net on the local cloud', () => {
   afterEach(() => {
     e2e.deployer.cloud.faults.clear();
     e2e.deployer.cloud.drops.clear();
-    for (const rule of e2e.deployer.cloud.events.listRules()) e2e.deployer.cloud.events.setRuleEnabled(rule.logicalId, true);
+    for (const rule of e2e.deployer.cloud.events.listRules())
+      e2e.deployer.cloud.events.setRuleEnabled(rule.logicalId, true);
   });
 
   afterAll(async () => {
@@ -48,7 +49,11 @@ describe('the safety net on the local cloud', () => {
     e2e.sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stop the release' }));
 
   /** Lets virtual time pass, a minute at a time, until `condition` holds. */
-  async function eventually(condition: () => Promise<boolean>, what: string, limitMs = 30 * 60_000): Promise<void> {
+  async function eventually(
+    condition: () => Promise<boolean>,
+    what: string,
+    limitMs = 30 * 60_000,
+  ): Promise<void> {
     for (let waited = 0; waited <= limitMs; waited += 60_000) {
       await e2e.deployer.cloud.events.idle();
       if (await condition()) return;
@@ -81,7 +86,10 @@ describe('the safety net on the local cloud', () => {
     expect(e2e.deployer.cloud.drops.dropped.at(-1)).toMatchObject({ detailType: EXECUTION_STATUS_CHANGE });
     expect(
       e2e.deployer.cloud.events.events.filter(
-        (event) => event['detail-type'] === EXECUTION_STATUS_CHANGE && (event.detail as { executionArn: string; status: string }).executionArn === executionArn && (event.detail as { status: string }).status === 'ABORTED',
+        (event) =>
+          event['detail-type'] === EXECUTION_STATUS_CHANGE &&
+          (event.detail as { executionArn: string; status: string }).executionArn === executionArn &&
+          (event.detail as { status: string }).status === 'ABORTED',
       ),
     ).toEqual([]);
   }
@@ -139,10 +147,19 @@ describe('the safety net on the local cloud', () => {
     // Arrange: 40 versions to prune, and every delete throttled, so pruning runs for minutes.
     const target = await e2e.createTarget({ versions: 40, aliases: { live: 39 } });
     const referencedBefore = await safety.referencedVersions(target);
-    e2e.deployer.cloud.faults.inject({ operation: 'DeleteStateMachineVersion', error: 'ThrottlingException', count: 100_000 });
+    e2e.deployer.cloud.faults.inject({
+      operation: 'DeleteStateMachineVersion',
+      error: 'ThrottlingException',
+      count: 100_000,
+    });
 
     // Act: all at once with a minute's bake; stopped three minutes in, while it prunes.
-    const executionArn = await e2e.startDeployment({ ...canary(target, { version: 40 }), strategy: 'allAtOnce', intervalSeconds: 60, historyMax: 2 });
+    const executionArn = await e2e.startDeployment({
+      ...canary(target, { version: 40 }),
+      strategy: 'allAtOnce',
+      intervalSeconds: 60,
+      historyMax: 2,
+    });
     await e2e.after(180_000, async () => {
       const history = await e2e.history(executionArn);
       expect(history.some((event) => event.stateEnteredEventDetails?.name === 'Prune versions')).toBe(true);
@@ -176,7 +193,11 @@ describe('the safety net on the local cloud', () => {
     await safety.assertSafe(target, { executionArn, status: 'ROLLED_BACK', referencedBefore });
     const next = await e2e.deploy(canary(target, { version: 3, strategy: 'allAtOnce', intervalSeconds: 60 }));
     expect(next.status).toBe('SUCCEEDED');
-    await safety.assertSafe(target, { executionArn: next.executionArn, status: 'PROMOTED', referencedBefore });
+    await safety.assertSafe(target, {
+      executionArn: next.executionArn,
+      status: 'PROMOTED',
+      referencedBefore,
+    });
   });
 
   // Lambda retries a failed asynchronous invocation twice, then sends it to the on-failure destination
@@ -199,8 +220,13 @@ describe('the safety net on the local cloud', () => {
 
     // Assert: the record names the ended execution; the sweep recovers the lock all the same.
     const [record] = recoveryFailures();
-    expect(record!.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 3 });
-    expect(record!.requestContext.functionArn).toMatch(/:function:sfn-deployer-recover-deployments:\$LATEST$/);
+    expect(record!.requestContext).toMatchObject({
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: 3,
+    });
+    expect(record!.requestContext.functionArn).toMatch(
+      /:function:sfn-deployer-recover-deployments:\$LATEST$/,
+    );
     await eventually(async () => (await safety.lockItem(target.aliasArn('live'))) === undefined, 'The sweep');
     expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
     await safety.assertSafe(target, { executionArn, status: 'ROLLED_BACK', referencedBefore });
@@ -210,7 +236,11 @@ describe('the safety net on the local cloud', () => {
       return [...cloud.lambdaAsync.destinations.entries()]
         .filter(([arn]) => /:sqs:.*RecoveryFailures/.test(arn))
         .flatMap(([, records]) => records)
-        .filter((r) => (r.requestPayload as { detail?: { executionArn?: string } }).detail?.executionArn === executionArn);
+        .filter(
+          (r) =>
+            (r.requestPayload as { detail?: { executionArn?: string } }).detail?.executionArn ===
+            executionArn,
+        );
     }
   });
 
@@ -226,13 +256,20 @@ describe('the safety net on the local cloud', () => {
 
     // Assert: recovered first (from orders:1, not from the split), then promoted.
     expect(next.status).toBe('SUCCEEDED');
-    expect(next.result).toMatchObject({ fromVersionArn: target.versionArn(1), toVersionArn: target.versionArn(3) });
+    expect(next.result).toMatchObject({
+      fromVersionArn: target.versionArn(1),
+      toVersionArn: target.versionArn(3),
+    });
     const records = await safety.records(target.aliasArn('live'));
     expect(records.find((item) => item.executionArn?.S === stopped)).toMatchObject({
       status: { S: 'ROLLED_BACK' },
       error: { S: 'DeploymentRecovered' },
     });
-    await safety.assertSafe(target, { executionArn: next.executionArn, status: 'PROMOTED', referencedBefore });
+    await safety.assertSafe(target, {
+      executionArn: next.executionArn,
+      status: 'PROMOTED',
+      referencedBefore,
+    });
   });
 
   it('never leaves the alias split when the deployer is stopped while a throttled shift is retrying', async () => {
@@ -241,7 +278,11 @@ describe('the safety net on the local cloud', () => {
     const referencedBefore = await safety.referencedVersions(target);
     const executionArn = await e2e.startDeployment(canary(target));
     await e2e.after(290_000, async () => {
-      e2e.deployer.cloud.faults.inject({ operation: 'UpdateStateMachineAlias', error: 'ThrottlingException', count: 6 });
+      e2e.deployer.cloud.faults.inject({
+        operation: 'UpdateStateMachineAlias',
+        error: 'ThrottlingException',
+        count: 6,
+      });
     });
     const calls = e2e.deployer.cloud.calls;
     const writesBefore = calls.count('UpdateStateMachineAlias');
@@ -277,7 +318,11 @@ describe('the safety net on the local cloud', () => {
     await meanwhile(async () => {
       const lock = await safety.lockItem(target.aliasArn('live'));
       const routing = await e2e.routing(target.aliasArn('live'));
-      return lock?.recovering !== undefined && routing.length === 1 && routing[0]!.stateMachineVersionArn === target.versionArn(1);
+      return (
+        lock?.recovering !== undefined &&
+        routing.length === 1 &&
+        routing[0]!.stateMachineVersionArn === target.versionArn(1)
+      );
     }, 'Recovery restoring the origin');
     faults.releaseHeld();
     await finished;
@@ -293,7 +338,10 @@ describe('the safety net on the local cloud', () => {
     const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 } });
     const referencedBefore = await safety.referencedVersions(target);
     const alarms: string[] = [];
-    for (let n = 0; n < 100; n++) alarms.push(await e2e.createQuietAlarm(`long-${String(n).padStart(3, '0')}-${'n'.repeat(250)}`.slice(0, 250)));
+    for (let n = 0; n < 100; n++)
+      alarms.push(
+        await e2e.createQuietAlarm(`long-${String(n).padStart(3, '0')}-${'n'.repeat(250)}`.slice(0, 250)),
+      );
     expect(alarms.every((name) => name.length >= 252 && name.length <= 255)).toBe(true);
     await e2e.waitForAlarmsOk(...alarms);
 
@@ -315,12 +363,21 @@ describe('the safety net on the local cloud', () => {
     // (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-task-executions).
     const payloads = (await e2e.history(executionArn)).flatMap((event) =>
       Object.values(event)
-        .filter((details): details is Record<string, unknown> => typeof details === 'object' && details !== null && !(details instanceof Date))
-        .flatMap((details) => [details.input, details.output].filter((payload): payload is string => typeof payload === 'string')),
+        .filter(
+          (details): details is Record<string, unknown> =>
+            typeof details === 'object' && details !== null && !(details instanceof Date),
+        )
+        .flatMap((details) =>
+          [details.input, details.output].filter((payload): payload is string => typeof payload === 'string'),
+        ),
     );
     expect(payloads.length).toBeGreaterThan(5);
-    expect(Math.max(...payloads.map((payload) => Buffer.byteLength(payload, 'utf8')))).toBeGreaterThan(30_000);
-    expect(Math.max(...payloads.map((payload) => Buffer.byteLength(payload, 'utf8')))).toBeLessThanOrEqual(STATE_MAX_BYTES);
+    expect(Math.max(...payloads.map((payload) => Buffer.byteLength(payload, 'utf8')))).toBeGreaterThan(
+      30_000,
+    );
+    expect(Math.max(...payloads.map((payload) => Buffer.byteLength(payload, 'utf8')))).toBeLessThanOrEqual(
+      STATE_MAX_BYTES,
+    );
     await safety.assertSafe(target, { executionArn, status: 'ROLLED_BACK', referencedBefore });
   });
 

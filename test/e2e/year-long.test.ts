@@ -105,8 +105,12 @@ describe('a deployment that lasts a year', () => {
     expect(chain.handle.status).toBe('SUCCEEDED');
     const result = JSON.parse(chain.handle.output!) as DeploymentResult;
     expect(result.outcome).toBe('PROMOTED');
-    expect(result.timeline.map((entry) => entry.weight)).toEqual(Array.from({ length: 100 }, (_, index) => index + 1));
-    expect(Date.parse(result.timeline[99]!.at) - Date.parse(result.timeline[0]!.at)).toBe(99 * INTERVAL_SECONDS * 1000);
+    expect(result.timeline.map((entry) => entry.weight)).toEqual(
+      Array.from({ length: 100 }, (_, index) => index + 1),
+    );
+    expect(Date.parse(result.timeline[99]!.at) - Date.parse(result.timeline[0]!.at)).toBe(
+      99 * INTERVAL_SECONDS * 1000,
+    );
     expect(chain.executions.length).toBeGreaterThanOrEqual(2);
     for (const execution of chain.executions) {
       expect(execution.status).toBe('SUCCEEDED');
@@ -130,7 +134,9 @@ describe('a deployment that lasts a year', () => {
     const handleArn = await e2e.startDeployment(yearLongRequest(target, 2 * HOUR_SECONDS, [alarm]));
     await e2e.clock.sleepUntil(startedAt + 200 * DAY_SECONDS * 1000);
     await e2e.clock.busy(
-      e2e.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'ALARM', StateReason: 'day 200' })),
+      e2e.cloudWatch.send(
+        new SetAlarmStateCommand({ AlarmName: alarm, StateValue: 'ALARM', StateReason: 'day 200' }),
+      ),
     );
     const chain = await followChain(handleArn, startedAt);
 

@@ -22,7 +22,12 @@ export async function startCloud(options: LocalCloudOptions = {}) {
     },
     async createStateMachine(name: string, definition: object, extra: { publish?: boolean } = {}) {
       const out = await sfn.send(
-        new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: ROLE_ARN, ...extra }),
+        new CreateStateMachineCommand({
+          name,
+          definition: JSON.stringify(definition),
+          roleArn: ROLE_ARN,
+          ...extra,
+        }),
       );
       return out;
     },
@@ -43,7 +48,9 @@ export const passDefinition = (tag: string) => ({
 });
 
 /** What a rejected SDK call raised: its name and message. */
-export async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ name: string; message: string; status?: number }> {
   try {
     await promise;
   } catch (err) {

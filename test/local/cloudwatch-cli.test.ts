@@ -189,13 +189,32 @@ describe('CloudWatch through the AWS CLI on a fast-forwarding local cloud with n
     return `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(2, 4)} ${iso.slice(11, 19)}`;
   };
   const stateOf = async (name: string) =>
-    JSON.parse((await aws('describe-alarms', '--alarm-names', name)).stdout).MetricAlarms[0] as { StateValue: string; StateReason: string };
+    JSON.parse((await aws('describe-alarms', '--alarm-names', name)).stdout).MetricAlarms[0] as {
+      StateValue: string;
+      StateReason: string;
+    };
 
   it('moves an alarm fed breaching data to ALARM by the next call', async () => {
     await aws(
-      'put-metric-alarm', '--alarm-name', 'latency', '--namespace', 'Orders', '--metric-name', 'Latency',
-      '--statistic', 'Maximum', '--period', '60', '--evaluation-periods', '1', '--threshold', '90',
-      '--comparison-operator', 'GreaterThanThreshold', '--treat-missing-data', 'notBreaching',
+      'put-metric-alarm',
+      '--alarm-name',
+      'latency',
+      '--namespace',
+      'Orders',
+      '--metric-name',
+      'Latency',
+      '--statistic',
+      'Maximum',
+      '--period',
+      '60',
+      '--evaluation-periods',
+      '1',
+      '--threshold',
+      '90',
+      '--comparison-operator',
+      'GreaterThanThreshold',
+      '--treat-missing-data',
+      'notBreaching',
     );
     const before = cloud.clock.now();
 
@@ -206,23 +225,51 @@ describe('CloudWatch through the AWS CLI on a fast-forwarding local cloud with n
     // The datapoint is stamped in the minute it was sent; the alarm is evaluated at that minute's end,
     // and time stops there rather than racing on.
     const minute = Math.floor(before / 60_000) * 60_000;
-    expect(alarm.StateReason).toContain(`[99.0 (${reasonDate(minute)})] was greater than the threshold (90.0)`);
+    expect(alarm.StateReason).toContain(
+      `[99.0 (${reasonDate(minute)})] was greater than the threshold (90.0)`,
+    );
     expect(cloud.clock.now()).toBe(minute + 60_000);
   });
 
   it('resets a state set by hand at the next evaluation', async () => {
     await aws(
-      'put-metric-alarm', '--alarm-name', 'quiet', '--namespace', 'Orders', '--metric-name', 'Errors',
-      '--statistic', 'Sum', '--period', '60', '--evaluation-periods', '1', '--threshold', '1',
-      '--comparison-operator', 'GreaterThanOrEqualToThreshold', '--treat-missing-data', 'notBreaching',
+      'put-metric-alarm',
+      '--alarm-name',
+      'quiet',
+      '--namespace',
+      'Orders',
+      '--metric-name',
+      'Errors',
+      '--statistic',
+      'Sum',
+      '--period',
+      '60',
+      '--evaluation-periods',
+      '1',
+      '--threshold',
+      '1',
+      '--comparison-operator',
+      'GreaterThanOrEqualToThreshold',
+      '--treat-missing-data',
+      'notBreaching',
     );
     expect((await stateOf('quiet')).StateValue).toBe('OK');
 
-    await aws('set-alarm-state', '--alarm-name', 'quiet', '--state-value', 'ALARM', '--state-reason', 'drill');
+    await aws(
+      'set-alarm-state',
+      '--alarm-name',
+      'quiet',
+      '--state-value',
+      'ALARM',
+      '--state-reason',
+      'drill',
+    );
 
     expect((await stateOf('quiet')).StateValue).toBe('OK');
-    const history = JSON.parse((await aws('describe-alarm-history', '--alarm-name', 'quiet', '--history-item-type', 'StateUpdate')).stdout)
-      .AlarmHistoryItems as { HistorySummary: string }[];
+    const history = JSON.parse(
+      (await aws('describe-alarm-history', '--alarm-name', 'quiet', '--history-item-type', 'StateUpdate'))
+        .stdout,
+    ).AlarmHistoryItems as { HistorySummary: string }[];
     expect(history.map((item) => item.HistorySummary)).toEqual(
       expect.arrayContaining(['Alarm updated from OK to ALARM', 'Alarm updated from ALARM to OK']),
     );

@@ -199,7 +199,10 @@ describe('the local event bus', () => {
       await clock.sleep(11 * 60_000);
       await bus.idle();
 
-      expect(invoked.map((call) => JSON.parse(call.input).time)).toEqual(['2026-11-20T10:05:00Z', '2026-11-20T10:10:00Z']);
+      expect(invoked.map((call) => JSON.parse(call.input).time)).toEqual([
+        '2026-11-20T10:05:00Z',
+        '2026-11-20T10:10:00Z',
+      ]);
       expect(JSON.parse(invoked[0]!.input)).toMatchObject({
         version: '0',
         'detail-type': 'Scheduled Event',

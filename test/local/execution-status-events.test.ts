@@ -236,7 +236,9 @@ describe("the deployer's recovery rule on the local bus", () => {
   const scope = { partition: 'aws', region: 'us-east-1', account: ACCOUNT };
   const template = readTemplate(CDK_OUT);
   const rules = rulesFromTemplate(template as never, localResolver(template, scope, DEPLOYER_ARN));
-  const recoverer = deployerFromTemplate(template, scope).functions.find((fn) => fn.step === 'recover-deployments')!;
+  const recoverer = deployerFromTemplate(template, scope).functions.find(
+    (fn) => fn.step === 'recover-deployments',
+  )!;
   const recovery = rules.find((rule) => rule.logicalId.includes('RecoverEndedDeployments'));
   const ended = (status: ExecutionRecord['status'], stateMachineArn = DEPLOYER_ARN) =>
     executionStatusChangeEvent({
@@ -256,7 +258,9 @@ describe("the deployer's recovery rule on the local bus", () => {
     expect(recovery).toBeDefined();
     expect(recovery!.enabled).toBe(true);
     expect(recovery!.targets.map((target) => target.Arn)).toEqual([recoverer.functionArn]);
-    expect(recoverer.functionArn).toBe(`arn:aws:lambda:us-east-1:${ACCOUNT}:function:sfn-deployer-recover-deployments`);
+    expect(recoverer.functionArn).toBe(
+      `arn:aws:lambda:us-east-1:${ACCOUNT}:function:sfn-deployer-recover-deployments`,
+    );
   });
 
   it("matches the deployer's terminal statuses only", () => {

@@ -36,7 +36,11 @@ describe('LocalCloud', () => {
     const f = await start();
     const eu = new SFNClient({ endpoint: f.cloud.endpoint, region: 'eu-west-1', credentials });
     const out = await eu.send(
-      new CreateStateMachineCommand({ name: 'eu', definition: JSON.stringify(passDefinition('eu')), roleArn: ROLE_ARN }),
+      new CreateStateMachineCommand({
+        name: 'eu',
+        definition: JSON.stringify(passDefinition('eu')),
+        roleArn: ROLE_ARN,
+      }),
     );
     eu.destroy();
     expect(out.stateMachineArn).toBe('arn:aws:states:eu-west-1:123456789012:stateMachine:eu');
@@ -47,7 +51,9 @@ describe('LocalCloud', () => {
     const f = await start();
     const { stateMachineArn } = await f.createStateMachine('orders', passDefinition('x'));
     f.cloud.faults.inject({ operation: 'PublishStateMachineVersion', error: 'ThrottlingException' });
-    expect(await failure(f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn })))).toMatchObject({
+    expect(
+      await failure(f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn }))),
+    ).toMatchObject({
       name: 'ThrottlingException',
       status: 400,
     });
@@ -58,12 +64,17 @@ describe('LocalCloud', () => {
   it('throttles with AWS’s bucket (100, refill 1/s) when asked, refilled on virtual time', async () => {
     const f = await start({ throttling: true, fastForward: false, speed: 0 });
     const { stateMachineArn } = await f.createStateMachine('orders', passDefinition('x'));
-    for (let i = 0; i < 100; i++) await f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn }));
-    expect(await failure(f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn })))).toMatchObject({
+    for (let i = 0; i < 100; i++)
+      await f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn }));
+    expect(
+      await failure(f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn }))),
+    ).toMatchObject({
       name: 'ThrottlingException',
     });
     await f.cloud.clock.advance(1000);
-    await expect(f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn }))).resolves.toBeDefined();
+    await expect(
+      f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn })),
+    ).resolves.toBeDefined();
   });
 
   it('does not jump the clock while a Lambda calls back into the cloud', async () => {
@@ -71,12 +82,17 @@ describe('LocalCloud', () => {
     const seen: number[] = [];
     f.cloud.registerLambda('look', async (event) => {
       seen.push(f.cloud.clock.now());
-      const described = await f.sfn.send(new DescribeExecutionCommand({ executionArn: (event as { id: string }).id }));
+      const described = await f.sfn.send(
+        new DescribeExecutionCommand({ executionArn: (event as { id: string }).id }),
+      );
       seen.push(f.cloud.clock.now());
       return described.status;
     });
     // Another execution sleeps an hour meanwhile: only a busy clock keeps it from jumping there.
-    const sleeper = await f.createStateMachine('sleeper', { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } });
+    const sleeper = await f.createStateMachine('sleeper', {
+      StartAt: 'W',
+      States: { W: { Type: 'Wait', Seconds: 3600, End: true } },
+    });
     const looker = await f.createStateMachine('looker', {
       StartAt: 'Look',
       States: {
@@ -89,7 +105,9 @@ describe('LocalCloud', () => {
         },
       },
     });
-    const sleeping = await f.sfn.send(new StartExecutionCommand({ stateMachineArn: sleeper.stateMachineArn }));
+    const sleeping = await f.sfn.send(
+      new StartExecutionCommand({ stateMachineArn: sleeper.stateMachineArn }),
+    );
     const looking = await f.sfn.send(new StartExecutionCommand({ stateMachineArn: looker.stateMachineArn }));
     expect(JSON.parse((await f.finished(looking.executionArn!)).output!)).toBe('RUNNING');
     expect(seen).toEqual([START, START]);
@@ -103,17 +121,26 @@ describe('LocalCloud', () => {
     const cw = new CloudWatchClient({ endpoint: f.cloud.endpoint, region: 'us-east-1', credentials });
     const metrics = await cw.send(new ListMetricsCommand({ Namespace: 'AWS/States' }));
     cw.destroy();
-    expect(metrics.Metrics?.map((m) => m.MetricName).sort()).toEqual(['ExecutionTime', 'ExecutionsStarted', 'ExecutionsSucceeded']);
+    expect(metrics.Metrics?.map((m) => m.MetricName).sort()).toEqual([
+      'ExecutionTime',
+      'ExecutionsStarted',
+      'ExecutionsSucceeded',
+    ]);
   });
 
   it('keeps running executions on the revision they started with', async () => {
     const f = await start({ fastForward: false, speed: 0 });
     const { stateMachineArn } = await f.createStateMachine('orders', {
       StartAt: 'W',
-      States: { W: { Type: 'Wait', Seconds: 10, Next: 'Tag' }, Tag: { Type: 'Pass', Result: 'old', End: true } },
+      States: {
+        W: { Type: 'Wait', Seconds: 10, Next: 'Tag' },
+        Tag: { Type: 'Pass', Result: 'old', End: true },
+      },
     });
     const { executionArn } = await f.sfn.send(new StartExecutionCommand({ stateMachineArn }));
-    await f.sfn.send(new UpdateStateMachineCommand({ stateMachineArn, definition: JSON.stringify(passDefinition('new')) }));
+    await f.sfn.send(
+      new UpdateStateMachineCommand({ stateMachineArn, definition: JSON.stringify(passDefinition('new')) }),
+    );
     await f.cloud.clock.advance(10_000);
     expect((await f.finished(executionArn!)).output).toBe('"old"');
   });

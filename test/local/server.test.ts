@@ -17,7 +17,11 @@ class EchoService implements AwsJsonService {
     readonly targetPrefix: string,
     readonly awsQueryCompatible = false,
   ) {}
-  async handle(operation: string, input: Record<string, unknown>, context?: RequestContext): Promise<unknown> {
+  async handle(
+    operation: string,
+    input: Record<string, unknown>,
+    context?: RequestContext,
+  ): Promise<unknown> {
     this.seen.push({ operation, input, context });
     if (this.failWith) throw this.failWith;
     return { stateMachines: [] };
@@ -79,7 +83,11 @@ describe('LocalServer', () => {
           region: 'eu-west-3',
           accountId: '123456789012',
           // Who called, for CloudTrail: the signing key, no local function (see local/wire/caller.ts).
-          caller: expect.objectContaining({ accessKeyId: credentials.accessKeyId, functionArn: undefined, sourceIPAddress: '127.0.0.1' }),
+          caller: expect.objectContaining({
+            accessKeyId: credentials.accessKeyId,
+            functionArn: undefined,
+            sourceIPAddress: '127.0.0.1',
+          }),
         },
       },
     ]);
@@ -91,7 +99,11 @@ describe('LocalServer', () => {
     await start();
     sfnService.failWith = new AwsServiceError('ConflictException', 'in use', 409);
     const err = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'ConflictException', message: 'in use', $metadata: { httpStatusCode: 409 } });
+    expect(err).toMatchObject({
+      name: 'ConflictException',
+      message: 'in use',
+      $metadata: { httpStatusCode: 409 },
+    });
   });
 
   it('adds the x-amzn-query-error header for query-compatible services', async () => {
@@ -115,7 +127,11 @@ describe('LocalServer', () => {
 
   it('answers an unknown target with UnknownOperationException', async () => {
     const endpoint = await start();
-    const raw = await fetch(endpoint, { method: 'POST', headers: { 'x-amz-target': 'Nope_20200101.Do' }, body: '{}' });
+    const raw = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'Nope_20200101.Do' },
+      body: '{}',
+    });
     expect(raw.status).toBe(400);
     expect(await raw.json()).toMatchObject({ __type: 'UnknownOperationException' });
   });
@@ -146,7 +162,11 @@ describe('LocalServer', () => {
       server.faults.inject({ operation: 'ListStateMachines', error: 'ThrottlingException', count: 2 });
       const first = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
       const second = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
-      expect(first).toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+      expect(first).toMatchObject({
+        name: 'ThrottlingException',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400 },
+      });
       expect(second).toMatchObject({ name: 'ThrottlingException' });
       await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
       expect(sfnService.seen).toHaveLength(1);
@@ -203,7 +223,9 @@ describe('LocalServer', () => {
         body: JSON.stringify({ operation: 'X', error: 'Oops' }),
       });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { message: string }).message).toMatch(/^error must be one of ThrottlingException, ServiceUnavailable, InternalFailure/);
+      expect(((await res.json()) as { message: string }).message).toMatch(
+        /^error must be one of ThrottlingException, ServiceUnavailable, InternalFailure/,
+      );
     });
   });
 
@@ -212,10 +234,14 @@ describe('LocalServer', () => {
       await start(true);
       await sfn.send(new ListStateMachinesCommand({}));
       await sfn.send(new ListStateMachinesCommand({}));
-      await expect(sfn.send(new ListStateMachinesCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException' });
+      await expect(sfn.send(new ListStateMachinesCommand({}))).rejects.toMatchObject({
+        name: 'ThrottlingException',
+      });
       await clock.advance(1000);
       await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
-      await expect(sfn.send(new ListStateMachinesCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException' });
+      await expect(sfn.send(new ListStateMachinesCommand({}))).rejects.toMatchObject({
+        name: 'ThrottlingException',
+      });
     });
 
     it('is off by default', async () => {

@@ -30,7 +30,11 @@ const pollLoop = (functionName: string) => ({
       OutputPath: '$.Payload',
       Next: 'Done?',
     },
-    'Done?': { Type: 'Choice', Choices: [{ Variable: '$.left', NumericGreaterThan: 0, Next: 'Wait' }], Default: 'Done' },
+    'Done?': {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.left', NumericGreaterThan: 0, Next: 'Wait' }],
+      Default: 'Done',
+    },
     Done: { Type: 'Succeed' },
   },
 });
@@ -45,7 +49,9 @@ describe('Step Functions executions (conformance with AWS)', () => {
     const events: HistoryEvent[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await f.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+      const page = await f.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+      );
       events.push(...page.events!);
       nextToken = page.nextToken;
     } while (nextToken);
@@ -63,7 +69,11 @@ describe('Step Functions executions (conformance with AWS)', () => {
           Wait: { Type: 'Wait', Seconds: 3600, Next: 'Times' },
           Times: {
             Type: 'Pass',
-            Parameters: { 'started.$': '$$.Execution.StartTime', 'entered.$': '$$.State.EnteredTime', 'id.$': '$$.Execution.Id' },
+            Parameters: {
+              'started.$': '$$.Execution.StartTime',
+              'entered.$': '$$.State.EnteredTime',
+              'id.$': '$$.Execution.Id',
+            },
             End: true,
           },
         },
@@ -92,7 +102,11 @@ describe('Step Functions executions (conformance with AWS)', () => {
       const done = await f.finished(executionArn!);
       expect(done).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
       expect(done.stopDate!.getTime() - done.startDate!.getTime()).toBe(60_000);
-      expect(types(await historyOf(executionArn!))).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
+      expect(types(await historyOf(executionArn!))).toEqual([
+        'ExecutionStarted',
+        'WaitStateEntered',
+        'ExecutionTimedOut',
+      ]);
     });
 
     it('keeps a TimeoutSeconds beyond 24.8 days from failing the run at once', async () => {
@@ -122,13 +136,24 @@ describe('Step Functions executions (conformance with AWS)', () => {
       expect(done.stopDate!.getTime() - START).toBe(3 * 60_000);
       const events = await historyOf(executionArn!);
       const iteration = [
-        'WaitStateEntered', 'WaitStateExited',
-        'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited',
-        'ChoiceStateEntered', 'ChoiceStateExited',
+        'WaitStateEntered',
+        'WaitStateExited',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskSucceeded',
+        'TaskStateExited',
+        'ChoiceStateEntered',
+        'ChoiceStateExited',
       ];
       expect(types(events)).toEqual([
-        'ExecutionStarted', ...iteration, ...iteration, ...iteration,
-        'SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded',
+        'ExecutionStarted',
+        ...iteration,
+        ...iteration,
+        ...iteration,
+        'SucceedStateEntered',
+        'SucceedStateExited',
+        'ExecutionSucceeded',
       ]);
       expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
       expect(events[4]).toMatchObject({
@@ -146,9 +171,13 @@ describe('Step Functions executions (conformance with AWS)', () => {
       const { stateMachineArn } = await f.createStateMachine('pass', passDefinition('x'));
       const { executionArn } = await start(stateMachineArn!);
       await f.finished(executionArn!);
-      const reversed = await f.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2 }));
+      const reversed = await f.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2 }),
+      );
       expect(types(reversed.events!)).toEqual(['ExecutionSucceeded', 'PassStateExited']);
-      const rest = await f.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, nextToken: reversed.nextToken }));
+      const rest = await f.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, nextToken: reversed.nextToken }),
+      );
       expect(types(rest.events!)).toEqual(['PassStateEntered', 'ExecutionStarted']);
       expect(rest.nextToken).toBeUndefined();
     });
@@ -159,7 +188,11 @@ describe('Step Functions executions (conformance with AWS)', () => {
       StartAt: 'Ping',
       States: {
         Ping: { Type: 'Pass', Next: 'Pong' },
-        Pong: { Type: 'Choice', Choices: [{ Variable: '$.stop', IsPresent: true, Next: 'Done' }], Default: 'Ping' },
+        Pong: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.stop', IsPresent: true, Next: 'Done' }],
+          Default: 'Ping',
+        },
         Done: { Type: 'Succeed' },
       },
     };
@@ -179,7 +212,11 @@ describe('Step Functions executions (conformance with AWS)', () => {
       f = await startCloud({ historyLimit: 8 });
       const { stateMachineArn } = await f.createStateMachine('fits', {
         StartAt: 'A',
-        States: { A: { Type: 'Pass', Next: 'B' }, B: { Type: 'Pass', Next: 'C' }, C: { Type: 'Pass', End: true } },
+        States: {
+          A: { Type: 'Pass', Next: 'B' },
+          B: { Type: 'Pass', Next: 'C' },
+          C: { Type: 'Pass', End: true },
+        },
       });
       const done = await f.finished((await start(stateMachineArn!)).executionArn!);
       expect(done.status).toBe('SUCCEEDED');
@@ -210,7 +247,10 @@ describe('Step Functions executions (conformance with AWS)', () => {
           Call: {
             Type: 'Task',
             Resource: LAMBDA_INVOKE,
-            Parameters: { FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:flaky:live', Payload: {} },
+            Parameters: {
+              FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:flaky:live',
+              Payload: {},
+            },
             Catch: [{ ErrorEquals: ['CustomError'], ResultPath: '$.error', Next: 'Handled' }],
             Next: 'Handled',
           },
@@ -221,10 +261,21 @@ describe('Step Functions executions (conformance with AWS)', () => {
       expect(done.status).toBe('SUCCEEDED');
       const { error } = JSON.parse(done.output!) as { error: { Error: string; Cause: string } };
       expect(error.Error).toBe('CustomError');
-      expect(JSON.parse(error.Cause)).toMatchObject({ errorType: 'CustomError', errorMessage: 'it broke', trace: expect.any(Array) });
+      expect(JSON.parse(error.Cause)).toMatchObject({
+        errorType: 'CustomError',
+        errorMessage: 'it broke',
+        trace: expect.any(Array),
+      });
       expect(types(await historyOf(done.executionArn!))).toEqual([
-        'ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskFailed', 'TaskStateExited',
-        'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded',
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskFailed',
+        'TaskStateExited',
+        'PassStateEntered',
+        'PassStateExited',
+        'ExecutionSucceeded',
       ]);
     });
 
@@ -249,16 +300,30 @@ describe('Step Functions executions (conformance with AWS)', () => {
         },
       });
       const done = await f.finished((await start(stateMachineArn!)).executionArn!);
-      expect(JSON.parse(done.output!)).toMatchObject({ Payload: { calls: 3 }, StatusCode: 200, ExecutedVersion: '$LATEST' });
+      expect(JSON.parse(done.output!)).toMatchObject({
+        Payload: { calls: 3 },
+        StatusCode: 200,
+        ExecutedVersion: '$LATEST',
+      });
       const events = await historyOf(done.executionArn!);
       expect(types(events)).toEqual([
-        'ExecutionStarted', 'TaskStateEntered',
-        'TaskScheduled', 'TaskStarted', 'TaskFailed',
-        'TaskScheduled', 'TaskStarted', 'TaskFailed',
-        'TaskScheduled', 'TaskStarted', 'TaskSucceeded',
-        'TaskStateExited', 'ExecutionSucceeded',
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskFailed',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskFailed',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
       ]);
-      const scheduled = events.filter((e) => e.type === 'TaskScheduled').map((e) => e.timestamp!.getTime() - START);
+      const scheduled = events
+        .filter((e) => e.type === 'TaskScheduled')
+        .map((e) => e.timestamp!.getTime() - START);
       expect(scheduled).toEqual([0, 10_000, 40_000]);
     });
 
@@ -266,20 +331,33 @@ describe('Step Functions executions (conformance with AWS)', () => {
       f.cloud.registerLambda('double', async (event) => ({ value: (event as { value: number }).value * 2 }));
       const { stateMachineArn } = await f.createStateMachine('legacy', {
         StartAt: 'Call',
-        States: { Call: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:double', End: true } },
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:123456789012:function:double',
+            End: true,
+          },
+        },
       });
       const done = await f.finished((await start(stateMachineArn!, { value: 21 })).executionArn!);
       expect(JSON.parse(done.output!)).toEqual({ value: 42 });
       expect(types(await historyOf(done.executionArn!))).toEqual([
-        'ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted',
-        'LambdaFunctionSucceeded', 'TaskStateExited', 'ExecutionSucceeded',
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'LambdaFunctionScheduled',
+        'LambdaFunctionStarted',
+        'LambdaFunctionSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
       ]);
     });
 
     it('fails with Lambda.ResourceNotFoundException for an unregistered function', async () => {
       const { stateMachineArn } = await f.createStateMachine('missing', {
         StartAt: 'Call',
-        States: { Call: { Type: 'Task', Resource: LAMBDA_INVOKE, Parameters: { FunctionName: 'ghost' }, End: true } },
+        States: {
+          Call: { Type: 'Task', Resource: LAMBDA_INVOKE, Parameters: { FunctionName: 'ghost' }, End: true },
+        },
       });
       const done = await f.finished((await start(stateMachineArn!)).executionArn!);
       expect(done).toMatchObject({ status: 'FAILED', error: 'Lambda.ResourceNotFoundException' });
@@ -309,28 +387,51 @@ describe('Step Functions executions (conformance with AWS)', () => {
         StartAt: 'Wait',
         States: { Wait: { Type: 'Wait', Seconds: 600, Next: 'Echo' }, Echo: { Type: 'Pass', End: true } },
       });
-      const parent = await f.createStateMachine('parent', parentOf('arn:aws:states:::states:startExecution.sync:2', child.stateMachineArn!));
+      const parent = await f.createStateMachine(
+        'parent',
+        parentOf('arn:aws:states:::states:startExecution.sync:2', child.stateMachineArn!),
+      );
       const done = await f.finished((await start(parent.stateMachineArn!, { value: 7 })).executionArn!);
       expect(done.status).toBe('SUCCEEDED');
       const output = JSON.parse(done.output!);
-      expect(output).toMatchObject({ Status: 'SUCCEEDED', Output: { value: 7 }, Input: { value: 7 }, StateMachineArn: child.stateMachineArn });
+      expect(output).toMatchObject({
+        Status: 'SUCCEEDED',
+        Output: { value: 7 },
+        Input: { value: 7 },
+        StateMachineArn: child.stateMachineArn,
+      });
       expect(done.stopDate!.getTime() - START).toBe(600_000);
       expect(types(await historyOf(done.executionArn!))).toEqual([
-        'ExecutionStarted', 'TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded',
-        'TaskStateExited', 'ExecutionSucceeded',
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskSubmitted',
+        'TaskSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
       ]);
     });
 
     it('.sync returns the child Output as a string', async () => {
       const child = await f.createStateMachine('child', passDefinition('c'));
-      const parent = await f.createStateMachine('parent', parentOf('arn:aws:states:::states:startExecution.sync', child.stateMachineArn!));
+      const parent = await f.createStateMachine(
+        'parent',
+        parentOf('arn:aws:states:::states:startExecution.sync', child.stateMachineArn!),
+      );
       const done = await f.finished((await start(parent.stateMachineArn!, { value: 1 })).executionArn!);
       expect(JSON.parse(done.output!).Output).toBe('{"tag":"c"}');
     });
 
     it('fails the parent with States.TaskFailed and the child description as cause', async () => {
-      const child = await f.createStateMachine('child', { StartAt: 'Boom', States: { Boom: { Type: 'Fail', Error: 'Bad', Cause: 'bad input' } } });
-      const parent = await f.createStateMachine('parent', parentOf('arn:aws:states:::states:startExecution.sync:2', child.stateMachineArn!));
+      const child = await f.createStateMachine('child', {
+        StartAt: 'Boom',
+        States: { Boom: { Type: 'Fail', Error: 'Bad', Cause: 'bad input' } },
+      });
+      const parent = await f.createStateMachine(
+        'parent',
+        parentOf('arn:aws:states:::states:startExecution.sync:2', child.stateMachineArn!),
+      );
       const done = await f.finished((await start(parent.stateMachineArn!, { value: 1 })).executionArn!);
       expect(done).toMatchObject({ status: 'FAILED', error: 'States.TaskFailed' });
       expect(JSON.parse(done.cause!)).toMatchObject({ Status: 'FAILED', Error: 'Bad', Cause: 'bad input' });
@@ -339,10 +440,18 @@ describe('Step Functions executions (conformance with AWS)', () => {
     it('stops the child when the parent is stopped', async () => {
       await f.stop();
       f = await startCloud({ fastForward: false, speed: 0 });
-      const child = await f.createStateMachine('child', { StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 60, End: true } } });
-      const parent = await f.createStateMachine('parent', parentOf('arn:aws:states:::states:startExecution.sync:2', child.stateMachineArn!));
+      const child = await f.createStateMachine('child', {
+        StartAt: 'Wait',
+        States: { Wait: { Type: 'Wait', Seconds: 60, End: true } },
+      });
+      const parent = await f.createStateMachine(
+        'parent',
+        parentOf('arn:aws:states:::states:startExecution.sync:2', child.stateMachineArn!),
+      );
       const { executionArn } = await start(parent.stateMachineArn!, { value: 1 });
-      const children = await f.sfn.send(new ListExecutionsCommand({ stateMachineArn: child.stateMachineArn }));
+      const children = await f.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: child.stateMachineArn }),
+      );
       expect(children.executions).toHaveLength(1);
       await f.sfn.send(new StopExecutionCommand({ executionArn }));
       const stoppedChild = await f.finished(children.executions![0]!.executionArn!);
@@ -351,35 +460,57 @@ describe('Step Functions executions (conformance with AWS)', () => {
 
     it('request-response returns the child ARN at once', async () => {
       const child = await f.createStateMachine('child', passDefinition('c'));
-      const parent = await f.createStateMachine('parent', parentOf('arn:aws:states:::states:startExecution', child.stateMachineArn!));
+      const parent = await f.createStateMachine(
+        'parent',
+        parentOf('arn:aws:states:::states:startExecution', child.stateMachineArn!),
+      );
       const done = await f.finished((await start(parent.stateMachineArn!, { value: 1 })).executionArn!);
-      expect(JSON.parse(done.output!)).toEqual({ ExecutionArn: expect.stringContaining(':execution:child:'), StartDate: START });
+      expect(JSON.parse(done.output!)).toEqual({
+        ExecutionArn: expect.stringContaining(':execution:child:'),
+        StartDate: START,
+      });
     });
 
     it('times out a Task after its TimeoutSeconds on the virtual clock', async () => {
-      const child = await f.createStateMachine('child', { StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 3600, End: true } } });
+      const child = await f.createStateMachine('child', {
+        StartAt: 'Wait',
+        States: { Wait: { Type: 'Wait', Seconds: 3600, End: true } },
+      });
       const parent = await f.createStateMachine(
         'parent',
-        parentOf('arn:aws:states:::states:startExecution.sync:2', child.stateMachineArn!, { TimeoutSeconds: 30 }),
+        parentOf('arn:aws:states:::states:startExecution.sync:2', child.stateMachineArn!, {
+          TimeoutSeconds: 30,
+        }),
       );
       const done = await f.finished((await start(parent.stateMachineArn!, { value: 1 })).executionArn!);
       expect(done).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
       expect(done.stopDate!.getTime() - START).toBe(30_000);
-      expect(types(await historyOf(done.executionArn!)).slice(-2)).toEqual(['TaskTimedOut', 'ExecutionFailed']);
+      expect(types(await historyOf(done.executionArn!)).slice(-2)).toEqual([
+        'TaskTimedOut',
+        'ExecutionFailed',
+      ]);
     });
   });
 
   describe('StopExecution', () => {
     it('aborts a running execution with the given error and cause', async () => {
       f = await startCloud({ fastForward: false, speed: 0 });
-      const { stateMachineArn } = await f.createStateMachine('waiter', { StartAt: 'Wait', States: { Wait: { Type: 'Wait', Seconds: 60, End: true } } });
+      const { stateMachineArn } = await f.createStateMachine('waiter', {
+        StartAt: 'Wait',
+        States: { Wait: { Type: 'Wait', Seconds: 60, End: true } },
+      });
       const { executionArn } = await start(stateMachineArn!);
-      await f.sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped by hand' }));
+      await f.sfn.send(
+        new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stopped by hand' }),
+      );
       const done = await f.finished(executionArn!);
       expect(done).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'stopped by hand' });
       const events = await historyOf(executionArn!);
       expect(types(events)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionAborted']);
-      expect(events[2]!.executionAbortedEventDetails).toEqual({ error: 'Operator', cause: 'stopped by hand' });
+      expect(events[2]!.executionAbortedEventDetails).toEqual({
+        error: 'Operator',
+        cause: 'stopped by hand',
+      });
       expect(f.cloud.clock.pendingWakeUps()).toEqual([]);
     });
   });
@@ -395,15 +526,24 @@ describe('Step Functions executions (conformance with AWS)', () => {
       f.cloud.stepFunctions.metrics = { putMetric: (datum) => metrics.push(datum) };
       arn = (await f.createStateMachine('orders', passDefinition('v1'), { publish: true })).stateMachineArn!;
       v1 = `${arn}:1`;
-      await f.sfn.send(new UpdateStateMachineCommand({ stateMachineArn: arn, definition: JSON.stringify(passDefinition('v2')) }));
-      v2 = (await f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn: arn }))).stateMachineVersionArn!;
+      await f.sfn.send(
+        new UpdateStateMachineCommand({
+          stateMachineArn: arn,
+          definition: JSON.stringify(passDefinition('v2')),
+        }),
+      );
+      v2 = (await f.sfn.send(new PublishStateMachineVersionCommand({ stateMachineArn: arn })))
+        .stateMachineVersionArn!;
     });
 
     it('records the alias and the version it picked, and splits traffic by weight', async () => {
       const { stateMachineAliasArn } = await f.sfn.send(
         new CreateStateMachineAliasCommand({
           name: 'live',
-          routingConfiguration: [{ stateMachineVersionArn: v1, weight: 30 }, { stateMachineVersionArn: v2, weight: 70 }],
+          routingConfiguration: [
+            { stateMachineVersionArn: v1, weight: 30 },
+            { stateMachineVersionArn: v2, weight: 70 },
+          ],
         }),
       );
       const starts = 1000;
@@ -419,18 +559,24 @@ describe('Step Functions executions (conformance with AWS)', () => {
       const onV1 = described.filter((d) => d.stateMachineVersionArn === v1);
       expect(onV1.length / starts).toBeGreaterThan(0.25);
       expect(onV1.length / starts).toBeLessThan(0.35);
-      expect(described.every((d) => d.stateMachineAliasArn === stateMachineAliasArn && d.stateMachineArn === arn)).toBe(true);
+      expect(
+        described.every((d) => d.stateMachineAliasArn === stateMachineAliasArn && d.stateMachineArn === arn),
+      ).toBe(true);
       expect(onV1.every((d) => JSON.parse(d.output!).tag === 'v1')).toBe(true);
 
       const listed = await f.sfn.send(new ListExecutionsCommand({ stateMachineArn: v1, maxResults: 1000 }));
       expect(listed.executions).toHaveLength(onV1.length);
-      const byAlias = await f.sfn.send(new ListExecutionsCommand({ stateMachineArn: stateMachineAliasArn, maxResults: 1000 }));
+      const byAlias = await f.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: stateMachineAliasArn, maxResults: 1000 }),
+      );
       expect(byAlias.executions).toHaveLength(starts);
 
       const started = metrics.filter((m) => m.metricName === 'ExecutionsStarted');
       expect(started.filter((m) => m.dimensions.Alias === 'live')).toHaveLength(starts);
       expect(started.filter((m) => m.dimensions.Version === '1')).toHaveLength(onV1.length);
-      expect(started.filter((m) => Object.keys(m.dimensions).length === 1 && m.dimensions.StateMachineArn === arn)).toHaveLength(starts);
+      expect(
+        started.filter((m) => Object.keys(m.dimensions).length === 1 && m.dimensions.StateMachineArn === arn),
+      ).toHaveLength(starts);
     });
 
     it('records only the version for a version start, and emits per-version metrics', async () => {
@@ -463,18 +609,38 @@ describe('Step Functions executions (conformance with AWS)', () => {
         status: 400,
         message: `Execution Already Exists: '${first.executionArn}'`,
       });
-      expect(await failure(start(arn, {}, 'bad name'))).toMatchObject({ name: 'InvalidName', message: "Invalid Name: 'bad name'" });
-      expect(await failure(f.sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{nope' })))).toMatchObject({
+      expect(await failure(start(arn, {}, 'bad name'))).toMatchObject({
+        name: 'InvalidName',
+        message: "Invalid Name: 'bad name'",
+      });
+      expect(
+        await failure(f.sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{nope' }))),
+      ).toMatchObject({
         name: 'InvalidExecutionInput',
       });
     });
 
     it('filters executions by status and pages them newest first', async () => {
       for (let i = 0; i < 3; i++) await f.finished((await start(arn, {}, `run-${i}`)).executionArn!);
-      const page1 = await f.sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2 }));
-      const page2 = await f.sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2, nextToken: page1.nextToken }));
-      expect([...page1.executions!, ...page2.executions!].map((e) => e.name)).toEqual(['run-2', 'run-1', 'run-0']);
-      const running = await f.sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING' }));
+      const page1 = await f.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'SUCCEEDED', maxResults: 2 }),
+      );
+      const page2 = await f.sfn.send(
+        new ListExecutionsCommand({
+          stateMachineArn: arn,
+          statusFilter: 'SUCCEEDED',
+          maxResults: 2,
+          nextToken: page1.nextToken,
+        }),
+      );
+      expect([...page1.executions!, ...page2.executions!].map((e) => e.name)).toEqual([
+        'run-2',
+        'run-1',
+        'run-0',
+      ]);
+      const running = await f.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING' }),
+      );
       expect(running.executions).toEqual([]);
     });
   });

@@ -42,7 +42,11 @@ describe('ValidateStateMachineDefinition (conformance with AWS)', () => {
     const answer = await validate({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Nowhere' } } });
 
     expect(answer.diagnostics).toEqual([
-      expect.objectContaining({ severity: 'ERROR', code: 'MISSING_TRANSITION_TARGET', location: '/States/A' }),
+      expect.objectContaining({
+        severity: 'ERROR',
+        code: 'MISSING_TRANSITION_TARGET',
+        location: '/States/A',
+      }),
     ]);
   });
 
@@ -58,7 +62,8 @@ describe('ValidateStateMachineDefinition (conformance with AWS)', () => {
 
     expect(error).toMatchObject({
       name: 'ValidationException',
-      message: "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null",
+      message:
+        "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null",
     });
   });
 });

@@ -19,7 +19,12 @@ describe('STS on the local cloud', () => {
   afterAll(() => f.stop());
 
   const client = () =>
-    new STSClient({ endpoint: f.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    new STSClient({
+      endpoint: f.cloud.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
 
   it('names the local account through the SDK', async () => {
     const sts = client();
@@ -35,20 +40,42 @@ describe('STS on the local cloud', () => {
   });
 
   it('answers `aws sts get-caller-identity`', async () => {
-    const { stdout } = await run('aws', ['--endpoint-url', f.cloud.endpoint, '--output', 'json', 'sts', 'get-caller-identity'], {
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDLOCAL', AWS_SECRET_ACCESS_KEY: 'local', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' },
-    }).catch((error: { code?: string }) => {
-      if (error.code === 'ENOENT') throw new Error('The AWS CLI (`aws`) is not on PATH; these tests prove a user’s own client works against the local cloud.');
+    const { stdout } = await run(
+      'aws',
+      ['--endpoint-url', f.cloud.endpoint, '--output', 'json', 'sts', 'get-caller-identity'],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_PAGER: '',
+        },
+      },
+    ).catch((error: { code?: string }) => {
+      if (error.code === 'ENOENT')
+        throw new Error(
+          'The AWS CLI (`aws`) is not on PATH; these tests prove a user’s own client works against the local cloud.',
+        );
       throw error;
     });
 
-    expect(JSON.parse(stdout)).toEqual({ UserId: f.cloud.accountId, Account: f.cloud.accountId, Arn: `arn:aws:iam::${f.cloud.accountId}:root` });
+    expect(JSON.parse(stdout)).toEqual({
+      UserId: f.cloud.accountId,
+      Account: f.cloud.accountId,
+      Arn: `arn:aws:iam::${f.cloud.accountId}:root`,
+    });
   });
 
   it('refuses an operation it does not serve with a query-protocol error the SDK parses', async () => {
     const sts = client();
     const refused = await sts
-      .send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${f.cloud.accountId}:role/deployer`, RoleSessionName: 'ci' }))
+      .send(
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${f.cloud.accountId}:role/deployer`,
+          RoleSessionName: 'ci',
+        }),
+      )
       .catch((error: unknown) => error);
     sts.destroy();
 

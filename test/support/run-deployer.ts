@@ -142,7 +142,10 @@ export class DeployerUnderTest {
         retryIntervalOverrides: noWait(retryingStates),
       },
       // `$$.State.EnteredTime` is not provided by the library; each Lambda gets the virtual clock's time instead.
-      context: { Execution: { Id: EXECUTION_ARN }, State: { EnteredTime: aws.clock.now().toISOString(), RetryCount: 0 } },
+      context: {
+        Execution: { Id: EXECUTION_ARN },
+        State: { EnteredTime: aws.clock.now().toISOString(), RetryCount: 0 },
+      },
     });
 
     const statesEntered: string[] = [];

@@ -6,7 +6,10 @@ import { type AwsScope, type DeployerAssembly, deployerFromTemplate } from '../.
 
 export const TEST_SCOPE: AwsScope = { partition: 'aws', region: 'us-east-1', account: '123456789012' };
 
-export function synthDeployerStack(props: Partial<DeployerStackProps> = {}): { stack: DeployerStack; template: Template } {
+export function synthDeployerStack(props: Partial<DeployerStackProps> = {}): {
+  stack: DeployerStack;
+  template: Template;
+} {
   // Path metadata is what the CLI adds too; the definition reader finds each Lambda's step by it.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true } });
   const stack = new DeployerStack(app, 'SfnDeployer', {

@@ -3,26 +3,45 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DeployerStack, DeployOnPublish, type DeployOnPublishTarget, StateMachineDeployer } from '../../lib';
-import { ACCOUNT, isPublishPattern, newApp, ORDERS_ARN, REGION, rendered, synthDeployOnPublish } from './support';
+import {
+  ACCOUNT,
+  isPublishPattern,
+  newApp,
+  ORDERS_ARN,
+  REGION,
+  rendered,
+  synthDeployOnPublish,
+} from './support';
 
 interface RenderedRule {
   EventPattern: { source: string[]; 'detail-type': string[]; detail: Record<string, unknown> };
   EventBusName?: string;
-  Targets: { Arn: string; RoleArn: string; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[];
+  Targets: {
+    Arn: string;
+    RoleArn: string;
+    InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+  }[];
 }
 
 const { stack, trigger, template } = synthDeployOnPublish();
-const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
+const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as never);
 const publisherRoleArn = `\${${logicalId(stack.deployer.functions['publish-version'].role!)}.Arn}`;
 const deployerArn = `\${${logicalId(stack.deployer.stateMachine)}}`;
 const rules = (of: Template = template) =>
   Object.values(of.findResources('AWS::Events::Rule'))
     .map((rule) => rendered<RenderedRule>(rule.Properties))
     .filter((rule) => isPublishPattern(rule.EventPattern as { 'detail-type'?: unknown }));
-const ruleFor = (eventName: string) => rules().find((rule) => (rule.EventPattern.detail.eventName as string[])[0] === eventName)!;
+const ruleFor = (eventName: string) =>
+  rules().find((rule) => (rule.EventPattern.detail.eventName as string[])[0] === eventName)!;
 /** The deploy request a rule sends, with the version placeholder filled in. */
 const requestSent = (rule: RenderedRule) =>
-  JSON.parse(rule.Targets[0]!.InputTransformer.InputTemplate.replace('<detail-responseElements-stateMachineVersionArn>', '"VERSION"'));
+  JSON.parse(
+    rule.Targets[0]!.InputTransformer.InputTemplate.replace(
+      '<detail-responseElements-stateMachineVersionArn>',
+      '"VERSION"',
+    ),
+  );
 
 describe('DeployOnPublish', () => {
   it('adds one rule per publishing API call for each target, on the default bus', () => {
@@ -40,7 +59,11 @@ describe('DeployOnPublish', () => {
         requestParameters: { stateMachineArn: [ORDERS_ARN] },
         errorCode: [{ exists: false }],
         $or: [
-          { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': publisherRoleArn }] } } } },
+          {
+            userIdentity: {
+              sessionContext: { sessionIssuer: { arn: [{ 'anything-but': publisherRoleArn }] } },
+            },
+          },
           { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ exists: false }] } } } },
         ],
       },
@@ -87,7 +110,9 @@ describe('DeployOnPublish', () => {
     const roleId = logicalId(trigger.role);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Action: 'sts:AssumeRole', Principal: { Service: 'events.amazonaws.com' } })],
+        Statement: [
+          Match.objectLike({ Action: 'sts:AssumeRole', Principal: { Service: 'events.amazonaws.com' } }),
+        ],
       },
     });
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
@@ -96,12 +121,19 @@ describe('DeployOnPublish', () => {
     expect(policies.map((policy) => rendered(policy.Properties.PolicyDocument.Statement))).toEqual([
       [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: deployerArn }],
     ]);
-    expect(rules().map((rule) => rule.Targets[0]!.RoleArn)).toEqual([`\${${roleId}.Arn}`, `\${${roleId}.Arn}`]);
+    expect(rules().map((rule) => rule.Targets[0]!.RoleArn)).toEqual([
+      `\${${roleId}.Arn}`,
+      `\${${roleId}.Arn}`,
+    ]);
   });
 
   it('leaves out what the target does not set, so the deployer defaults apply', () => {
     const { template } = synthPayments({ alias: 'live' });
-    expect(requestSent(rules(template)[0]!)).toEqual({ alias: 'live', stateMachine: PAYMENTS_ARN, version: 'VERSION' });
+    expect(requestSent(rules(template)[0]!)).toEqual({
+      alias: 'live',
+      stateMachine: PAYMENTS_ARN,
+      version: 'VERSION',
+    });
   });
 
   it('sends the names of alarm constructs', () => {
@@ -119,7 +151,9 @@ describe('DeployOnPublish', () => {
 
   it('grants the deployer its permissions on a target it was not built for', () => {
     const { stack, template } = synthPayments({ alias: 'live' });
-    const publisherId = stack.getLogicalId(stack.deployer.functions['publish-version'].role!.node.defaultChild as never);
+    const publisherId = stack.getLogicalId(
+      stack.deployer.functions['publish-version'].role!.node.defaultChild as never,
+    );
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: publisherId }],
       PolicyDocument: {
@@ -138,7 +172,10 @@ describe('DeployOnPublish', () => {
     for (const name of ['Blue', 'Green']) {
       const target = sfn.StateMachine.fromStateMachineName(stack, `${name}Target`, name.toLowerCase());
       const deployer = new StateMachineDeployer(stack, `${name}Deployer`, { targets: [target] });
-      new DeployOnPublish(stack, `${name}OnPublish`, { deployer, targets: [{ stateMachine: target, alias: 'live' }] });
+      new DeployOnPublish(stack, `${name}OnPublish`, {
+        deployer,
+        targets: [{ stateMachine: target, alias: 'live' }],
+      });
     }
     // Two publish rules per deployer, and each deployer's own recovery and stale-lock sweep rules.
     Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 8);
@@ -148,7 +185,9 @@ describe('DeployOnPublish', () => {
     expect(() => synthPayments({ alias: 'live', increment: 0 })).toThrow(
       'DeployOnPublish target Payments/payments: Invalid deploy request: increment must be an integer between 1 and 100, got: 0',
     );
-    expect(() => synthPayments({ alias: 'live', historyMax: 1 })).toThrow(/historyMax must be 0 \(never prune\) or at least 2/);
+    expect(() => synthPayments({ alias: 'live', historyMax: 1 })).toThrow(
+      /historyMax must be 0 \(never prune\) or at least 2/,
+    );
     expect(() => synthPayments({ alias: '' })).toThrow(/alias must be 1-80 letters/);
   });
 });
@@ -160,7 +199,10 @@ function synthPayments(
   settings: Omit<DeployOnPublishTarget, 'stateMachine'>,
   alarms?: (stack: Stack) => DeployOnPublishTarget['alarms'],
 ): { stack: DeployerStack; template: Template } {
-  const stack = new DeployerStack(newApp(), 'Payments', { targets: ['orders'], env: { account: ACCOUNT, region: REGION } });
+  const stack = new DeployerStack(newApp(), 'Payments', {
+    targets: ['orders'],
+    env: { account: ACCOUNT, region: REGION },
+  });
   const stateMachine = sfn.StateMachine.fromStateMachineArn(stack, 'payments', PAYMENTS_ARN);
   new DeployOnPublish(stack, 'OnPublish', {
     deployer: stack.deployer,

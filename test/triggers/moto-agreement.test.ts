@@ -9,7 +9,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { matchesPattern } from '../../local/eventbridge/pattern';
 import type { TemplateRule } from '../../local/eventbridge/rules';
 import { ACCOUNT, loadFixtures, REGION, resolvedRules, synthDeployOnPublish } from './support';
@@ -24,7 +29,9 @@ const motoMatches = new Map<string, string[]>();
 beforeAll(async () => {
   const executable = findOnPath('moto_server');
   if (!executable) {
-    throw new Error('moto_server is not on PATH: install it with `pip install "moto[server]==5.2.*"` to check the event patterns against moto');
+    throw new Error(
+      'moto_server is not on PATH: install it with `pip install "moto[server]==5.2.*"` to check the event patterns against moto',
+    );
   }
   const port = await freePort();
   endpoint = `http://127.0.0.1:${port}`;
@@ -34,18 +41,32 @@ beforeAll(async () => {
   rules = resolvedRules(stack, template, stack.deployer.functions['publish-version'].role!);
   await waitUntilServing(endpoint, 10_000);
 
-  const client = new EventBridgeClient({ endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new EventBridgeClient({
+    endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   for (const rule of rules) {
     await sqs('CreateQueue', { QueueName: rule.logicalId });
-    await client.send(new PutRuleCommand({ Name: rule.logicalId, EventPattern: JSON.stringify(rule.eventPattern) }));
     await client.send(
-      new PutTargetsCommand({ Rule: rule.logicalId, Targets: [{ Id: 'queue', Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${rule.logicalId}` }] }),
+      new PutRuleCommand({ Name: rule.logicalId, EventPattern: JSON.stringify(rule.eventPattern) }),
+    );
+    await client.send(
+      new PutTargetsCommand({
+        Rule: rule.logicalId,
+        Targets: [{ Id: 'queue', Arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:${rule.logicalId}` }],
+      }),
     );
   }
   const names = Object.keys(fixtures);
   const entries = names.map((name) => {
     const event = fixtures[name]!;
-    return { Source: String(event.source), DetailType: String(event['detail-type']), Detail: JSON.stringify(event.detail), Resources: [] };
+    return {
+      Source: String(event.source),
+      DetailType: String(event['detail-type']),
+      Detail: JSON.stringify(event.detail),
+      Resources: [],
+    };
   });
   const put = await client.send(new PutEventsCommand({ Entries: entries }));
   const nameOf = new Map(put.Entries!.map((entry, index) => [entry.EventId!, names[index]!]));
@@ -68,9 +89,14 @@ describe('the synthesized patterns in moto and in the local engine', () => {
   it('agree on which fixtures each rule matches', () => {
     for (const rule of rules) {
       const local = Object.keys(fixtures)
-        .filter((name) => rule.eventPattern !== undefined && matchesPattern(rule.eventPattern, fixtures[name]))
+        .filter(
+          (name) => rule.eventPattern !== undefined && matchesPattern(rule.eventPattern, fixtures[name]),
+        )
         .sort();
-      expect({ rule: rule.logicalId, matched: motoMatches.get(rule.logicalId) }).toEqual({ rule: rule.logicalId, matched: local });
+      expect({ rule: rule.logicalId, matched: motoMatches.get(rule.logicalId) }).toEqual({
+        rule: rule.logicalId,
+        matched: local,
+      });
       expect(local.length).toBeGreaterThan(0);
     }
   });
@@ -103,7 +129,8 @@ function freePort(): Promise<number> {
 async function waitUntilServing(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (moto?.exitCode !== null) throw new Error(`moto_server exited with code ${moto?.exitCode} before serving`);
+    if (moto?.exitCode !== null)
+      throw new Error(`moto_server exited with code ${moto?.exitCode} before serving`);
     try {
       await fetch(`${url}/moto-api/`);
       return;
@@ -133,7 +160,9 @@ async function sqs(action: string, body: Record<string, unknown>): Promise<Recor
 async function receiveAll(queueUrl: string): Promise<string[]> {
   const ids: string[] = [];
   for (;;) {
-    const { Messages } = (await sqs('ReceiveMessage', { QueueUrl: queueUrl, MaxNumberOfMessages: 10 })) as { Messages?: { Body: string }[] };
+    const { Messages } = (await sqs('ReceiveMessage', { QueueUrl: queueUrl, MaxNumberOfMessages: 10 })) as {
+      Messages?: { Body: string }[];
+    };
     if (!Messages || Messages.length === 0) return ids;
     ids.push(...Messages.map((message) => (JSON.parse(message.Body) as { id: string }).id));
   }

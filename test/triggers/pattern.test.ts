@@ -9,14 +9,20 @@ const event = {
     comment: null,
     tags: ['blue', 'canary'],
     nested: { arn: 'arn:aws:iam::123456789012:role/deployer' },
-    items: [{ kind: 'a', size: 1 }, { kind: 'b', size: 2 }],
+    items: [
+      { kind: 'a', size: 1 },
+      { kind: 'b', size: 2 },
+    ],
   },
 };
-const matches = (detail: Record<string, unknown>) => matchesPattern({ source: ['aws.states'], detail }, event);
+const matches = (detail: Record<string, unknown>) =>
+  matchesPattern({ source: ['aws.states'], detail }, event);
 
 describe('event pattern matching', () => {
   it('matches exact strings, numbers, booleans and null', () => {
-    expect(matches({ name: ['payments', 'orders'], count: [5], published: [true], comment: [null] })).toBe(true);
+    expect(matches({ name: ['payments', 'orders'], count: [5], published: [true], comment: [null] })).toBe(
+      true,
+    );
     expect(matches({ name: ['Orders'] })).toBe(false);
     expect(matches({ count: ['5'] })).toBe(false);
     expect(matches({ published: ['true'] })).toBe(false);
@@ -72,14 +78,26 @@ describe('event pattern matching', () => {
   });
 
   it.each([
-    [{ name: [{ suffix: 'ers' }] }, 'Event pattern field detail.name uses "suffix", which AWS supports but the local engine does not'],
+    [
+      { name: [{ suffix: 'ers' }] },
+      'Event pattern field detail.name uses "suffix", which AWS supports but the local engine does not',
+    ],
     [{ name: [{ regex: '.*' }] }, 'Event pattern field detail.name uses the unknown operator "regex"'],
     [{ name: [] }, 'Event pattern field detail.name must not be an empty list'],
-    [{ name: 'orders' }, 'Event pattern field detail.name must be an object or a list of matchers, got: "orders"'],
+    [
+      { name: 'orders' },
+      'Event pattern field detail.name must be an object or a list of matchers, got: "orders"',
+    ],
     [{ name: [{ prefix: 'a', exists: true }] }, 'neither a value nor a single-operator object'],
-    [{ name: [{ 'anything-but': { suffix: 'x' } }] }, 'anything-but takes a value, a list of values or {"prefix": "..."}'],
+    [
+      { name: [{ 'anything-but': { suffix: 'x' } }] },
+      'anything-but takes a value, a list of values or {"prefix": "..."}',
+    ],
     [{ count: [{ numeric: ['>', '4'] }] }, 'numeric takes one or two [operator, number] pairs'],
-    [{ $or: [{ name: ['orders'] }] }, 'Event pattern field detail.$or must be a list of at least two patterns'],
+    [
+      { $or: [{ name: ['orders'] }] },
+      'Event pattern field detail.$or must be a list of at least two patterns',
+    ],
   ])('fails when the pattern is %j', (detail, message) => {
     expect(() => matches(detail)).toThrow(InvalidEventPatternError);
     expect(() => matches(detail)).toThrow(message);

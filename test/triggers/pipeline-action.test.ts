@@ -14,14 +14,31 @@ const DEPLOYER_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${DEPLOYE
 function synthPipeline(props: Omit<DeployActionProps, 'deployer'>, withSourceFile = false) {
   const stack = new Stack(newApp(), 'Pipeline', { env: { account: ACCOUNT, region: REGION } });
   const target = sfn.StateMachine.fromStateMachineName(stack, 'Orders', 'orders');
-  const deployer = new StateMachineDeployer(stack, 'Deployer', { targets: [target], stateMachineName: DEPLOYER_NAME });
+  const deployer = new StateMachineDeployer(stack, 'Deployer', {
+    targets: [target],
+    stateMachineName: DEPLOYER_NAME,
+  });
   const source = new codepipeline.Artifact('Request');
   const bucket = new s3.Bucket(stack, 'Source', { versioned: true });
-  const action = deployAction({ deployer, ...props, ...(withSourceFile && { requestFile: source.atPath('request.json') }) });
+  const action = deployAction({
+    deployer,
+    ...props,
+    ...(withSourceFile && { requestFile: source.atPath('request.json') }),
+  });
   const pipeline = new codepipeline.Pipeline(stack, 'Pipeline', {
     crossAccountKeys: false,
     stages: [
-      { stageName: 'Source', actions: [new actions.S3SourceAction({ actionName: 'Request', bucket, bucketKey: 'request.zip', output: source })] },
+      {
+        stageName: 'Source',
+        actions: [
+          new actions.S3SourceAction({
+            actionName: 'Request',
+            bucket,
+            bucketKey: 'request.zip',
+            output: source,
+          }),
+        ],
+      },
       { stageName: 'Deploy', actions: [action] },
     ],
   });
@@ -35,7 +52,11 @@ function synthPipeline(props: Omit<DeployActionProps, 'deployer'>, withSourceFil
 }
 
 /** The statements of the deploy action role's policy, references rendered. */
-function deployRoleStatements({ template, known, deployAction }: ReturnType<typeof synthPipeline>): unknown[] {
+function deployRoleStatements({
+  template,
+  known,
+  deployAction,
+}: ReturnType<typeof synthPipeline>): unknown[] {
   const roleArn = deployAction.RoleArn as string;
   const roleId = roleArn.slice(2, roleArn.indexOf('.'));
   const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((candidate) =>
@@ -45,29 +66,52 @@ function deployRoleStatements({ template, known, deployAction }: ReturnType<type
 }
 
 describe('deployAction', () => {
-  const request = { stateMachine: 'orders', alias: 'live', strategy: 'linear', increment: 20, alarms: ['orders-failures'] };
+  const request = {
+    stateMachine: 'orders',
+    alias: 'live',
+    strategy: 'linear',
+    increment: 20,
+    alarms: ['orders-failures'],
+  };
 
   it('starts the deployer with a literal request and the execution name prefix', () => {
     const { deployAction } = synthPipeline({ request });
     expect(deployAction).toMatchObject({
       Name: 'Deploy',
       ActionTypeId: { Category: 'Invoke', Owner: 'AWS', Provider: 'StepFunctions', Version: '1' },
-      Configuration: { StateMachineArn: DEPLOYER_ARN, InputType: 'Literal', Input: JSON.stringify(request), ExecutionNamePrefix: 'codepipeline' },
+      Configuration: {
+        StateMachineArn: DEPLOYER_ARN,
+        InputType: 'Literal',
+        Input: JSON.stringify(request),
+        ExecutionNamePrefix: 'codepipeline',
+      },
     });
   });
 
   it('starts the deployer with a request file from the input artifact', () => {
-    const { deployAction } = synthPipeline({ executionNamePrefix: 'release', actionName: 'Deploy-orders' }, true);
+    const { deployAction } = synthPipeline(
+      { executionNamePrefix: 'release', actionName: 'Deploy-orders' },
+      true,
+    );
     expect(deployAction).toMatchObject({
       Name: 'Deploy-orders',
-      Configuration: { StateMachineArn: DEPLOYER_ARN, InputType: 'FilePath', Input: 'request.json', ExecutionNamePrefix: 'release' },
+      Configuration: {
+        StateMachineArn: DEPLOYER_ARN,
+        InputType: 'FilePath',
+        Input: 'request.json',
+        ExecutionNamePrefix: 'release',
+      },
       InputArtifacts: [{ Name: 'Request' }],
     });
   });
 
   it('lets the action start the deployer and read only the executions it names', () => {
     expect(deployRoleStatements(synthPipeline({ request, executionNamePrefix: 'release' }))).toEqual([
-      { Action: ['states:StartExecution', 'states:DescribeStateMachine'], Effect: 'Allow', Resource: DEPLOYER_ARN },
+      {
+        Action: ['states:StartExecution', 'states:DescribeStateMachine'],
+        Effect: 'Allow',
+        Resource: DEPLOYER_ARN,
+      },
       {
         Action: 'states:DescribeExecution',
         Effect: 'Allow',
@@ -83,14 +127,16 @@ describe('deployAction', () => {
   });
 
   it('fails when given both or neither of request and requestFile', () => {
-    expect(() => synthPipeline({})).toThrow(/needs exactly one of request .* and requestFile .*, got: neither/);
+    expect(() => synthPipeline({})).toThrow(
+      /needs exactly one of request .* and requestFile .*, got: neither/,
+    );
     expect(() => synthPipeline({ request }, true)).toThrow(/got: both/);
   });
 
   it('fails when the literal request is not a valid deploy request', () => {
-    expect(() => synthPipeline({ request: { stateMachine: 'orders', alias: 'live', increment: 101 } })).toThrow(
-      'Invalid deploy request: increment must be an integer between 1 and 100, got: 101',
-    );
+    expect(() =>
+      synthPipeline({ request: { stateMachine: 'orders', alias: 'live', increment: 101 } }),
+    ).toThrow('Invalid deploy request: increment must be an integer between 1 and 100, got: 101');
   });
 
   it('fails when the execution name prefix leaves no room for the action execution ID', () => {

@@ -6,7 +6,8 @@ import { loadFixtures, ORDERS_ARN, resolvedRules, synthDeployOnPublish } from '.
 // The rules exactly as synthesized, references resolved as in the fixtures' account.
 const { stack, template } = synthDeployOnPublish();
 const rules = resolvedRules(stack, template, stack.deployer.functions['publish-version'].role!);
-const ruleOn = (eventName: string) => rules.find((rule) => JSON.stringify(rule.eventPattern).includes(`"${eventName}"`))!;
+const ruleOn = (eventName: string) =>
+  rules.find((rule) => JSON.stringify(rule.eventPattern).includes(`"${eventName}"`))!;
 const fixtures = loadFixtures();
 
 /** Which rule each CloudTrail event should start a deployment through, if any. */
@@ -28,9 +29,13 @@ describe('deploy-on-publish rules against CloudTrail events', () => {
     expect(rules).toHaveLength(2);
   });
 
-  const cases = Object.entries(EXPECTED).map(([name, eventName]) => [name, eventName ? `the ${eventName} rule` : 'no rule', eventName] as const);
+  const cases = Object.entries(EXPECTED).map(
+    ([name, eventName]) => [name, eventName ? `the ${eventName} rule` : 'no rule', eventName] as const,
+  );
   it.each(cases)('%s matches %s', (name, _label, eventName) => {
-    const matched = rules.filter((rule) => rule.eventPattern !== undefined && matchesPattern(rule.eventPattern, fixtures[name]));
+    const matched = rules.filter(
+      (rule) => rule.eventPattern !== undefined && matchesPattern(rule.eventPattern, fixtures[name]),
+    );
     expect(matched.map((rule) => rule.logicalId)).toEqual(eventName ? [ruleOn(eventName).logicalId] : []);
   });
 

@@ -20,8 +20,15 @@ export function newApp(context: Record<string, unknown> = {}): App {
 }
 
 /** The deployer stack for `orders`, with deploy-on-publish as the README shows it. */
-export function synthDeployOnPublish(): { stack: DeployerStack; trigger: DeployOnPublish; template: Template } {
-  const stack = new DeployerStack(newApp(), 'SfnDeployer', { targets: ['orders'], env: { account: ACCOUNT, region: REGION } });
+export function synthDeployOnPublish(): {
+  stack: DeployerStack;
+  trigger: DeployOnPublish;
+  template: Template;
+} {
+  const stack = new DeployerStack(newApp(), 'SfnDeployer', {
+    targets: ['orders'],
+    env: { account: ACCOUNT, region: REGION },
+  });
   const trigger = new DeployOnPublish(stack, 'DeployOnPublish', {
     deployer: stack.deployer,
     targets: [
@@ -47,7 +54,11 @@ export function isPublishPattern(pattern: { 'detail-type'?: unknown } | undefine
 /** The template's deploy-on-publish rules with references resolved as CloudFormation would in the fixtures' account. */
 export function resolvedRules(stack: Stack, template: Template, publisherRole: iam.IRole): TemplateRule[] {
   const publisherLogicalId = stack.getLogicalId(publisherRole.node.defaultChild as never);
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': REGION,
+    'AWS::AccountId': ACCOUNT,
+  };
   const resources = template.toJSON().Resources as Record<string, { Type: string }>;
   return rulesFromTemplate(template.toJSON() as never, (id, attribute) => {
     if (id in pseudo) return pseudo[id]!;
@@ -56,7 +67,8 @@ export function resolvedRules(stack: Stack, template: Template, publisherRole: i
     if (type === 'AWS::IAM::Role' && attribute === 'Arn') {
       return `arn:aws:iam::${ACCOUNT}:role/${id === publisherLogicalId ? PUBLISHER_ROLE_NAME : `SfnDeployer-${id}`}`;
     }
-    if (type === 'AWS::Lambda::Function' && attribute === 'Arn') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
+    if (type === 'AWS::Lambda::Function' && attribute === 'Arn')
+      return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
     if (type === 'AWS::SQS::Queue' && attribute === 'Arn') return `arn:aws:sqs:${REGION}:${ACCOUNT}:${id}`;
     throw new Error(`No value for ${id}${attribute ? `.${attribute}` : ''} in the test account`);
   }).filter((rule) => isPublishPattern(rule.eventPattern as { 'detail-type'?: unknown }));
@@ -70,12 +82,23 @@ export function loadFixtures(): Record<string, Record<string, unknown>> {
       .readdirSync(FIXTURES_DIR)
       .filter((file) => file.endsWith('.json'))
       .sort()
-      .map((file) => [path.basename(file, '.json'), JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, file), 'utf8'))]),
+      .map((file) => [
+        path.basename(file, '.json'),
+        JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, file), 'utf8')),
+      ]),
   );
 }
 
 /** A template's value with pseudo parameters filled in and other references written `${Id}` or `${Id.Attribute}`, for readable assertions. */
 export function rendered<T = unknown>(value: unknown, known: Record<string, string> = {}): T {
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, ...known };
-  return resolveIntrinsics(value, (id, attribute) => pseudo[id] ?? `\${${id}${attribute ? `.${attribute}` : ''}}`) as T;
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': REGION,
+    'AWS::AccountId': ACCOUNT,
+    ...known,
+  };
+  return resolveIntrinsics(
+    value,
+    (id, attribute) => pseudo[id] ?? `\${${id}${attribute ? `.${attribute}` : ''}}`,
+  ) as T;
 }

@@ -16,7 +16,17 @@ import { FakeDeploymentLock } from './fake-lock';
 
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
-const deps = () => ({ sfn: new SFNClient({}), cloudWatch: new CloudWatchClient({}), lock: FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN, acquiredAt: T0.toISOString(), originVersionArn: version(2), targetVersionArn: version(3) }) });
+const deps = () => ({
+  sfn: new SFNClient({}),
+  cloudWatch: new CloudWatchClient({}),
+  lock: FakeDeploymentLock.holding({
+    aliasArn: ALIAS_ARN,
+    owner: EXECUTION_ARN,
+    acquiredAt: T0.toISOString(),
+    originVersionArn: version(2),
+    targetVersionArn: version(3),
+  }),
+});
 
 const ROUTING_AT_10 = [entry(version(3), 10), entry(version(2), 90)];
 
@@ -270,11 +280,9 @@ describe('check-alarms', () => {
         AlarmHistoryItems: [stateUpdate('orders-failures', 'OK', 'INSUFFICIENT_DATA', at(65))],
         NextToken: 'page-2',
       });
-      cloudWatchMock
-        .on(DescribeAlarmHistoryCommand, { NextToken: 'page-2' })
-        .resolves({
-          AlarmHistoryItems: [stateUpdate('orders-failures', 'INSUFFICIENT_DATA', 'ALARM', at(80))],
-        });
+      cloudWatchMock.on(DescribeAlarmHistoryCommand, { NextToken: 'page-2' }).resolves({
+        AlarmHistoryItems: [stateUpdate('orders-failures', 'INSUFFICIENT_DATA', 'ALARM', at(80))],
+      });
 
       const next = await checkAlarms(
         { state: pollState({}, { lastCheckedAt: at(60) }), now: at(120) },
@@ -396,7 +404,12 @@ describe('check-alarms', () => {
         deps(),
       );
 
-      expect(next.deployment).toMatchObject({ next: 'CONTINUE', resumeWith: 'POLL', waitSeconds: 60, eventsUsed: 19_999 });
+      expect(next.deployment).toMatchObject({
+        next: 'CONTINUE',
+        resumeWith: 'POLL',
+        waitSeconds: 60,
+        eventsUsed: 19_999,
+      });
     });
 
     it('continues in a new execution, resuming with the shift, when the budget is spent at a step end', async () => {

@@ -51,11 +51,16 @@ const clients = () => ({ sfn: new SFNClient({}), cloudWatch: new CloudWatchClien
 
 function givenAliasRoutes(routing: RoutingEntry[] | 'missing'): void {
   if (routing === 'missing') {
+    sfnMock.on(DescribeStateMachineAliasCommand).rejects(
+      new ResourceNotFound({
+        message: 'Request references a resource that does not exist.',
+        $metadata: {},
+      }),
+    );
+  } else {
     sfnMock
       .on(DescribeStateMachineAliasCommand)
-      .rejects(new ResourceNotFound({ message: 'Request references a resource that does not exist.', $metadata: {} }));
-  } else {
-    sfnMock.on(DescribeStateMachineAliasCommand).resolves({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing });
+      .resolves({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing });
   }
   sfnMock.on(UpdateStateMachineAliasCommand).resolves({ updateDate: T0 });
 }
@@ -68,19 +73,29 @@ beforeEach(() => {
 describe('publish-version with the lock', () => {
   /** orders at rev-7 with versions up to 3, publishing orders:4; live as given. */
   function givenTarget(alias: RoutingEntry[] | 'missing' = [entry(version(2), 100)]): void {
-    sfnMock.on(DescribeStateMachineCommand).resolves({ stateMachineArn: STATE_MACHINE_ARN, revisionId: 'rev-7' });
+    sfnMock
+      .on(DescribeStateMachineCommand)
+      .resolves({ stateMachineArn: STATE_MACHINE_ARN, revisionId: 'rev-7' });
     givenAliasRoutes(alias);
     sfnMock
       .on(ListStateMachineVersionsCommand)
       .resolves({ stateMachineVersions: [{ stateMachineVersionArn: version(3), creationDate: T0 }] });
     sfnMock.on(UpdateStateMachineCommand).resolves({ updateDate: T0, revisionId: 'rev-8' });
-    sfnMock.on(PublishStateMachineVersionCommand).resolves({ stateMachineVersionArn: version(4), creationDate: T0 });
-    sfnMock.on(CreateStateMachineAliasCommand).resolves({ stateMachineAliasArn: ALIAS_ARN, creationDate: T0 });
+    sfnMock
+      .on(PublishStateMachineVersionCommand)
+      .resolves({ stateMachineVersionArn: version(4), creationDate: T0 });
+    sfnMock
+      .on(CreateStateMachineAliasCommand)
+      .resolves({ stateMachineAliasArn: ALIAS_ARN, creationDate: T0 });
     cloudWatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
   }
 
   function event(request: Record<string, unknown> = {}): PublishVersionEvent {
-    return { request: { stateMachine: 'orders', alias: 'live', ...request }, now: T0.toISOString(), executionArn: EXECUTION_ARN };
+    return {
+      request: { stateMachine: 'orders', alias: 'live', ...request },
+      now: T0.toISOString(),
+      executionArn: EXECUTION_ARN,
+    };
   }
 
   it('takes the alias for its execution after the read-only checks and before the first write', async () => {
@@ -99,10 +114,13 @@ describe('publish-version with the lock', () => {
     };
 
     // Act
-    await publishVersion(event({ strategy: 'linear', increment: 20, publishRevision: true, alarms: ['orders-failures'] }), {
-      ...clients(),
-      lock,
-    });
+    await publishVersion(
+      event({ strategy: 'linear', increment: 20, publishRevision: true, alarms: ['orders-failures'] }),
+      {
+        ...clients(),
+        lock,
+      },
+    );
 
     // Assert
     expect(lock.calls.find((call) => call.method === 'acquire')).toEqual({
@@ -115,7 +133,11 @@ describe('publish-version with the lock', () => {
         strategy: 'linear',
       },
     });
-    expect(callsWhenAcquired).toEqual(['DescribeStateMachineCommand', 'DescribeStateMachineAliasCommand', 'DescribeAlarmsCommand']);
+    expect(callsWhenAcquired).toEqual([
+      'DescribeStateMachineCommand',
+      'DescribeStateMachineAliasCommand',
+      'DescribeAlarmsCommand',
+    ]);
     expect(writeCommands(sfnMock)).toEqual(['PublishStateMachineVersionCommand']);
   });
 
@@ -123,7 +145,10 @@ describe('publish-version with the lock', () => {
     givenTarget();
     const lock = new FakeDeploymentLock();
 
-    await publishVersion(event({ strategy: 'canary', increment: 10, publishRevision: true }), { ...clients(), lock });
+    await publishVersion(event({ strategy: 'canary', increment: 10, publishRevision: true }), {
+      ...clients(),
+      lock,
+    });
 
     expect(lock.writes()).toEqual(['acquire', 'update']);
     expect(lock.calls.find((call) => call.method === 'update')).toEqual({
@@ -132,22 +157,32 @@ describe('publish-version with the lock', () => {
       owner: EXECUTION_ARN,
       progress: { originVersionArn: version(2), targetVersionArn: version(4) },
     });
-    expect(lock.held.get(ALIAS_ARN)).toMatchObject({ owner: EXECUTION_ARN, originVersionArn: version(2), targetVersionArn: version(4) });
+    expect(lock.held.get(ALIAS_ARN)).toMatchObject({
+      owner: EXECUTION_ARN,
+      originVersionArn: version(2),
+      targetVersionArn: version(4),
+    });
   });
 
   it.each([
     ['an invalid request', { increment: 0 }, 'InvalidDeployRequest'],
-    ['a version of another state machine', { version: 'arn:aws:states:us-east-1:123456789012:stateMachine:payments:3' }, 'InvalidDeployRequest'],
+    [
+      'a version of another state machine',
+      { version: 'arn:aws:states:us-east-1:123456789012:stateMachine:payments:3' },
+      'InvalidDeployRequest',
+    ],
     ['a missing alarm', { alarms: ['orders-failures'] }, 'AlarmNotFound'],
     ['a missing version', { version: 9 }, 'VersionNotFound'],
   ])('never touches the lock for %s', async (_case, request, error) => {
     givenTarget();
-    sfnMock.on(DescribeStateMachineCommand, { stateMachineArn: version(9) }).rejects(
-      new ResourceNotFound({ message: 'Version does not exist', $metadata: {} }),
-    );
+    sfnMock
+      .on(DescribeStateMachineCommand, { stateMachineArn: version(9) })
+      .rejects(new ResourceNotFound({ message: 'Version does not exist', $metadata: {} }));
     const lock = new FakeDeploymentLock();
 
-    await expect(publishVersion(event(request), { ...clients(), lock })).rejects.toMatchObject({ name: error });
+    await expect(publishVersion(event(request), { ...clients(), lock })).rejects.toMatchObject({
+      name: error,
+    });
 
     expect(lock.writes()).toEqual([]);
     expect(writeCommands(sfnMock)).toEqual([]);
@@ -157,7 +192,9 @@ describe('publish-version with the lock', () => {
     givenTarget([entry(version(3), 30), entry(version(2), 70)]);
     const lock = new FakeDeploymentLock();
 
-    await expect(publishVersion(event(), { ...clients(), lock })).rejects.toMatchObject({ name: 'DeploymentInProgress' });
+    await expect(publishVersion(event(), { ...clients(), lock })).rejects.toMatchObject({
+      name: 'DeploymentInProgress',
+    });
 
     expect(lock.writes()).toEqual([]);
   });
@@ -165,14 +202,21 @@ describe('publish-version with the lock', () => {
   it('fails with DeploymentInProgress naming the execution that holds the alias, writing nothing', async () => {
     // Arrange
     givenTarget();
-    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION, acquiredAt: at(-600) });
+    const lock = FakeDeploymentLock.holding({
+      aliasArn: ALIAS_ARN,
+      owner: OTHER_EXECUTION,
+      acquiredAt: at(-600),
+    });
     sfnMock.on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION }).resolves({ status: 'RUNNING' });
 
     // Act
-    const rejection = publishVersion(event({ definition: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } } }), {
-      ...clients(),
-      lock,
-    });
+    const rejection = publishVersion(
+      event({ definition: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } } }),
+      {
+        ...clients(),
+        lock,
+      },
+    );
 
     // Assert
     await expect(rejection).rejects.toMatchObject({
@@ -191,7 +235,12 @@ describe('publish-version with the lock', () => {
     await publishVersion(event(), { ...clients(), lock });
 
     expect(lock.released).toEqual([
-      { status: 'CREATED_ALIAS', endedAt: T0.toISOString(), targetVersionArn: version(3), timeline: [{ at: T0.toISOString(), weight: 100 }] },
+      {
+        status: 'CREATED_ALIAS',
+        endedAt: T0.toISOString(),
+        targetVersionArn: version(3),
+        timeline: [{ at: T0.toISOString(), weight: 100 }],
+      },
     ]);
     expect(lock.held.size).toBe(0);
   });
@@ -202,14 +251,18 @@ describe('publish-version with the lock', () => {
 
     await publishVersion(event(), { ...clients(), lock });
 
-    expect(lock.released).toEqual([{ status: 'NO_CHANGE', endedAt: T0.toISOString(), targetVersionArn: version(3) }]);
+    expect(lock.released).toEqual([
+      { status: 'NO_CHANGE', endedAt: T0.toISOString(), targetVersionArn: version(3) },
+    ]);
     expect(lock.held.size).toBe(0);
   });
 
   it('frees the alias as FAILED when publishing fails, and fails with the publishing error', async () => {
     // Arrange
     givenTarget();
-    sfnMock.on(PublishStateMachineVersionCommand).rejects(new ConflictException({ message: 'revision changed', $metadata: {} }));
+    sfnMock
+      .on(PublishStateMachineVersionCommand)
+      .rejects(new ConflictException({ message: 'revision changed', $metadata: {} }));
     const lock = new FakeDeploymentLock();
 
     // Act
@@ -230,11 +283,15 @@ describe('publish-version with the lock', () => {
 
   it('fails with the publishing error even when freeing the alias fails too', async () => {
     givenTarget();
-    sfnMock.on(PublishStateMachineVersionCommand).rejects(new ConflictException({ message: 'revision changed', $metadata: {} }));
+    sfnMock
+      .on(PublishStateMachineVersionCommand)
+      .rejects(new ConflictException({ message: 'revision changed', $metadata: {} }));
     const lock = new FakeDeploymentLock();
     lock.failing.release = new Error('DynamoDB is unavailable');
 
-    await expect(publishVersion(event({ publishRevision: true }), { ...clients(), lock })).rejects.toMatchObject({
+    await expect(
+      publishVersion(event({ publishRevision: true }), { ...clients(), lock }),
+    ).rejects.toMatchObject({
       name: 'RevisionConflict',
     });
     expect(lock.writes()).toEqual(['acquire', 'release']);
@@ -254,28 +311,32 @@ describe('publish-version with the lock', () => {
 
 describe('shift-weight with the lock', () => {
   const linear = (routing: RoutingEntry[]) =>
-    loopState({ strategy: 'linear', increment: 10, intervalSeconds: 300 }, { routing, stepIndex: 1, timeline: [{ at: at(0), weight: 10 }] });
+    loopState(
+      { strategy: 'linear', increment: 10, intervalSeconds: 300 },
+      { routing, stepIndex: 1, timeline: [{ at: at(0), weight: 10 }] },
+    );
 
   it('records the timeline after each shift', async () => {
     givenAliasRoutes([entry(version(3), 10), entry(version(2), 90)]);
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
 
-    await shiftWeight({ state: linear([entry(version(3), 10), entry(version(2), 90)]), now: at(300) }, { sfn: new SFNClient({}), lock });
+    await shiftWeight(
+      { state: linear([entry(version(3), 10), entry(version(2), 90)]), now: at(300) },
+      { sfn: new SFNClient({}), lock },
+    );
 
     expect(lock.methods()).toEqual(['assertHeld', 'update']);
-    expect(lock.calls.at(-1)).toEqual(
-      {
-        method: 'update',
-        aliasArn: ALIAS_ARN,
-        owner: EXECUTION_ARN,
-        progress: {
-          timeline: [
-            { at: at(0), weight: 10 },
-            { at: at(300), weight: 20 },
-          ],
-        },
+    expect(lock.calls.at(-1)).toEqual({
+      method: 'update',
+      aliasArn: ALIAS_ARN,
+      owner: EXECUTION_ARN,
+      progress: {
+        timeline: [
+          { at: at(0), weight: 10 },
+          { at: at(300), weight: 20 },
+        ],
       },
-    );
+    });
   });
 
   it('frees the alias as DRIFTED and fails with AliasDrift when someone else changed the alias', async () => {
@@ -293,7 +354,13 @@ describe('shift-weight with the lock', () => {
     await expect(rejection).rejects.toMatchObject({ name: 'AliasDrift' });
     const error = (await rejection.catch((caught: unknown) => caught)) as Error;
     expect(lock.released).toEqual([
-      { status: 'DRIFTED', endedAt: at(300), timeline: [{ at: at(0), weight: 10 }], error: 'AliasDrift', cause: error.message },
+      {
+        status: 'DRIFTED',
+        endedAt: at(300),
+        timeline: [{ at: at(0), weight: 10 }],
+        error: 'AliasDrift',
+        cause: error.message,
+      },
     ]);
     expect(error.message).toContain('found [orders:5 = 100%]');
     expect(sfnMock).not.toHaveReceivedCommand(UpdateStateMachineAliasCommand);
@@ -322,7 +389,13 @@ describe('check-alarms with the lock', () => {
     await expect(rejection).rejects.toMatchObject({ name: 'AliasDrift' });
     const error = (await rejection.catch((caught: unknown) => caught)) as Error;
     expect(lock.released).toEqual([
-      { status: 'DRIFTED', endedAt: at(60), timeline: [{ at: at(0), weight: 10 }], error: 'AliasDrift', cause: error.message },
+      {
+        status: 'DRIFTED',
+        endedAt: at(60),
+        timeline: [{ at: at(0), weight: 10 }],
+        error: 'AliasDrift',
+        cause: error.message,
+      },
     ]);
     expect(cloudWatchMock.calls()).toHaveLength(0);
   });
@@ -330,7 +403,10 @@ describe('check-alarms with the lock', () => {
   it('leaves the lock alone on a healthy poll', async () => {
     givenAliasRoutes([entry(version(3), 10), entry(version(2), 90)]);
     cloudWatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
-    const state = loopState({}, { routing: [entry(version(3), 10), entry(version(2), 90)], stepEndsAt: at(120), next: 'POLL' });
+    const state = loopState(
+      {},
+      { routing: [entry(version(3), 10), entry(version(2), 90)], stepEndsAt: at(120), next: 'POLL' },
+    );
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
 
     await checkAlarms({ state, now: at(60) }, { ...clients(), lock });
@@ -379,7 +455,6 @@ describe('rollback with the lock', () => {
   });
 });
 
-
 describe('publish-version: only the deployer resumes a deployment', () => {
   const handed = (): DeployerState =>
     loopState(
@@ -397,35 +472,61 @@ describe('publish-version: only the deployer resumes a deployment', () => {
   const CHILD = EXECUTION_ARN.replace('deploy-orders-42', 'continue-2-abc');
 
   it.each([
-    ['the loop state', { request: { stateMachine: 'orders', alias: 'live' }, deployment: { aliasArn: ALIAS_ARN } }],
+    [
+      'the loop state',
+      { request: { stateMachine: 'orders', alias: 'live' }, deployment: { aliasArn: ALIAS_ARN } },
+    ],
     ['a deployment only', { stateMachine: 'orders', alias: 'live', deployment: { next: 'SHIFT' } }],
     ['a result', { result: { outcome: 'PROMOTED' } }],
-  ])('refuses input carrying %s with InvalidDeployRequest, reading and writing nothing', async (_case, request) => {
-    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION });
+  ])(
+    'refuses input carrying %s with InvalidDeployRequest, reading and writing nothing',
+    async (_case, request) => {
+      const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION });
 
-    const rejection = publishVersion({ request, now: T0.toISOString(), executionArn: EXECUTION_ARN }, { ...clients(), lock });
+      const rejection = publishVersion(
+        { request, now: T0.toISOString(), executionArn: EXECUTION_ARN },
+        { ...clients(), lock },
+      );
 
-    await expect(rejection).rejects.toMatchObject({
-      name: 'InvalidDeployRequest',
-      message: expect.stringContaining('which only the deployer passes between its own steps'),
-    });
-    expect(sfnMock.calls()).toHaveLength(0);
-    expect(cloudWatchMock.calls()).toHaveLength(0);
-    expect(lock.calls).toEqual([]);
-  });
+      await expect(rejection).rejects.toMatchObject({
+        name: 'InvalidDeployRequest',
+        message: expect.stringContaining('which only the deployer passes between its own steps'),
+      });
+      expect(sfnMock.calls()).toHaveLength(0);
+      expect(cloudWatchMock.calls()).toHaveLength(0);
+      expect(lock.calls).toEqual([]);
+    },
+  );
 
   it('resumes the loop handed to this execution by name, from the state on the lock, once', async () => {
     // Arrange
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
-    await lock.handOff(ALIAS_ARN, EXECUTION_ARN, { executionName: 'continue-2-abc', state: JSON.stringify(handed()) });
-    const input = { continuation: { aliasArn: ALIAS_ARN }, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: EXECUTION_ARN };
+    await lock.handOff(ALIAS_ARN, EXECUTION_ARN, {
+      executionName: 'continue-2-abc',
+      state: JSON.stringify(handed()),
+    });
+    const input = {
+      continuation: { aliasArn: ALIAS_ARN },
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: EXECUTION_ARN,
+    };
 
     // Act
-    const state = await publishVersion({ request: input, now: at(600), executionArn: CHILD, retries: 1 }, { ...clients(), lock });
-    const retried = await publishVersion({ request: input, now: at(601), executionArn: CHILD }, { ...clients(), lock });
+    const state = await publishVersion(
+      { request: input, now: at(600), executionArn: CHILD, retries: 1 },
+      { ...clients(), lock },
+    );
+    const retried = await publishVersion(
+      { request: input, now: at(601), executionArn: CHILD },
+      { ...clients(), lock },
+    );
 
     // Assert
-    expect(state.deployment).toMatchObject({ next: 'POLL', segments: 2, segmentExecutionArn: CHILD, eventsUsed: 8 + 3 });
+    expect(state.deployment).toMatchObject({
+      next: 'POLL',
+      segments: 2,
+      segmentExecutionArn: CHILD,
+      eventsUsed: 8 + 3,
+    });
     expect(state.deployment?.resumeWith).toBeUndefined();
     expect(state.deployment?.handoffTo).toBeUndefined();
     expect(retried.deployment).toMatchObject({ next: 'POLL', segments: 2 });
@@ -437,7 +538,10 @@ describe('publish-version: only the deployer resumes a deployment', () => {
     ['the owner itself', EXECUTION_ARN],
   ])('refuses a continuation started under %s, touching nothing', async (_case, executionArn) => {
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
-    await lock.handOff(ALIAS_ARN, EXECUTION_ARN, { executionName: 'continue-2-abc', state: JSON.stringify(handed()) });
+    await lock.handOff(ALIAS_ARN, EXECUTION_ARN, {
+      executionName: 'continue-2-abc',
+      state: JSON.stringify(handed()),
+    });
 
     const rejection = publishVersion(
       { request: { continuation: { aliasArn: ALIAS_ARN } }, now: at(600), executionArn },
@@ -456,19 +560,30 @@ describe('publish-version: only the deployer resumes a deployment', () => {
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
 
     const rejection = publishVersion(
-      { request: { continuation: { aliasArn: ALIAS_ARN }, deployment: {} }, now: at(600), executionArn: CHILD },
+      {
+        request: { continuation: { aliasArn: ALIAS_ARN }, deployment: {} },
+        now: at(600),
+        executionArn: CHILD,
+      },
       { ...clients(), lock },
     );
 
-    await expect(rejection).rejects.toMatchObject({ name: 'InvalidDeployRequest', message: expect.stringContaining('continuation must be') });
+    await expect(rejection).rejects.toMatchObject({
+      name: 'InvalidDeployRequest',
+      message: expect.stringContaining('continuation must be'),
+    });
     expect(lock.calls).toEqual([]);
   });
 });
 
 describe('publish-version: a lock left by an ended deployment', () => {
   function givenTarget(): void {
-    sfnMock.on(DescribeStateMachineCommand).resolves({ stateMachineArn: STATE_MACHINE_ARN, revisionId: 'rev-7' });
-    sfnMock.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [{ stateMachineVersionArn: version(3), creationDate: T0 }] });
+    sfnMock
+      .on(DescribeStateMachineCommand)
+      .resolves({ stateMachineArn: STATE_MACHINE_ARN, revisionId: 'rev-7' });
+    sfnMock
+      .on(ListStateMachineVersionsCommand)
+      .resolves({ stateMachineVersions: [{ stateMachineVersionArn: version(3), creationDate: T0 }] });
     cloudWatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
     sfnMock.on(UpdateStateMachineAliasCommand).resolves({ updateDate: T0 });
   }
@@ -477,11 +592,15 @@ describe('publish-version: a lock left by an ended deployment', () => {
     // Arrange: the old deployment left orders:4 at 20% and stopped; its status event never came.
     givenTarget();
     let routing = [entry(version(4), 20), entry(version(2), 80)];
-    sfnMock.on(DescribeStateMachineAliasCommand).callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
-    sfnMock.on(UpdateStateMachineAliasCommand).callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
-      routing = input.routingConfiguration;
-      return { updateDate: T0 };
-    });
+    sfnMock
+      .on(DescribeStateMachineAliasCommand)
+      .callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
+    sfnMock
+      .on(UpdateStateMachineAliasCommand)
+      .callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
+        routing = input.routingConfiguration;
+        return { updateDate: T0 };
+      });
     sfnMock.on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION }).resolves({ status: 'ABORTED' });
     const lock = FakeDeploymentLock.holding({
       aliasArn: ALIAS_ARN,
@@ -493,7 +612,11 @@ describe('publish-version: a lock left by an ended deployment', () => {
 
     // Act: the split alias would be refused without force; recovery restores it first.
     const state = await publishVersion(
-      { request: { stateMachine: 'orders', alias: 'live', force: false, strategy: 'canary' }, now: T0.toISOString(), executionArn: EXECUTION_ARN },
+      {
+        request: { stateMachine: 'orders', alias: 'live', force: false, strategy: 'canary' },
+        now: T0.toISOString(),
+        executionArn: EXECUTION_ARN,
+      },
       { ...clients(), lock, sleep: noSleep },
     );
 
@@ -504,22 +627,43 @@ describe('publish-version: a lock left by an ended deployment', () => {
     });
     expect(lock.released[0]).toMatchObject({ status: 'ROLLED_BACK', error: 'DeploymentRecovered' });
     expect(lock.held.get(ALIAS_ARN)?.owner).toBe(EXECUTION_ARN);
-    expect(state.deployment).toMatchObject({ originVersionArn: version(2), targetVersionArn: version(3), routing: [entry(version(2), 100)] });
+    expect(state.deployment).toMatchObject({
+      originVersionArn: version(2),
+      targetVersionArn: version(3),
+      routing: [entry(version(2), 100)],
+    });
   });
 
-  it.each(['RUNNING', 'PENDING_REDRIVE'])('leaves a lock whose owner is %s, failing DeploymentInProgress', async (status) => {
-    givenTarget();
-    givenAliasRoutes([entry(version(2), 100)]);
-    sfnMock.on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION }).resolves({ status: status as 'RUNNING' });
-    const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION, originVersionArn: version(2), targetVersionArn: version(4) });
+  it.each(['RUNNING', 'PENDING_REDRIVE'])(
+    'leaves a lock whose owner is %s, failing DeploymentInProgress',
+    async (status) => {
+      givenTarget();
+      givenAliasRoutes([entry(version(2), 100)]);
+      sfnMock
+        .on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION })
+        .resolves({ status: status as 'RUNNING' });
+      const lock = FakeDeploymentLock.holding({
+        aliasArn: ALIAS_ARN,
+        owner: OTHER_EXECUTION,
+        originVersionArn: version(2),
+        targetVersionArn: version(4),
+      });
 
-    await expect(
-      publishVersion({ request: { stateMachine: 'orders', alias: 'live' }, now: T0.toISOString(), executionArn: EXECUTION_ARN }, { ...clients(), lock }),
-    ).rejects.toMatchObject({ name: 'DeploymentInProgress' });
-    expect(sfnMock).not.toHaveReceivedCommand(UpdateStateMachineAliasCommand);
-    expect(lock.writes()).toEqual([]);
-    expect(lock.held.get(ALIAS_ARN)?.owner).toBe(OTHER_EXECUTION);
-  });
+      await expect(
+        publishVersion(
+          {
+            request: { stateMachine: 'orders', alias: 'live' },
+            now: T0.toISOString(),
+            executionArn: EXECUTION_ARN,
+          },
+          { ...clients(), lock },
+        ),
+      ).rejects.toMatchObject({ name: 'DeploymentInProgress' });
+      expect(sfnMock).not.toHaveReceivedCommand(UpdateStateMachineAliasCommand);
+      expect(lock.writes()).toEqual([]);
+      expect(lock.held.get(ALIAS_ARN)?.owner).toBe(OTHER_EXECUTION);
+    },
+  );
 });
 
 describe('shift-weight: no write without the lock', () => {
@@ -529,7 +673,9 @@ describe('shift-weight: no write without the lock', () => {
     givenAliasRoutes([entry(version(2), 100)]);
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION });
 
-    await expect(shiftWeight({ state: state(), now: at(0) }, { sfn: new SFNClient({}), lock, sleep: noSleep })).rejects.toMatchObject({
+    await expect(
+      shiftWeight({ state: state(), now: at(0) }, { sfn: new SFNClient({}), lock, sleep: noSleep }),
+    ).rejects.toMatchObject({
       name: 'DeploymentLockLost',
     });
     expect(sfnMock).not.toHaveReceivedCommand(UpdateStateMachineAliasCommand);
@@ -559,7 +705,16 @@ describe('check-alarms: the promotion is recorded before pruning', () => {
   const baked = () =>
     loopState(
       { strategy: 'canary', increment: 10 },
-      { routing: [entry(version(3), 100)], stepIndex: 1, stepEndsAt: at(300), timeline: [{ at: at(0), weight: 10 }, { at: at(300), weight: 100 }], next: 'POLL' },
+      {
+        routing: [entry(version(3), 100)],
+        stepIndex: 1,
+        stepEndsAt: at(300),
+        timeline: [
+          { at: at(0), weight: 10 },
+          { at: at(300), weight: 100 },
+        ],
+        next: 'POLL',
+      },
     );
 
   it('records PROMOTED and frees the alias when the last step has baked', async () => {
@@ -576,7 +731,10 @@ describe('check-alarms: the promotion is recorded before pruning', () => {
         endedAt: at(420),
         originVersionArn: version(2),
         targetVersionArn: version(3),
-        timeline: [{ at: at(0), weight: 10 }, { at: at(300), weight: 100 }],
+        timeline: [
+          { at: at(0), weight: 10 },
+          { at: at(300), weight: 100 },
+        ],
       },
     ]);
     expect(lock.held.size).toBe(0);
@@ -585,7 +743,9 @@ describe('check-alarms: the promotion is recorded before pruning', () => {
   it('decides nothing when the deployment lost its lock: DeploymentLockLost', async () => {
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: OTHER_EXECUTION });
 
-    await expect(checkAlarms({ state: baked(), now: at(420) }, { ...clients(), lock })).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+    await expect(checkAlarms({ state: baked(), now: at(420) }, { ...clients(), lock })).rejects.toMatchObject(
+      { name: 'DeploymentLockLost' },
+    );
     expect(sfnMock.calls()).toHaveLength(0);
     expect(cloudWatchMock.calls()).toHaveLength(0);
   });
@@ -593,37 +753,68 @@ describe('check-alarms: the promotion is recorded before pruning', () => {
   it('hands the loop over on the lock, by execution name, when the history budget is spent', async () => {
     givenAliasRoutes([entry(version(3), 10), entry(version(2), 90)]);
     cloudWatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
-    const state = loopState({}, { routing: [entry(version(3), 10), entry(version(2), 90)], stepEndsAt: at(3600), eventsUsed: 19_990, next: 'POLL' });
+    const state = loopState(
+      {},
+      {
+        routing: [entry(version(3), 10), entry(version(2), 90)],
+        stepEndsAt: at(3600),
+        eventsUsed: 19_990,
+        next: 'POLL',
+      },
+    );
     const lock = FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN });
 
-    const next = await checkAlarms({ state, now: at(60) }, { ...clients(), lock, newExecutionName: () => 'abc' });
+    const next = await checkAlarms(
+      { state, now: at(60) },
+      { ...clients(), lock, newExecutionName: () => 'abc' },
+    );
 
-    expect(next.deployment).toMatchObject({ next: 'CONTINUE', resumeWith: 'POLL', handoffTo: 'continue-2-abc' });
+    expect(next.deployment).toMatchObject({
+      next: 'CONTINUE',
+      resumeWith: 'POLL',
+      handoffTo: 'continue-2-abc',
+    });
     const call = lock.calls.find((c) => c.method === 'handOff');
-    expect(call).toMatchObject({ method: 'handOff', owner: EXECUTION_ARN, handoff: { executionName: 'continue-2-abc' } });
+    expect(call).toMatchObject({
+      method: 'handOff',
+      owner: EXECUTION_ARN,
+      handoff: { executionName: 'continue-2-abc' },
+    });
     expect(JSON.parse((call as { handoff: { state: string } }).handoff.state)).toEqual(next);
   });
 });
 
 describe('rollback: only while the lock is held', () => {
   const midCanary = (): DeployerState =>
-    loopState({}, { routing: [entry(version(3), 10), entry(version(2), 90)], timeline: [{ at: at(0), weight: 10 }], next: 'ROLL_BACK' });
+    loopState(
+      {},
+      {
+        routing: [entry(version(3), 10), entry(version(2), 90)],
+        timeline: [{ at: at(0), weight: 10 }],
+        next: 'ROLL_BACK',
+      },
+    );
 
   it('reports the outcome a continuation recorded, touching nothing, when the lock is already free', async () => {
     const lock = new FakeDeploymentLock();
     lock.records.set(midCanary().deployment!.recordKey, {
       status: 'ROLLED_BACK',
       error: 'DeploymentRolledBack',
-      cause: 'Rolled back alias live to orders:2 (100%) from orders:3 at 10%: alarms fired: orders-failures is ALARM: x',
+      cause:
+        'Rolled back alias live to orders:2 (100%) from orders:3 at 10%: alarms fired: orders-failures is ALARM: x',
     });
     const failure = { Error: 'States.TaskFailed', Cause: '{"Status":"FAILED"' };
 
-    const next = await rollBack({ state: { ...midCanary(), failure }, now: at(900) }, { sfn: new SFNClient({}), lock, sleep: noSleep });
+    const next = await rollBack(
+      { state: { ...midCanary(), failure }, now: at(900) },
+      { sfn: new SFNClient({}), lock, sleep: noSleep },
+    );
 
     expect(next.deployment?.next).toBe('ENDED');
     expect(next.failure).toEqual({
       Error: 'DeploymentRolledBack',
-      Cause: 'Rolled back alias live to orders:2 (100%) from orders:3 at 10%: alarms fired: orders-failures is ALARM: x',
+      Cause:
+        'Rolled back alias live to orders:2 (100%) from orders:3 at 10%: alarms fired: orders-failures is ALARM: x',
     });
     expect(sfnMock.calls()).toHaveLength(0);
   });
@@ -635,7 +826,11 @@ describe('rollback: only while the lock is held', () => {
     const next = await rollBack({ state: midCanary(), now: at(900) }, { sfn: new SFNClient({}), lock });
 
     expect(next.deployment?.next).toBe('PROMOTED');
-    expect(next.result).toMatchObject({ outcome: 'PROMOTED', toVersionArn: version(3), fromVersionArn: version(2) });
+    expect(next.result).toMatchObject({
+      outcome: 'PROMOTED',
+      toVersionArn: version(3),
+      fromVersionArn: version(2),
+    });
     expect(sfnMock.calls()).toHaveLength(0);
   });
 

@@ -86,7 +86,11 @@ export class FakeDeploymentLock implements DeploymentLock {
     const current = this.held.get(aliasArn);
     if (current?.owner !== owner) return;
     this.released.push(outcome);
-    this.records.set(current.recordKey, { status: outcome.status, error: outcome.error, cause: outcome.cause });
+    this.records.set(current.recordKey, {
+      status: outcome.status,
+      error: outcome.error,
+      cause: outcome.cause,
+    });
     this.held.delete(aliasArn);
   }
 
@@ -135,9 +139,12 @@ export class FakeDeploymentLock implements DeploymentLock {
     this.record({ method: 'claimHandoff', aliasArn, executionArn });
     const current = this.held.get(aliasArn);
     const name = executionArn.split(':').at(-1);
-    if (current?.handoffState && current.segment === executionArn && !current.recovering) return current.handoffState;
+    if (current?.handoffState && current.segment === executionArn && !current.recovering)
+      return current.handoffState;
     if (!current?.handoffState || current.handoffTo !== name || current.recovering) {
-      throw new DeploymentLockLostError(`Execution ${name} is not the continuation any deployment of ${aliasArn} handed its loop to`);
+      throw new DeploymentLockLostError(
+        `Execution ${name} is not the continuation any deployment of ${aliasArn} handed its loop to`,
+      );
     }
     current.segment = executionArn;
     delete current.handoffTo;

@@ -125,13 +125,9 @@ describe('handlers', () => {
 
   it('check-alarms checks the alarms', async () => {
     sfnMock.on(DescribeStateMachineAliasCommand).resolves({ routingConfiguration: [entry(version(2), 100)] });
-    cloudWatchMock
-      .on(DescribeAlarmsCommand)
-      .resolves({
-        MetricAlarms: [
-          { AlarmName: 'orders-failures', StateValue: 'ALARM', StateReason: 'Threshold Crossed' },
-        ],
-      });
+    cloudWatchMock.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'orders-failures', StateValue: 'ALARM', StateReason: 'Threshold Crossed' }],
+    });
     const state = loopState({ alarms: ['orders-failures'] }, { stepEndsAt: at(120) });
 
     const next = await checkAlarmsHandler({ state, now: at(60), executionArn: EXECUTION_ARN });
@@ -146,7 +142,11 @@ describe('handlers', () => {
     sfnMock.on(UpdateStateMachineAliasCommand).resolves({});
     const state = { ...loopState(), failure: { Error: 'States.TaskFailed', Cause: 'boom' } };
 
-    const next = (await rollbackHandler({ state, now: at(60), executionArn: EXECUTION_ARN })) as DeployerState;
+    const next = (await rollbackHandler({
+      state,
+      now: at(60),
+      executionArn: EXECUTION_ARN,
+    })) as DeployerState;
 
     expect(sfnMock).toHaveReceivedCommandWith(UpdateStateMachineAliasCommand, {
       stateMachineAliasArn: ALIAS_ARN,
@@ -157,14 +157,12 @@ describe('handlers', () => {
 
   it('prune-versions stops when the Lambda context says time is short', async () => {
     // Arrange
-    sfnMock
-      .on(ListStateMachineVersionsCommand)
-      .resolves({
-        stateMachineVersions: [5, 4, 3, 2, 1].map((n) => ({
-          stateMachineVersionArn: version(n),
-          creationDate: T0,
-        })),
-      });
+    sfnMock.on(ListStateMachineVersionsCommand).resolves({
+      stateMachineVersions: [5, 4, 3, 2, 1].map((n) => ({
+        stateMachineVersionArn: version(n),
+        creationDate: T0,
+      })),
+    });
     sfnMock
       .on(ListStateMachineAliasesCommand)
       .resolves({ stateMachineAliases: [{ stateMachineAliasArn: ALIAS_ARN, creationDate: T0 }] });

@@ -105,12 +105,19 @@ describe('the deployment lock', () => {
       await expect(acquired).rejects.toThrow(DeploymentInProgressError);
       await expect(lock().acquire(claim)).rejects.toMatchObject({
         name: 'DeploymentInProgress',
-        message: expect.stringContaining(`Alias live is being deployed by execution ${OTHER_EXECUTION} since ${T0.toISOString()}`),
+        message: expect.stringContaining(
+          `Alias live is being deployed by execution ${OTHER_EXECUTION} since ${T0.toISOString()}`,
+        ),
       });
-      expect(dynamoMock).toHaveReceivedCommandWith(GetItemCommand, { TableName: TABLE, Key: LOCK_KEY, ConsistentRead: true });
+      expect(dynamoMock).toHaveReceivedCommandWith(GetItemCommand, {
+        TableName: TABLE,
+        Key: LOCK_KEY,
+        ConsistentRead: true,
+      });
       // Only the conditional LOCK writes were tried, one per attempt: no record.
       expect(dynamoMock).toHaveReceivedCommandTimes(PutItemCommand, 2);
-      for (const call of dynamoMock.commandCalls(PutItemCommand)) expect(call.args[0].input.Item?.sk).toEqual({ S: 'LOCK' });
+      for (const call of dynamoMock.commandCalls(PutItemCommand))
+        expect(call.args[0].input.Item?.sk).toEqual({ S: 'LOCK' });
     });
 
     it('still fails with DeploymentInProgress when the holder released it in between', async () => {
@@ -146,7 +153,10 @@ describe('the deployment lock', () => {
       dynamoMock.on(GetItemCommand).resolves(lockItem());
 
       // Act
-      await lock().update(ALIAS_ARN, EXECUTION_ARN, { originVersionArn: version(2), targetVersionArn: version(3) });
+      await lock().update(ALIAS_ARN, EXECUTION_ARN, {
+        originVersionArn: version(2),
+        targetVersionArn: version(3),
+      });
 
       // Assert
       expect(dynamoMock).toHaveReceivedCommandTimes(UpdateItemCommand, 2);
@@ -191,21 +201,37 @@ describe('the deployment lock', () => {
     it.each([
       ['released', {}, 'no deployment holds it any more'],
       ['held by another execution', lockItem(OTHER_EXECUTION), `execution ${OTHER_EXECUTION} holds it now`],
-      ['taken over by recovery', { Item: { ...lockItem().Item, recovering: { S: at(60) } } }, `recovery took it over at ${at(60)}`],
+      [
+        'taken over by recovery',
+        { Item: { ...lockItem().Item, recovering: { S: at(60) } } },
+        `recovery took it over at ${at(60)}`,
+      ],
     ])('fails with DeploymentLockLost, writing nothing, when the lock is %s', async (_case, found, why) => {
       dynamoMock.on(GetItemCommand).resolves(found);
 
-      const rejection = lock().update(ALIAS_ARN, EXECUTION_ARN, { targetVersionArn: version(3), timeline: [] });
+      const rejection = lock().update(ALIAS_ARN, EXECUTION_ARN, {
+        targetVersionArn: version(3),
+        timeline: [],
+      });
 
-      await expect(rejection).rejects.toMatchObject({ name: 'DeploymentLockLost', message: expect.stringContaining(why) });
+      await expect(rejection).rejects.toMatchObject({
+        name: 'DeploymentLockLost',
+        message: expect.stringContaining(why),
+      });
       expect(dynamoMock).not.toHaveReceivedCommand(UpdateItemCommand);
     });
 
     it('fails with DeploymentLockLost when the lock changes hands between the check and the write', async () => {
       dynamoMock.on(GetItemCommand).resolvesOnce(lockItem()).resolves(lockItem(OTHER_EXECUTION));
-      dynamoMock.on(UpdateItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+      dynamoMock
+        .on(UpdateItemCommand)
+        .rejects(
+          new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+        );
 
-      await expect(lock().update(ALIAS_ARN, EXECUTION_ARN, { targetVersionArn: version(3) })).rejects.toMatchObject({
+      await expect(
+        lock().update(ALIAS_ARN, EXECUTION_ARN, { targetVersionArn: version(3) }),
+      ).rejects.toMatchObject({
         name: 'DeploymentLockLost',
       });
     });
@@ -256,7 +282,11 @@ describe('the deployment lock', () => {
     it('records the versions when the outcome names them', async () => {
       dynamoMock.on(GetItemCommand).resolves(lockItem());
 
-      await lock().release(ALIAS_ARN, EXECUTION_ARN, { status: 'NO_CHANGE', endedAt: at(0), targetVersionArn: version(3) });
+      await lock().release(ALIAS_ARN, EXECUTION_ARN, {
+        status: 'NO_CHANGE',
+        endedAt: at(0),
+        targetVersionArn: version(3),
+      });
 
       expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
         UpdateExpression: 'SET targetVersionArn = :target, #status = :status, endedAt = :endedAt',
@@ -271,7 +301,11 @@ describe('the deployment lock', () => {
     it('keeps a long cause within the item size limit', async () => {
       dynamoMock.on(GetItemCommand).resolves(lockItem());
 
-      await lock().release(ALIAS_ARN, EXECUTION_ARN, { status: 'FAILED', endedAt: at(0), cause: 'x'.repeat(100_000) });
+      await lock().release(ALIAS_ARN, EXECUTION_ARN, {
+        status: 'FAILED',
+        endedAt: at(0),
+        cause: 'x'.repeat(100_000),
+      });
 
       const update = dynamoMock.commandCalls(UpdateItemCommand)[0]!.args[0].input;
       const cause = update.ExpressionAttributeValues?.[':cause']?.S ?? '';
@@ -305,9 +339,9 @@ describe('the deployment lock', () => {
       dynamoMock.on(GetItemCommand).resolves(lockItem());
       dynamoMock.on(DeleteItemCommand).rejects(new Error('InternalServerError'));
 
-      await expect(lock().release(ALIAS_ARN, EXECUTION_ARN, { status: 'PROMOTED', endedAt: at(600) })).rejects.toThrow(
-        'InternalServerError',
-      );
+      await expect(
+        lock().release(ALIAS_ARN, EXECUTION_ARN, { status: 'PROMOTED', endedAt: at(600) }),
+      ).rejects.toThrow('InternalServerError');
     });
   });
 
@@ -315,9 +349,12 @@ describe('the deployment lock', () => {
     it('finds the lock its owner holds through the owner index, and reads it consistently', async () => {
       // Arrange
       dynamoMock.on(QueryCommand).resolves({ Items: [{ ...LOCK_KEY, owner: { S: EXECUTION_ARN } }] });
-      dynamoMock
-        .on(GetItemCommand)
-        .resolves(lockItem(EXECUTION_ARN, { originVersionArn: { S: version(2) }, targetVersionArn: { S: version(3) } }));
+      dynamoMock.on(GetItemCommand).resolves(
+        lockItem(EXECUTION_ARN, {
+          originVersionArn: { S: version(2) },
+          targetVersionArn: { S: version(3) },
+        }),
+      );
 
       // Act
       const held = await lock().heldBy(EXECUTION_ARN);
@@ -331,7 +368,11 @@ describe('the deployment lock', () => {
         ExpressionAttributeValues: { ':owner': { S: EXECUTION_ARN } },
       });
       expect(OWNER_INDEX).toBe('owner-index');
-      expect(dynamoMock).toHaveReceivedCommandWith(GetItemCommand, { TableName: TABLE, Key: LOCK_KEY, ConsistentRead: true });
+      expect(dynamoMock).toHaveReceivedCommandWith(GetItemCommand, {
+        TableName: TABLE,
+        Key: LOCK_KEY,
+        ConsistentRead: true,
+      });
       expect(held).toEqual({
         aliasArn: ALIAS_ARN,
         owner: EXECUTION_ARN,
@@ -359,9 +400,12 @@ describe('the deployment lock', () => {
     it('finds nothing when the index is behind and another execution has taken the alias since', async () => {
       // The index is eventually consistent: it can still list a lock its owner released.
       dynamoMock.on(QueryCommand).resolves({ Items: [{ ...LOCK_KEY, owner: { S: EXECUTION_ARN } }] });
-      dynamoMock
-        .on(GetItemCommand)
-        .resolves(lockItem(OTHER_EXECUTION, { originVersionArn: { S: version(3) }, targetVersionArn: { S: version(4) } }));
+      dynamoMock.on(GetItemCommand).resolves(
+        lockItem(OTHER_EXECUTION, {
+          originVersionArn: { S: version(3) },
+          targetVersionArn: { S: version(4) },
+        }),
+      );
 
       await expect(lock().heldBy(EXECUTION_ARN)).resolves.toBeUndefined();
     });
@@ -371,7 +415,10 @@ describe('the deployment lock', () => {
     it('deletes the LOCK on condition it is still held and not being recovered, then records PROMOTED', async () => {
       dynamoMock.on(GetItemCommand).resolves(lockItem());
 
-      await lock().promote(ALIAS_ARN, EXECUTION_ARN, { endedAt: at(600), timeline: [{ at: at(0), weight: 100 }] });
+      await lock().promote(ALIAS_ARN, EXECUTION_ARN, {
+        endedAt: at(600),
+        timeline: [{ at: at(0), weight: 100 }],
+      });
 
       expect(dynamoMock).toHaveReceivedCommandWith(DeleteItemCommand, {
         TableName: TABLE,
@@ -382,17 +429,25 @@ describe('the deployment lock', () => {
       });
       expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
         Key: { aliasArn: { S: ALIAS_ARN }, sk: { S: RECORD_KEY } },
-        ExpressionAttributeValues: expect.objectContaining({ ':status': { S: 'PROMOTED' }, ':endedAt': { S: at(600) } }),
+        ExpressionAttributeValues: expect.objectContaining({
+          ':status': { S: 'PROMOTED' },
+          ':endedAt': { S: at(600) },
+        }),
       });
       const calls = dynamoMock.calls().map((call) => call.args[0].constructor.name);
       expect(calls.indexOf('DeleteItemCommand')).toBeLessThan(calls.indexOf('UpdateItemCommand'));
     });
 
     it('records nothing and fails with DeploymentLockLost when recovery took the lock first', async () => {
-      dynamoMock.on(GetItemCommand).resolvesOnce(lockItem()).resolves({ Item: { ...lockItem().Item, recovering: { S: at(599) } } });
+      dynamoMock
+        .on(GetItemCommand)
+        .resolvesOnce(lockItem())
+        .resolves({ Item: { ...lockItem().Item, recovering: { S: at(599) } } });
       dynamoMock.on(DeleteItemCommand).rejects(conditionFailed());
 
-      await expect(lock().promote(ALIAS_ARN, EXECUTION_ARN, { endedAt: at(600) })).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+      await expect(lock().promote(ALIAS_ARN, EXECUTION_ARN, { endedAt: at(600) })).rejects.toMatchObject({
+        name: 'DeploymentLockLost',
+      });
       expect(dynamoMock).not.toHaveReceivedCommand(UpdateItemCommand);
     });
   });
@@ -423,7 +478,10 @@ describe('the deployment lock', () => {
       const other = ALIAS_ARN.replace(':live', ':beta');
       dynamoMock
         .on(ScanCommand)
-        .resolvesOnce({ Items: [{ aliasArn: { S: ALIAS_ARN } }], LastEvaluatedKey: { aliasArn: { S: ALIAS_ARN } } })
+        .resolvesOnce({
+          Items: [{ aliasArn: { S: ALIAS_ARN } }],
+          LastEvaluatedKey: { aliasArn: { S: ALIAS_ARN } },
+        })
         .resolves({ Items: [{ aliasArn: { S: other } }] });
       dynamoMock.on(GetItemCommand, { Key: LOCK_KEY }).resolves(lockItem());
       dynamoMock.on(GetItemCommand, { Key: { aliasArn: { S: other }, sk: { S: 'LOCK' } } }).resolves({});
@@ -450,12 +508,20 @@ describe('the deployment lock', () => {
         Key: LOCK_KEY,
         UpdateExpression: 'SET handoffTo = :name, handoffState = :state',
         ConditionExpression: '#owner = :owner AND attribute_not_exists(recovering)',
-        ExpressionAttributeValues: { ':owner': { S: EXECUTION_ARN }, ':name': { S: 'continue-2-abc' }, ':state': { S: '{"x":1}' } },
+        ExpressionAttributeValues: {
+          ':owner': { S: EXECUTION_ARN },
+          ':name': { S: 'continue-2-abc' },
+          ':state': { S: '{"x":1}' },
+        },
       });
     });
 
     it('gives the state to the execution of that name only, once, on condition nobody claimed it first', async () => {
-      dynamoMock.on(GetItemCommand).resolves(lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-abc' }, handoffState: { S: '{"x":1}' } }));
+      dynamoMock
+        .on(GetItemCommand)
+        .resolves(
+          lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-abc' }, handoffState: { S: '{"x":1}' } }),
+        );
 
       await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).resolves.toBe('{"x":1}');
 
@@ -469,21 +535,37 @@ describe('the deployment lock', () => {
     });
 
     it.each([
-      ['another name', lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-xyz' }, handoffState: { S: '{}' } })],
+      [
+        'another name',
+        lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-xyz' }, handoffState: { S: '{}' } }),
+      ],
       ['no hand-off', lockItem()],
-      ['a lock under recovery', lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-abc' }, handoffState: { S: '{}' }, recovering: { S: at(1) } })],
+      [
+        'a lock under recovery',
+        lockItem(EXECUTION_ARN, {
+          handoffTo: { S: 'continue-2-abc' },
+          handoffState: { S: '{}' },
+          recovering: { S: at(1) },
+        }),
+      ],
     ])('refuses an execution when the lock names %s, writing nothing', async (_case, found) => {
       dynamoMock.on(GetItemCommand).resolves(found);
 
-      await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+      await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).rejects.toMatchObject({
+        name: 'DeploymentLockLost',
+      });
       expect(dynamoMock).not.toHaveReceivedCommand(UpdateItemCommand);
     });
 
     it('refuses the second of two executions racing for the same name', async () => {
-      dynamoMock.on(GetItemCommand).resolves(lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-abc' }, handoffState: { S: '{}' } }));
+      dynamoMock
+        .on(GetItemCommand)
+        .resolves(lockItem(EXECUTION_ARN, { handoffTo: { S: 'continue-2-abc' }, handoffState: { S: '{}' } }));
       dynamoMock.on(UpdateItemCommand).rejects(conditionFailed());
 
-      await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).rejects.toMatchObject({ name: 'DeploymentLockLost' });
+      await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).rejects.toMatchObject({
+        name: 'DeploymentLockLost',
+      });
     });
   });
 });

@@ -37,7 +37,11 @@ import { FakeDeploymentLock } from './fake-lock';
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
 
-const deps = () => ({ sfn: new SFNClient({}), cloudWatch: new CloudWatchClient({}), lock: new FakeDeploymentLock() });
+const deps = () => ({
+  sfn: new SFNClient({}),
+  cloudWatch: new CloudWatchClient({}),
+  lock: new FakeDeploymentLock(),
+});
 
 function event(request: Record<string, unknown>, executionArn = EXECUTION_ARN): PublishVersionEvent {
   return {
@@ -509,14 +513,12 @@ describe('publish-version', () => {
 
     it('fails when the state machine does not exist', async () => {
       givenTarget();
-      sfnMock
-        .on(DescribeStateMachineCommand)
-        .rejects(
-          new StateMachineDoesNotExist({
-            message: `State Machine Does Not Exist: '${STATE_MACHINE_ARN}'`,
-            $metadata: {},
-          }),
-        );
+      sfnMock.on(DescribeStateMachineCommand).rejects(
+        new StateMachineDoesNotExist({
+          message: `State Machine Does Not Exist: '${STATE_MACHINE_ARN}'`,
+          $metadata: {},
+        }),
+      );
 
       const rejection = publishVersion(event({}), deps());
 
@@ -528,14 +530,12 @@ describe('publish-version', () => {
 
     it('fails when the version to deploy does not exist', async () => {
       givenTarget();
-      sfnMock
-        .on(DescribeStateMachineCommand, { stateMachineArn: version(9) })
-        .rejects(
-          new StateMachineDoesNotExist({
-            message: `State Machine Does Not Exist: '${version(9)}'`,
-            $metadata: {},
-          }),
-        );
+      sfnMock.on(DescribeStateMachineCommand, { stateMachineArn: version(9) }).rejects(
+        new StateMachineDoesNotExist({
+          message: `State Machine Does Not Exist: '${version(9)}'`,
+          $metadata: {},
+        }),
+      );
 
       const rejection = publishVersion(event({ version: 9 }), deps());
 
@@ -559,14 +559,12 @@ describe('publish-version', () => {
 
     it('fails when Step Functions rejects the definition, as a bad request', async () => {
       givenTarget();
-      sfnMock
-        .on(UpdateStateMachineCommand)
-        .rejects(
-          new InvalidDefinition({
-            message: "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET'",
-            $metadata: {},
-          }),
-        );
+      sfnMock.on(UpdateStateMachineCommand).rejects(
+        new InvalidDefinition({
+          message: "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET'",
+          $metadata: {},
+        }),
+      );
 
       const rejection = publishVersion(event({ definition }), deps());
 
@@ -582,14 +580,12 @@ describe('publish-version', () => {
 
     it('fails when the revision changed before it was published', async () => {
       givenTarget();
-      sfnMock
-        .on(PublishStateMachineVersionCommand)
-        .rejects(
-          new ConflictException({
-            message: 'Failed to publish the State Machine version: revisionId does not match',
-            $metadata: {},
-          }),
-        );
+      sfnMock.on(PublishStateMachineVersionCommand).rejects(
+        new ConflictException({
+          message: 'Failed to publish the State Machine version: revisionId does not match',
+          $metadata: {},
+        }),
+      );
 
       const rejection = publishVersion(event({ publishRevision: true }), deps());
 

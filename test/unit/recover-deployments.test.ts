@@ -26,11 +26,16 @@ const PAYMENTS_ALIAS = ALIAS_ARN.replace(':orders:', ':payments:');
 
 function givenAliasRoutes(routing: RoutingEntry[] | 'missing'): void {
   if (routing === 'missing') {
+    sfnMock.on(DescribeStateMachineAliasCommand).rejects(
+      new ResourceNotFound({
+        message: 'Request references a resource that does not exist.',
+        $metadata: {},
+      }),
+    );
+  } else {
     sfnMock
       .on(DescribeStateMachineAliasCommand)
-      .rejects(new ResourceNotFound({ message: 'Request references a resource that does not exist.', $metadata: {} }));
-  } else {
-    sfnMock.on(DescribeStateMachineAliasCommand).resolves({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing });
+      .resolves({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing });
   }
 }
 
@@ -51,7 +56,10 @@ const leftBehind = (versions = true) =>
   });
 
 const sleeps: number[] = [];
-const deps = (lock: FakeDeploymentLock, sleep: (ms: number) => Promise<void> = async (ms) => void sleeps.push(ms)) => ({
+const deps = (
+  lock: FakeDeploymentLock,
+  sleep: (ms: number) => Promise<void> = async (ms) => void sleeps.push(ms),
+) => ({
   sfn: new SFNClient({}),
   lock,
   clock: () => new Date(at(900)),
@@ -81,7 +89,9 @@ describe('recover, on a status-change event', () => {
     const recovery = await recover(statusChange('SUCCEEDED'), deps(lock));
 
     expect(recovery).toMatchObject({ action: 'released', aliasArn: ALIAS_ARN });
-    expect(lock.released).toEqual([{ status: 'PROMOTED', endedAt: at(900), cause: expect.stringContaining('succeeded') }]);
+    expect(lock.released).toEqual([
+      { status: 'PROMOTED', endedAt: at(900), cause: expect.stringContaining('succeeded') },
+    ]);
     expect(writeCommands(sfnMock)).toEqual([]);
   });
 
@@ -90,11 +100,15 @@ describe('recover, on a status-change event', () => {
     async (status) => {
       // Arrange
       let routing: RoutingEntry[] = [entry(version(3), 20), entry(version(2), 80)];
-      sfnMock.on(DescribeStateMachineAliasCommand).callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
-      sfnMock.on(UpdateStateMachineAliasCommand).callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
-        routing = input.routingConfiguration;
-        return {};
-      });
+      sfnMock
+        .on(DescribeStateMachineAliasCommand)
+        .callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
+      sfnMock
+        .on(UpdateStateMachineAliasCommand)
+        .callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
+          routing = input.routingConfiguration;
+          return {};
+        });
       const lock = leftBehind();
 
       // Act
@@ -120,11 +134,15 @@ describe('recover, on a status-change event', () => {
   it('undoes a write the ended deployment landed after recovery took its lock', async () => {
     // Arrange: a shift that passed its lock check just before the takeover lands during the fence.
     let routing: RoutingEntry[] = [entry(version(3), 20), entry(version(2), 80)];
-    sfnMock.on(DescribeStateMachineAliasCommand).callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
-    sfnMock.on(UpdateStateMachineAliasCommand).callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
-      routing = input.routingConfiguration;
-      return {};
-    });
+    sfnMock
+      .on(DescribeStateMachineAliasCommand)
+      .callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
+    sfnMock
+      .on(UpdateStateMachineAliasCommand)
+      .callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
+        routing = input.routingConfiguration;
+        return {};
+      });
     const lock = leftBehind();
     const lateWrite = async () => {
       routing = [entry(version(3), 30), entry(version(2), 70)];
@@ -143,24 +161,27 @@ describe('recover, on a status-change event', () => {
     ["someone else's routing", [entry(version(5), 100)], 'routes [orders:5 = 100%]'],
     ['the alias already rolled back', [entry(version(2), 100)], 'routes [orders:2 = 100%]'],
     ['the alias deleted', 'missing' as const, 'was deleted'],
-  ])('frees the alias without writing it when it no longer serves the target: %s', async (_case, routing, found) => {
-    givenAliasRoutes(routing);
-    const lock = leftBehind();
+  ])(
+    'frees the alias without writing it when it no longer serves the target: %s',
+    async (_case, routing, found) => {
+      givenAliasRoutes(routing);
+      const lock = leftBehind();
 
-    const recovery = await recover(statusChange('ABORTED'), deps(lock));
+      const recovery = await recover(statusChange('ABORTED'), deps(lock));
 
-    expect(recovery).toMatchObject({ action: 'released', aliasArn: ALIAS_ARN });
-    expect(writeCommands(sfnMock)).toEqual([]);
-    expect(lock.released).toEqual([
-      {
-        status: 'FAILED',
-        endedAt: at(900),
-        error: 'DeploymentRecovered',
-        cause: `Deployer execution deploy-orders-42 ended ABORTED; alias ${found}, not orders:3: left as it was`,
-      },
-    ]);
-    expect(lock.held.size).toBe(0);
-  });
+      expect(recovery).toMatchObject({ action: 'released', aliasArn: ALIAS_ARN });
+      expect(writeCommands(sfnMock)).toEqual([]);
+      expect(lock.released).toEqual([
+        {
+          status: 'FAILED',
+          endedAt: at(900),
+          error: 'DeploymentRecovered',
+          cause: `Deployer execution deploy-orders-42 ended ABORTED; alias ${found}, not orders:3: left as it was`,
+        },
+      ]);
+      expect(lock.held.size).toBe(0);
+    },
+  );
 
   it('frees the alias as FAILED when the execution ended before recording a target', async () => {
     givenAliasRoutes([entry(version(2), 100)]);
@@ -192,11 +213,15 @@ describe('recover, on a status-change event', () => {
 
   it('does nothing the second time it hears of the same end', async () => {
     let routing: RoutingEntry[] = [entry(version(3), 20), entry(version(2), 80)];
-    sfnMock.on(DescribeStateMachineAliasCommand).callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
-    sfnMock.on(UpdateStateMachineAliasCommand).callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
-      routing = input.routingConfiguration;
-      return {};
-    });
+    sfnMock
+      .on(DescribeStateMachineAliasCommand)
+      .callsFake(() => ({ stateMachineAliasArn: ALIAS_ARN, routingConfiguration: routing }));
+    sfnMock
+      .on(UpdateStateMachineAliasCommand)
+      .callsFake((input: { routingConfiguration: RoutingEntry[] }) => {
+        routing = input.routingConfiguration;
+        return {};
+      });
     const lock = leftBehind();
 
     await recover(statusChange('ABORTED'), deps(lock));
@@ -214,9 +239,19 @@ describe('the sweep', () => {
     givenAliasRoutes([entry(version(3), 20), entry(version(2), 80)]);
     const EXPIRED = EXECUTION_ARN.replace('deploy-orders-42', 'deploy-old-1');
     const lock = leftBehind();
-    lock.held.set(PAYMENTS_ALIAS, { aliasArn: PAYMENTS_ALIAS, owner: OTHER_EXECUTION, recordKey: 'DEPLOYMENT#p', acquiredAt: at(0) });
+    lock.held.set(PAYMENTS_ALIAS, {
+      aliasArn: PAYMENTS_ALIAS,
+      owner: OTHER_EXECUTION,
+      recordKey: 'DEPLOYMENT#p',
+      acquiredAt: at(0),
+    });
     const oldAlias = ALIAS_ARN.replace(':live', ':beta');
-    lock.held.set(oldAlias, { aliasArn: oldAlias, owner: EXPIRED, recordKey: 'DEPLOYMENT#o', acquiredAt: at(0) });
+    lock.held.set(oldAlias, {
+      aliasArn: oldAlias,
+      owner: EXPIRED,
+      recordKey: 'DEPLOYMENT#o',
+      acquiredAt: at(0),
+    });
     sfnMock.on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN }).resolves({ status: 'ABORTED' });
     sfnMock.on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION }).resolves({ status: 'RUNNING' });
     sfnMock
@@ -238,20 +273,31 @@ describe('the sweep', () => {
   it('takes over a recovery that stalled, and only once it is stale', async () => {
     givenAliasRoutes([entry(version(3), 20), entry(version(2), 80)]);
     const lock = leftBehind();
-    lock.held.get(ALIAS_ARN)!.recovering = new Date(Date.parse(at(900)) - STALE_RECOVERY_MS + 1000).toISOString();
+    lock.held.get(ALIAS_ARN)!.recovering = new Date(
+      Date.parse(at(900)) - STALE_RECOVERY_MS + 1000,
+    ).toISOString();
 
     expect((await sweep(deps(lock))).recovered).toEqual([]);
 
     lock.held.get(ALIAS_ARN)!.recovering = new Date(Date.parse(at(900)) - STALE_RECOVERY_MS).toISOString();
-    expect((await sweep(deps(lock))).recovered).toMatchObject([{ action: 'rolled-back', aliasArn: ALIAS_ARN }]);
+    expect((await sweep(deps(lock))).recovered).toMatchObject([
+      { action: 'rolled-back', aliasArn: ALIAS_ARN },
+    ]);
     expect(sfnMock).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 
   it('recovers the rest when one lock fails, then fails naming how many could not be recovered', async () => {
     givenAliasRoutes([entry(version(2), 100)]);
     const lock = leftBehind();
-    lock.held.set(PAYMENTS_ALIAS, { aliasArn: PAYMENTS_ALIAS, owner: OTHER_EXECUTION, recordKey: 'DEPLOYMENT#p', acquiredAt: at(0) });
-    sfnMock.on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN }).rejects(new Error('socket hang up'));
+    lock.held.set(PAYMENTS_ALIAS, {
+      aliasArn: PAYMENTS_ALIAS,
+      owner: OTHER_EXECUTION,
+      recordKey: 'DEPLOYMENT#p',
+      acquiredAt: at(0),
+    });
+    sfnMock
+      .on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN })
+      .rejects(new Error('socket hang up'));
     sfnMock.on(DescribeExecutionCommand, { executionArn: OTHER_EXECUTION }).resolves({ status: 'FAILED' });
 
     await expect(sweep(deps(lock))).rejects.toThrow('Could not recover 1 of 2 locks');

@@ -18,7 +18,9 @@ let rollbackHandler: typeof import('../../lambda/rollback').handler;
 beforeAll(() => {
   delete process.env.DEPLOYMENTS_TABLE;
   /* eslint-disable @typescript-eslint/no-require-imports */
-  recoveryHandler = (require('../../lambda/recover-deployments') as typeof import('../../lambda/recover-deployments')).handler;
+  recoveryHandler = (
+    require('../../lambda/recover-deployments') as typeof import('../../lambda/recover-deployments')
+  ).handler;
   rollbackHandler = (require('../../lambda/rollback') as typeof import('../../lambda/rollback')).handler;
   /* eslint-enable @typescript-eslint/no-require-imports */
   process.env.DEPLOYMENTS_TABLE = 'deployments';
@@ -67,7 +69,10 @@ describe('the recovery handler', () => {
     const result = await recoveryHandler({ 'detail-type': 'Scheduled Event', time: at(900) });
 
     expect(result).toEqual({ locks: 0, recovered: [] });
-    expect(dynamoMock).toHaveReceivedCommandWith(ScanCommand, { TableName: 'deployments', IndexName: 'owner-index' });
+    expect(dynamoMock).toHaveReceivedCommandWith(ScanCommand, {
+      TableName: 'deployments',
+      IndexName: 'owner-index',
+    });
   });
 
   it('fails on any other event, naming it', async () => {
@@ -80,11 +85,23 @@ describe('the recovery handler', () => {
 describe('the rollback handler', () => {
   it('rolls back a loop event from the state machine while the deployment holds its lock', async () => {
     dynamoMock.on(GetItemCommand).resolves({
-      Item: { aliasArn: { S: ALIAS_ARN }, sk: { S: 'LOCK' }, owner: { S: EXECUTION_ARN }, recordKey: { S: 'DEPLOYMENT#x' } },
+      Item: {
+        aliasArn: { S: ALIAS_ARN },
+        sk: { S: 'LOCK' },
+        owner: { S: EXECUTION_ARN },
+        recordKey: { S: 'DEPLOYMENT#x' },
+      },
     });
-    const state = loopState({}, { routing: [entry(version(3), 20), entry(version(2), 80)], next: 'ROLL_BACK' });
+    const state = loopState(
+      {},
+      { routing: [entry(version(3), 20), entry(version(2), 80)], next: 'ROLL_BACK' },
+    );
 
-    const result = (await rollbackHandler({ state, now: at(150), executionArn: EXECUTION_ARN })) as DeployerState;
+    const result = (await rollbackHandler({
+      state,
+      now: at(150),
+      executionArn: EXECUTION_ARN,
+    })) as DeployerState;
 
     expect(result.deployment).toMatchObject({ next: 'ROLLED_BACK', routing: [entry(version(2), 100)] });
     expect(sfnMock).toHaveReceivedCommandWith(UpdateStateMachineAliasCommand, {

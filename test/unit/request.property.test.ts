@@ -12,7 +12,14 @@ import { publishVersion } from '../../lambda/publish-version';
 import { ALIAS_NAME, isStateMachineArn, isVersionArn, STATE_MACHINE_NAME } from '../../lambda/shared/arns';
 import { InvalidDeployRequestError } from '../../lambda/shared/errors';
 import { MAX_DEPLOYMENT_SECONDS, planSteps, STRATEGIES, totalHoldSeconds } from '../../lambda/shared/plan';
-import { BUILT_IN_DEFAULTS, type DeployRequest, KNOWN_FIELDS, MAX_ALARMS, MAX_VERSIONS, parseDeployRequest } from '../../lambda/shared/request';
+import {
+  BUILT_IN_DEFAULTS,
+  type DeployRequest,
+  KNOWN_FIELDS,
+  MAX_ALARMS,
+  MAX_VERSIONS,
+  parseDeployRequest,
+} from '../../lambda/shared/request';
 import { FakeDeploymentLock } from './fake-lock';
 import { EXECUTION_ARN, STATE_MACHINE_ARN, T0 } from './fixtures';
 
@@ -52,22 +59,29 @@ function expectValid(request: DeployRequest): void {
   expect(Array.isArray(request.alarms)).toBe(true);
   expect(request.alarms.length).toBeLessThanOrEqual(MAX_ALARMS);
   expect(new Set(request.alarms).size).toBe(request.alarms.length);
-  for (const name of request.alarms) expect(typeof name === 'string' && name.length >= 1 && name.length <= 255).toBe(true);
+  for (const name of request.alarms)
+    expect(typeof name === 'string' && name.length >= 1 && name.length <= 255).toBe(true);
   expect(request.historyMax === 0 || isInteger(request.historyMax, 2, MAX_VERSIONS)).toBe(true);
-  for (const flag of ['publishRevision', 'force', 'ignoreAlarmsAlreadyFiring', 'failOnInsufficientData'] as const) {
+  for (const flag of [
+    'publishRevision',
+    'force',
+    'ignoreAlarmsAlreadyFiring',
+    'failOnInsufficientData',
+  ] as const) {
     expect(typeof request[flag]).toBe('boolean');
   }
   if (request.version !== undefined) {
     const { version } = request;
     expect(
-      isInteger(version, 1, Number.MAX_SAFE_INTEGER) || (typeof version === 'string' && (/^[1-9]\d*$/.test(version) || isVersionArn(version))),
+      isInteger(version, 1, Number.MAX_SAFE_INTEGER) ||
+        (typeof version === 'string' && (/^[1-9]\d*$/.test(version) || isVersionArn(version))),
     ).toBe(true);
     expect(request.definition === undefined && !request.publishRevision).toBe(true);
   }
   expect(Object.keys(request).every((key) => KNOWN_FIELDS.includes(key))).toBe(true);
-  expect(totalHoldSeconds(planSteps(request.strategy, request.increment, request.intervalSeconds))).toBeLessThanOrEqual(
-    MAX_DEPLOYMENT_SECONDS,
-  );
+  expect(
+    totalHoldSeconds(planSteps(request.strategy, request.increment, request.intervalSeconds)),
+  ).toBeLessThanOrEqual(MAX_DEPLOYMENT_SECONDS);
 }
 
 /** Each problem starts with the field it is about (a dotted path for list items), or speaks of the whole request. */
@@ -119,25 +133,36 @@ const validRequest = fc.record(
 /** Values that sit on or just past the edges of the fields' ranges, and values of the wrong type. */
 const edgeValue = fc.oneof(
   fc.constantFrom(0, -1, 1, 2, 100, 101, 1.5, -0.5, 1e21, Number.MAX_SAFE_INTEGER + 2, ONE_YEAR_SECONDS + 1),
-  fc.constantFrom('', ' ', '0', '7', '-1', 'arn:aws:states:us-east-1:123456789012:stateMachine:orders:3', '{"StartAt":1}'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '7',
+    '-1',
+    'arn:aws:states:us-east-1:123456789012:stateMachine:orders:3',
+    '{"StartAt":1}',
+  ),
   fc.constantFrom(null, true, false, [], {}, [''], ['a', 'a'], { StartAt: 'A' }),
   fc.jsonValue({ maxDepth: 2 }),
 );
 
 /** A valid request with one field replaced by an edge value, removed, or an unknown field added. */
-const nearValidRequest = fc.tuple(validRequest, fc.constantFrom(...KNOWN_FIELDS, 'unknownField'), edgeValue, fc.boolean()).map(
-  ([request, field, value, remove]) => {
+const nearValidRequest = fc
+  .tuple(validRequest, fc.constantFrom(...KNOWN_FIELDS, 'unknownField'), edgeValue, fc.boolean())
+  .map(([request, field, value, remove]) => {
     const perturbed: Record<string, unknown> = { ...request };
     if (remove) delete perturbed[field];
     else perturbed[field] = value;
     return perturbed;
-  },
-);
+  });
 
 /** Objects made of the request's own field names with arbitrary values. */
-const fieldsWithAnyValues = fc.record(Object.fromEntries(KNOWN_FIELDS.map((field) => [field, fc.oneof(edgeValue, fc.jsonValue())])), {
-  requiredKeys: [],
-});
+const fieldsWithAnyValues = fc.record(
+  Object.fromEntries(KNOWN_FIELDS.map((field) => [field, fc.oneof(edgeValue, fc.jsonValue())])),
+  {
+    requiredKeys: [],
+  },
+);
 
 describe('parseDeployRequest on arbitrary input', () => {
   it('parses or rejects any JSON value, naming the problems', () => {
@@ -156,7 +181,9 @@ describe('parseDeployRequest on arbitrary input', () => {
         if ('error' in verdict) return expectNamedProblems(verdict.error);
         expectValid(verdict.request);
         for (const [field, value] of Object.entries(BUILT_IN_DEFAULTS)) {
-          expect(verdict.request[field as keyof DeployRequest]).toEqual((input as Record<string, unknown>)[field] ?? value);
+          expect(verdict.request[field as keyof DeployRequest]).toEqual(
+            (input as Record<string, unknown>)[field] ?? value,
+          );
         }
       }),
       RUNS,

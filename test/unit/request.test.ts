@@ -215,20 +215,34 @@ describe('parseDeployRequest', () => {
     });
 
     // The rule is AWS's (CreateStateMachine `name`): a set of forbidden characters, not an allow-list.
-    it.each(['orders.v2', 'orders@eu', 'Bestellungen-ä', "o'brien+1", 'x'.repeat(80)])('accepts the name %j, as AWS does', (name) => {
-      expect(parseDeployRequest({ ...minimal, stateMachine: name }).stateMachine).toBe(name);
-      const arn = `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`;
-      expect(parseDeployRequest({ ...minimal, stateMachine: arn, version: `${arn}:2` }).version).toBe(`${arn}:2`);
-    });
-
-    it.each(['orders v2', 'orders:v2', 'orders/v2', 'or*ders', 'orders[1]', 'tab\there', 'bell\u0007', 'x'.repeat(81), ''])(
-      'fails for the name %j, stating the rule',
+    it.each(['orders.v2', 'orders@eu', 'Bestellungen-ä', "o'brien+1", 'x'.repeat(80)])(
+      'accepts the name %j, as AWS does',
       (name) => {
-        const error = rejectionOf({ ...minimal, stateMachine: name });
-        expect(error.message).toContain('1-80 characters with no white space, no control characters and none of');
-        expect(error.message).toContain(`got: ${JSON.stringify(name)}`);
+        expect(parseDeployRequest({ ...minimal, stateMachine: name }).stateMachine).toBe(name);
+        const arn = `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`;
+        expect(parseDeployRequest({ ...minimal, stateMachine: arn, version: `${arn}:2` }).version).toBe(
+          `${arn}:2`,
+        );
       },
     );
+
+    it.each([
+      'orders v2',
+      'orders:v2',
+      'orders/v2',
+      'or*ders',
+      'orders[1]',
+      'tab\there',
+      'bell\u0007',
+      'x'.repeat(81),
+      '',
+    ])('fails for the name %j, stating the rule', (name) => {
+      const error = rejectionOf({ ...minimal, stateMachine: name });
+      expect(error.message).toContain(
+        '1-80 characters with no white space, no control characters and none of',
+      );
+      expect(error.message).toContain(`got: ${JSON.stringify(name)}`);
+    });
 
     it('fails when it is missing, saying nothing was given', () => {
       expect(rejectionOf({ alias: 'live' }).message).toContain(
@@ -242,11 +256,16 @@ describe('parseDeployRequest', () => {
 
     it('accepts a definition of up to 200 KiB inline, and refuses a larger one saying how to deploy it', () => {
       const sized = (bytes: number) => {
-        const base = JSON.stringify({ StartAt: 'Pass', States: { Pass: { Type: 'Pass', End: true, Comment: '' } } });
+        const base = JSON.stringify({
+          StartAt: 'Pass',
+          States: { Pass: { Type: 'Pass', End: true, Comment: '' } },
+        });
         return base.replace('"Comment":""', `"Comment":"${'c'.repeat(bytes - base.length)}"`);
       };
 
-      expect(parseDeployRequest({ ...minimal, definition: sized(DEFINITION_MAX_BYTES) }).definition).toHaveLength(DEFINITION_MAX_BYTES);
+      expect(
+        parseDeployRequest({ ...minimal, definition: sized(DEFINITION_MAX_BYTES) }).definition,
+      ).toHaveLength(DEFINITION_MAX_BYTES);
       const error = rejectionOf({ ...minimal, definition: sized(DEFINITION_MAX_BYTES + 1) });
       expect(error.message).toContain(
         `definition must be at most ${DEFINITION_MAX_BYTES} bytes of JSON inline (the request travels in the execution's input, capped at 256 KiB), got: ${DEFINITION_MAX_BYTES + 1} bytes`,
@@ -259,12 +278,23 @@ describe('parseDeployRequest', () => {
         ...minimal,
         stateMachine: 'arn:aws:states:us-east-1:123456789012:stateMachine:' + 'o'.repeat(80),
         alias: 'a'.repeat(80),
-        alarms: Array.from({ length: 100 }, (_, index) => `${String(index).padStart(3, '0')}${'x'.repeat(252)}`),
-        definition: JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true, Comment: 'c'.repeat(DEFINITION_MAX_BYTES - 70) } } }),
+        alarms: Array.from(
+          { length: 100 },
+          (_, index) => `${String(index).padStart(3, '0')}${'x'.repeat(252)}`,
+        ),
+        definition: JSON.stringify({
+          StartAt: 'P',
+          States: { P: { Type: 'Pass', End: true, Comment: 'c'.repeat(DEFINITION_MAX_BYTES - 70) } },
+        }),
       };
 
       // The first Lambda's payload wraps the request with the time, the execution ARN and the retry count.
-      const payload = { request: largest, now: '2026-03-02T10:00:00.000Z', executionArn: 'e'.repeat(300), retries: 10 };
+      const payload = {
+        request: largest,
+        now: '2026-03-02T10:00:00.000Z',
+        executionArn: 'e'.repeat(300),
+        retries: 10,
+      };
       expect(jsonBytes(payload)).toBeLessThan(STATE_MAX_BYTES);
       expect(parseDeployRequest(largest).alarms).toHaveLength(100);
     });

@@ -1,16 +1,36 @@
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeStateMachineAliasCommand, SFNClient, UpdateStateMachineAliasCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeStateMachineAliasCommand,
+  SFNClient,
+  UpdateStateMachineAliasCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkAlarms } from '../../lambda/check-alarms';
 import { rollBack } from '../../lambda/rollback';
-import { ALARM_REASON_MAX_CHARS, CAUSE_MAX_CHARS, FAIL_CAUSE_MAX_CHARS, jsonBytes, STATE_MAX_BYTES } from '../../lambda/shared/limits';
+import {
+  ALARM_REASON_MAX_CHARS,
+  CAUSE_MAX_CHARS,
+  FAIL_CAUSE_MAX_CHARS,
+  jsonBytes,
+  STATE_MAX_BYTES,
+} from '../../lambda/shared/limits';
 import type { DeployerState } from '../../lambda/shared/deployment';
 import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, T0, throttling, version } from './fixtures';
 import { FakeDeploymentLock } from './fake-lock';
 
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
-const deps = () => ({ sfn: new SFNClient({}), lock: FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN, acquiredAt: T0.toISOString(), originVersionArn: version(2), targetVersionArn: version(3) }), sleep: async () => undefined });
+const deps = () => ({
+  sfn: new SFNClient({}),
+  lock: FakeDeploymentLock.holding({
+    aliasArn: ALIAS_ARN,
+    owner: EXECUTION_ARN,
+    acquiredAt: T0.toISOString(),
+    originVersionArn: version(2),
+    targetVersionArn: version(3),
+  }),
+  sleep: async () => undefined,
+});
 
 /** A linear deployment of orders:3 over orders:2 stopped at 20%. */
 function stoppedAt20(extra: Partial<DeployerState> = {}, firedAlarms?: string[]): DeployerState {
@@ -183,15 +203,30 @@ describe('rollback within AWS limits, whatever the request', () => {
   it('keeps the state under 256 KiB and the cause under 32,768 characters with 100 long alarms all firing', async () => {
     // Arrange: the largest valid request (100 alarm names of 255 characters, linear 1%: 100 steps)
     // after check-alarms found every alarm firing with a 1,023-character reason.
-    const names = Array.from({ length: 100 }, (_, index) => `${String(index).padStart(3, '0')}-${'a'.repeat(251)}`);
+    const names = Array.from(
+      { length: 100 },
+      (_, index) => `${String(index).padStart(3, '0')}-${'a'.repeat(251)}`,
+    );
     const cloudWatch = new CloudWatchClient({});
     cloudWatchMock.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: names.map((AlarmName) => ({ AlarmName, StateValue: 'ALARM', StateReason: 'r'.repeat(1023), StateUpdatedTimestamp: T0 })),
+      MetricAlarms: names.map((AlarmName) => ({
+        AlarmName,
+        StateValue: 'ALARM',
+        StateReason: 'r'.repeat(1023),
+        StateUpdatedTimestamp: T0,
+      })),
     });
-    sfnMock.on(DescribeStateMachineAliasCommand).resolves({ routingConfiguration: [entry(version(3), 1), entry(version(2), 99)] });
+    sfnMock
+      .on(DescribeStateMachineAliasCommand)
+      .resolves({ routingConfiguration: [entry(version(3), 1), entry(version(2), 99)] });
     const state = loopState(
       { strategy: 'linear', increment: 1, intervalSeconds: 60, alarms: names },
-      { routing: [entry(version(3), 1), entry(version(2), 99)], timeline: [{ at: at(0), weight: 1 }], stepEndsAt: at(60), next: 'POLL' },
+      {
+        routing: [entry(version(3), 1), entry(version(2), 99)],
+        timeline: [{ at: at(0), weight: 1 }],
+        stepEndsAt: at(60),
+        next: 'POLL',
+      },
     );
     const checked = await checkAlarms({ state, now: at(30) }, { ...deps(), cloudWatch });
 
@@ -211,12 +246,22 @@ describe('rollback within AWS limits, whatever the request', () => {
   it('truncates each alarm reason, marking it, so one alarm cannot crowd out the others', async () => {
     const cloudWatch = new CloudWatchClient({});
     cloudWatchMock.on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [{ AlarmName: 'orders-failures', StateValue: 'ALARM', StateReason: 'r'.repeat(1023), StateUpdatedTimestamp: T0 }],
+      MetricAlarms: [
+        {
+          AlarmName: 'orders-failures',
+          StateValue: 'ALARM',
+          StateReason: 'r'.repeat(1023),
+          StateUpdatedTimestamp: T0,
+        },
+      ],
     });
     sfnMock.on(DescribeStateMachineAliasCommand).resolves({ routingConfiguration: [entry(version(2), 100)] });
 
     const checked = await checkAlarms(
-      { state: loopState({ alarms: ['orders-failures'] }, { stepEndsAt: at(60), next: 'POLL' }), now: at(30) },
+      {
+        state: loopState({ alarms: ['orders-failures'] }, { stepEndsAt: at(60), next: 'POLL' }),
+        now: at(30),
+      },
       { ...deps(), cloudWatch },
     );
 
@@ -229,7 +274,10 @@ describe('rollback within AWS limits, whatever the request', () => {
   it('quotes a cause cut short at the limit (no longer JSON) instead of failing on it', async () => {
     const truncatedJson = `{"errorMessage":"${'e'.repeat(40_000)}`;
 
-    const next = await rollBack({ state: stoppedAt20({ failure: { Error: 'States.TaskFailed', Cause: truncatedJson } }), now: at(150) }, deps());
+    const next = await rollBack(
+      { state: stoppedAt20({ failure: { Error: 'States.TaskFailed', Cause: truncatedJson } }), now: at(150) },
+      deps(),
+    );
 
     expect(next.deployment?.next).toBe('ROLLED_BACK');
     expect(next.deployment!.rollbackCause!.length).toBeLessThanOrEqual(CAUSE_MAX_CHARS);

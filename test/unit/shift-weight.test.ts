@@ -12,7 +12,17 @@ import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, T0, throttling, version
 import { FakeDeploymentLock } from './fake-lock';
 
 const sfnMock = mockClient(SFNClient);
-const deps = () => ({ sfn: new SFNClient({}), lock: FakeDeploymentLock.holding({ aliasArn: ALIAS_ARN, owner: EXECUTION_ARN, acquiredAt: T0.toISOString(), originVersionArn: version(2), targetVersionArn: version(3) }), sleep: async () => undefined });
+const deps = () => ({
+  sfn: new SFNClient({}),
+  lock: FakeDeploymentLock.holding({
+    aliasArn: ALIAS_ARN,
+    owner: EXECUTION_ARN,
+    acquiredAt: T0.toISOString(),
+    originVersionArn: version(2),
+    targetVersionArn: version(3),
+  }),
+  sleep: async () => undefined,
+});
 
 function givenAliasRoutes(routing: RoutingEntry[]): void {
   sfnMock
@@ -192,14 +202,12 @@ describe('shift-weight', () => {
   });
 
   it('fails when the alias was deleted during the deployment', async () => {
-    sfnMock
-      .on(DescribeStateMachineAliasCommand)
-      .rejects(
-        new ResourceNotFound({
-          message: 'Request references a resource that does not exist.',
-          $metadata: {},
-        }),
-      );
+    sfnMock.on(DescribeStateMachineAliasCommand).rejects(
+      new ResourceNotFound({
+        message: 'Request references a resource that does not exist.',
+        $metadata: {},
+      }),
+    );
     const state = linearAt(1, [entry(version(3), 10), entry(version(2), 90)]);
 
     const rejection = shiftWeight({ state, now: at(300) }, deps());
