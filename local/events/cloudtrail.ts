@@ -2,8 +2,8 @@
  * The CloudTrail record of an API call, as EventBridge delivers it to the
  * default bus (`detail-type: AWS API Call via CloudTrail`). AWS needs a trail
  * for these; the local cloud behaves as if one logs every management event.
- * Shapes follow the fixtures in `test/triggers/fixtures/` (see
- * `reference/aws-semantics.md` §5.2).
+ * Shapes follow the fixtures in `test/triggers/fixtures/` and
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event.html.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Caller } from '../wire/caller';

@@ -2,7 +2,7 @@
  * `Step Functions Execution Status Change`: the event Step Functions sends to
  * the default bus when a Standard execution starts and when it ends, without
  * any trail (unlike the CloudTrail records in `cloudtrail.ts`). Shape as in
- * `reference/aws-semantics.md` §5.1; Express executions send none.
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html; Express executions send none.
  */
 import { randomUUID } from 'node:crypto';
 import type { BusEvent } from '../eventbridge/bus';

@@ -1,6 +1,6 @@
 /**
  * The local cloud sends `Step Functions Execution Status Change` events for
- * Standard executions (reference/aws-semantics.md §5.1), and the deployer's
+ * Standard executions (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html), and the deployer's
  * own recovery rule, loaded from the synthesized template, picks the
  * terminal ones of the deployer up and targets the recovery Lambda.
  */
