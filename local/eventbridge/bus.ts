@@ -6,8 +6,9 @@
  * Targets may be state machines (started with the target's input) or local
  * Lambda functions (invoked with it, `InvocationType: Event`: Lambda's own
  * retries and on-failure destination apply, see `lambda/async-invocations.ts`;
- * a delivery records the first attempt's outcome); the target's `RoleArn` is not checked
- * (the local cloud has no IAM) and its `RetryPolicy` and `DeadLetterConfig` are not applied. Schedule rules
+ * a delivery records the first attempt's outcome). A state machine target's `RoleArn` must allow
+ * `states:StartExecution` when IAM is enforced for it (`authorize`); the target's `RetryPolicy` and
+ * `DeadLetterConfig` are not applied. Schedule rules
  * (`rate(…)`) fire on the virtual clock as time passes.
  */
 import { createHash, randomUUID } from 'node:crypto';
