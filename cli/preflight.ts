@@ -21,6 +21,10 @@ export interface PreflightDeps {
   warn: (line: string) => void;
 }
 
+/** A deployment with no alarm shifts on schedule and promotes whatever the new version does. */
+export const NO_ALARMS_WARNING =
+  'warning: this deployment watches no alarms: traffic moves on schedule and nothing rolls it back if the new version fails; pass --alarms <names...>';
+
 /** Errors that mean "this caller may not make this read-only call", so the check is left to the deployer. */
 const CANNOT_CHECK = new Set(['AccessDeniedException', 'AccessDenied', 'UnknownOperationException']);
 
@@ -57,6 +61,8 @@ export async function preflight(
     }
     throw error;
   }
+  // Said once everything else passed, just before starting.
+  if (request.alarms.length === 0) deps.warn(NO_ALARMS_WARNING);
 }
 
 /** A target given by name lives in the deployer's partition, region and account, as the deployer resolves it. */

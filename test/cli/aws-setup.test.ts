@@ -11,6 +11,7 @@ import { ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { clientConfig, createClients } from '../../cli/aws';
 import type { AwsClients } from '../../cli/io';
+import { NO_ALARMS_WARNING } from '../../cli/preflight';
 import { NOW, run, targetExists } from './harness';
 import { EXECUTION_ARN } from './scripted-execution';
 
@@ -84,7 +85,7 @@ describe('the region', () => {
       AWS_DEFAULT_REGION: 'eu-west-1',
     });
 
-    expect(stderr.text).toBe('');
+    expect(stderr.text).toBe(`${NO_ALARMS_WARNING}\n`);
     expect(code).toBe(0);
     await expect(made[0]!.sfn.config.region()).resolves.toBe('eu-west-1');
     expect(sfn).toHaveReceivedCommand(StartExecutionCommand);
@@ -150,7 +151,7 @@ describe('the deployer on a custom endpoint', () => {
 
     const { code, stderr } = await run([...TARGET, ...ENDPOINT]);
 
-    expect(stderr.text).toBe('');
+    expect(stderr.text).toBe(`${NO_ALARMS_WARNING}\n`);
     expect(code).toBe(0);
     expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: DEPLOYER });
   });

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { executionName } from '../../cli/commands/start';
+import { NO_ALARMS_WARNING } from '../../cli/preflight';
 import { DEPLOYER_ARN, NOW, run, TARGET_ARN, targetExists } from './harness';
 import { EXECUTION_ARN, FIRED, promotion, rollback } from './scripted-execution';
 
@@ -305,7 +306,9 @@ describe('sfn-deploy start', () => {
     const { code, stderr } = await run(['start', ...TARGET, '--name', 'release-42']);
 
     expect(code).toBe(1);
-    expect(stderr.text).toBe('error: ExecutionAlreadyExists: Execution Already Exists: release-42\n');
+    expect(stderr.text).toBe(
+      `${NO_ALARMS_WARNING}\nerror: ExecutionAlreadyExists: Execution Already Exists: release-42\n`,
+    );
   });
 
   describe('--wait', () => {
@@ -337,7 +340,7 @@ describe('sfn-deploy start', () => {
 
       expect(code).toBe(1);
       expect(stderr.text).toBe(
-        `Deployment failed: DeploymentRolledBack: Rolled back alias live to orders:2 (100%) from orders:3 at 10%: alarms fired: ${FIRED}\n`,
+        `${NO_ALARMS_WARNING}\nDeployment failed: DeploymentRolledBack: Rolled back alias live to orders:2 (100%) from orders:3 at 10%: alarms fired: ${FIRED}\n`,
       );
     });
 
@@ -479,6 +482,15 @@ describe('sfn-deploy start checks before starting', () => {
     expect(code).toBe(2);
     expect(stderr.text).toContain(`VersionNotFound: Version ${TARGET_ARN}:9 does not exist`);
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  it('warns when the deployment watches no alarms, and not when it watches one', async () => {
+    const bare = await run(['start', ...TARGET]);
+    const watched = await run(['start', ...TARGET, '--alarms', 'orders-failures']);
+
+    expect(bare.code).toBe(0);
+    expect(bare.stderr.text).toContain('warning: this deployment watches no alarms');
+    expect(watched.stderr.text).not.toContain('watches no alarms');
   });
 
   it('warns and starts when the caller may not read what it checks, leaving the check to the deployer', async () => {
