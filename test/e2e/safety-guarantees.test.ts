@@ -11,18 +11,8 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { FAIL_CAUSE_MAX_CHARS, STATE_MAX_BYTES } from '../../lambda/shared/limits';
 import { EXECUTION_STATUS_CHANGE } from '../../local/events/execution-status';
-import { allTo, E2e, type Target } from './harness';
-import { Safety } from './safety';
-
-const canary = (target: Target, extra: Record<string, unknown> = {}) => ({
-  stateMachine: target.name,
-  alias: 'live',
-  strategy: 'canary',
-  increment: 10,
-  intervalSeconds: 300,
-  alarmPollingSeconds: 60,
-  ...extra,
-});
+import { allTo, E2e } from './harness';
+import { canary, Safety } from './safety';
 
 describe('the safety net on the local cloud', () => {
   let e2e: E2e;
@@ -36,8 +26,6 @@ describe('the safety net on the local cloud', () => {
   afterEach(() => {
     e2e.deployer.cloud.faults.clear();
     e2e.deployer.cloud.drops.clear();
-    for (const rule of e2e.deployer.cloud.events.listRules())
-      e2e.deployer.cloud.events.setRuleEnabled(rule.logicalId, true);
   });
 
   afterAll(async () => {

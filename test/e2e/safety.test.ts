@@ -9,18 +9,8 @@
  */
 import { StopExecutionCommand, UpdateStateMachineAliasCommand } from '@aws-sdk/client-sfn';
 import { EXECUTION_STATUS_CHANGE } from '../../local/events/execution-status';
-import { allTo, E2e, type Target } from './harness';
-import { Safety } from './safety';
-
-const canary = (target: Target, extra: Record<string, unknown> = {}) => ({
-  stateMachine: target.name,
-  alias: 'live',
-  strategy: 'canary',
-  increment: 10,
-  intervalSeconds: 300,
-  alarmPollingSeconds: 60,
-  ...extra,
-});
+import { allTo, E2e } from './harness';
+import { canary, Safety } from './safety';
 
 describe('safety under faults on the local cloud', () => {
   let e2e: E2e;

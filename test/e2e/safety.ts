@@ -19,6 +19,17 @@ const TABLE = deployerFromTemplate(readTemplate(CDK_OUT), {
   account: '123456789012',
 }).tables[0]!.logicalId;
 
+/** The deployment the fault scenarios disturb: a 10% canary for 5 minutes, alarms checked every minute. */
+export const canary = (target: Target, extra: Record<string, unknown> = {}) => ({
+  stateMachine: target.name,
+  alias: 'live',
+  strategy: 'canary',
+  increment: 10,
+  intervalSeconds: 300,
+  alarmPollingSeconds: 60,
+  ...extra,
+});
+
 /** Safety checks every scenario ends with. */
 export class Safety {
   private readonly dynamo: DynamoDBClient;
