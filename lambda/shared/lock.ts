@@ -308,14 +308,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
   }
 
   async lockOn(aliasArn: string): Promise<HeldLock | undefined> {
-    const found = await this.dynamo.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
-        ConsistentRead: true,
-      }),
-    );
-    const item = found.Item;
+    const item = await this.item(aliasArn, LOCK_KEY);
     if (!item?.owner?.S || !item.recordKey?.S) return undefined;
     return {
       aliasArn,
@@ -385,14 +378,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
 
   async claimHandoff(aliasArn: string, executionArn: string): Promise<string> {
     const name = executionArn.split(':').at(-1)!;
-    const found = await this.dynamo.send(
-      new GetItemCommand({
-        TableName: this.tableName,
-        Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
-        ConsistentRead: true,
-      }),
-    );
-    const item = found.Item;
+    const item = await this.item(aliasArn, LOCK_KEY);
     const state = item?.handoffState?.S;
     // A retried claim by the execution that already claimed it gets the same state again.
     if (state && item?.segment?.S === executionArn && !item.recovering) return state;
@@ -423,16 +409,22 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
   }
 
   async outcomeOf(aliasArn: string, key: string): Promise<RecordedOutcome | undefined> {
+    const item = await this.item(aliasArn, key);
+    const status = item?.status?.S as DeploymentStatus | undefined;
+    if (!status) return undefined;
+    return { status, error: item?.error?.S, cause: item?.cause?.S };
+  }
+
+  /** One item of the alias, read consistently: the lock or a deployment record. */
+  private async item(aliasArn: string, sk: string): Promise<Record<string, AttributeValue> | undefined> {
     const found = await this.dynamo.send(
       new GetItemCommand({
         TableName: this.tableName,
-        Key: { aliasArn: s(aliasArn), sk: s(key) },
+        Key: { aliasArn: s(aliasArn), sk: s(sk) },
         ConsistentRead: true,
       }),
     );
-    const status = found.Item?.status?.S as DeploymentStatus | undefined;
-    if (!status) return undefined;
-    return { status, error: found.Item?.error?.S, cause: found.Item?.cause?.S };
+    return found.Item;
   }
 
   private async recordOutcome(aliasArn: string, key: string, outcome: LockOutcome): Promise<void> {
