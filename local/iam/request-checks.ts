@@ -6,6 +6,7 @@
  * missing here cannot be authorized, so a role's call to it is refused with
  * an error naming it rather than let through.
  */
+import { issuedExecution } from '../stepfunctions/task-tokens';
 import type { AuthorizationCheck } from './identity-policies';
 
 export interface RequestScope {
@@ -42,6 +43,18 @@ const onResource =
 const unscoped =
   (action: string): Checks =>
   () => [{ action, resource: '*' }];
+
+/**
+ * Task callbacks are authorized on the state machine whose execution issued the token (what CDK's
+ * `grantTaskResponse` grants); a token the local cloud did not issue names none, so it needs `*`.
+ */
+const onTaskToken =
+  (action: string): Checks =>
+  (input) => {
+    const execution = issuedExecution(String(input.taskToken ?? ''));
+    const match = execution && /^(arn:[^:]+:states:[^:]+:\d{12}):execution:([^:]+):/.exec(execution);
+    return [{ action, resource: match ? `${match[1]}:stateMachine:${match[2]}` : '*' }];
+  };
 
 const STEP_FUNCTIONS: Record<string, Checks> = {
   CreateStateMachine: (input, scope) => {
@@ -82,6 +95,9 @@ const STEP_FUNCTIONS: Record<string, Checks> = {
   DescribeStateMachineForExecution: onResource('states:DescribeStateMachineForExecution', 'executionArn'),
   GetExecutionHistory: onResource('states:GetExecutionHistory', 'executionArn'),
   StopExecution: onResource('states:StopExecution', 'executionArn'),
+  SendTaskSuccess: onTaskToken('states:SendTaskSuccess'),
+  SendTaskFailure: onTaskToken('states:SendTaskFailure'),
+  SendTaskHeartbeat: onTaskToken('states:SendTaskHeartbeat'),
 };
 
 function alarmArn(scope: RequestScope, name: unknown): string {
