@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { signalFunctionName } from '../lambda/shared/arns';
 import { OWNER_INDEX, TTL_ATTRIBUTE } from '../lambda/shared/lock';
 import { STRATEGIES, type Strategy } from '../lambda/shared/plan';
 import { BUILT_IN_DEFAULTS } from '../lambda/shared/request';
@@ -115,10 +116,18 @@ export class StateMachineDeployer extends Construct {
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
+    // A name known at synthesis lets the deployer start itself (long deployments continue in a
+    // child execution) without a reference from its own policy to itself, which would be a cycle.
+    const stateMachineName =
+      props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    this.stateMachineName = stateMachineName;
+
     this.deployerFunctions = new DeployerFunctions(this, 'Functions', {
       deployments: this.deployments,
       ownerIndexName: OWNER_INDEX,
       logRetention,
+      // Operators and `sfn-deploy` find the signal function from the deployer's name alone.
+      functionNames: { 'signal-deployment': signalFunctionName(stateMachineName) },
       environment: {
         'publish-version': {
           DEFAULT_STRATEGY: props.defaultStrategy ?? BUILT_IN_DEFAULTS.strategy,
@@ -135,16 +144,13 @@ export class StateMachineDeployer extends Construct {
     this.functions = this.deployerFunctions.functions;
     for (const target of props.targets) this.addTarget(target);
 
-    // A name known at synthesis lets the deployer start itself (long deployments continue in a
-    // child execution) without a reference from its own policy to itself, which would be a cycle.
-    const stateMachineName =
-      props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
-    this.stateMachineName = stateMachineName;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Deploys a version of a target state machine by shifting its alias while watching alarms',
-      definitionBody: sfn.DefinitionBody.fromChainable(buildDeployerWorkflow(this, this.functions)),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildDeployerWorkflow(this, this.functions, this.deployments),
+      ),
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'StateMachineLogs', {
@@ -156,6 +162,7 @@ export class StateMachineDeployer extends Construct {
       },
     });
     this.grantContinuation(stateMachineName);
+    this.grantWaking(stateMachineName);
     this.deployerFunctions.grantDescribeExecutions(this.executionsArn());
     acknowledge(
       this.stateMachine,
@@ -221,6 +228,24 @@ export class StateMachineDeployer extends Construct {
         }),
       ],
     });
+    // Alarm events end the wait of the deployments watching the alarm: they check at once, so a
+    // rollback takes seconds whatever the poll. A lost or late event only costs time: the poll stays.
+    this.wakeRule = new events.Rule(this, 'WakeOnAlarm', {
+      description:
+        'Wakes the running deployments that watch an alarm when it goes to ALARM or INSUFFICIENT_DATA',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM', 'INSUFFICIENT_DATA'] } },
+      },
+      // A wake-up that comes late is worth nothing more than the poll: retry briefly, then let the poll act.
+      targets: [
+        new targets.LambdaFunction(this.functions['wake-on-alarm'], {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+        }),
+      ],
+    });
     this.recoverySweep = new events.Rule(this, 'SweepStaleLocks', {
       description: 'Recovers deployment locks whose deployer execution is no longer running',
       schedule: events.Schedule.rate(props.recoverySweepInterval ?? Duration.minutes(5)),
@@ -229,6 +254,9 @@ export class StateMachineDeployer extends Construct {
       ],
     });
   }
+
+  /** The EventBridge rule that wakes deployments watching an alarm when it goes to ALARM or INSUFFICIENT_DATA. */
+  readonly wakeRule: events.Rule;
 
   /** The EventBridge rule that recovers ended deployer executions still holding an alias, on their status-change events. */
   readonly recoveryRule: events.Rule;
@@ -291,6 +319,42 @@ export class StateMachineDeployer extends Construct {
         ],
       }),
     );
+  }
+
+  /**
+   * The loop's wait stores its task token on the lock (an UpdateItem of its own); signals and alarm
+   * events end the wait with SendTaskSuccess, which is authorized on the deployer state machine.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
+   */
+  private grantWaking(stateMachineName: string): void {
+    this.stateMachine.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.deployments.tableArn] }),
+    );
+    const deployerArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const name of ['signal-deployment', 'wake-on-alarm'] as const) {
+      this.functions[name].addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [deployerArn] }),
+      );
+    }
+  }
+
+  /**
+   * Lets `grantee` steer running deployments: promote, pause, resume or abort
+   * them (`sfn-deploy promote|pause|resume|abort`, or `aws lambda invoke` of
+   * {@link signalFunction}). Nothing else: no start, no stop, no table access.
+   */
+  grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return this.signalFunction.grantInvoke(grantee);
+  }
+
+  /** The function operators invoke with a signal; named `<deployer name>-signal`. */
+  get signalFunction(): lambda.IFunction {
+    return this.functions['signal-deployment'];
   }
 
   /** Lets this deployer deploy one more state machine. */

@@ -112,7 +112,15 @@ export async function publishVersion(
 
   // The last check before the first write: one deployment per alias at a time.
   const owner = event.executionArn;
-  await deps.lock.acquire({ aliasArn, stateMachineArn, owner, startedAt: now, strategy: request.strategy });
+  await deps.lock.acquire({
+    aliasArn,
+    stateMachineArn,
+    owner,
+    startedAt: now,
+    strategy: request.strategy,
+    alarms: request.alarms,
+    failOnInsufficientData: request.failOnInsufficientData,
+  });
   try {
     return await start(deps, {
       request,

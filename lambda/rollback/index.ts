@@ -62,6 +62,7 @@ export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<De
       `(100%) from ${versionLabel(deployment.targetVersionArn)} at ${reachedWeight}%: ${reason(state)}`,
     CAUSE_MAX_CHARS,
   );
+  deployment.rollbackError = deployment.aborted ? 'DeploymentAborted' : 'DeploymentRolledBack';
   // The fired alarms are in the cause now: carried once, so the state stays within 256 KiB.
   delete deployment.firedAlarms;
   delete state.failure;
@@ -70,7 +71,7 @@ export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<De
     status: 'ROLLED_BACK',
     endedAt: now.toISOString(),
     timeline: deployment.timeline,
-    error: 'DeploymentRolledBack',
+    error: deployment.rollbackError,
     cause: deployment.rollbackCause,
   });
   logger.warn('Rolled back', { cause: deployment.rollbackCause });
@@ -122,6 +123,9 @@ function endedElsewhere(
 }
 
 function reason(state: DeployerState): string {
+  const aborted = state.deployment?.aborted;
+  if (aborted) return `aborted by ${aborted.sender} at ${aborted.at}: ${aborted.reason}`;
+  if (state.deployment?.gateTimedOut) return state.deployment.gateTimedOut;
   if (state.failure) return `error ${state.failure.Error ?? 'unknown'}: ${errorMessage(state.failure.Cause)}`;
   const fired = state.deployment?.firedAlarms ?? [];
   return fired.length > 0 ? `alarms fired: ${fired.join('; ')}` : 'stopped';

@@ -2,6 +2,7 @@
  * The loop state that travels in the deployer execution's JSON from one
  * Lambda to the next. Each Lambda takes the state and returns the next one.
  */
+import type { Signal } from './lock';
 import type { PlanStep } from './plan';
 import type { DeployRequest } from './request';
 import type { RoutingEntry } from './routing';
@@ -31,7 +32,8 @@ export interface Deployment {
   readonly aliasArn: string;
   readonly originVersionArn: string;
   readonly targetVersionArn: string;
-  readonly steps: PlanStep[];
+  /** The plan; a `promote` cuts it short to a final 100% step. */
+  steps: PlanStep[];
   /** The step the next shift applies, or the step being held. */
   stepIndex: number;
   /** When alarms started being watched: transitions to ALARM from here on count. */
@@ -58,6 +60,16 @@ export interface Deployment {
   segments: number;
   firedAlarms?: string[];
   rollbackCause?: string;
+  /** The error a rollback ends the execution with: `DeploymentRolledBack`, or `DeploymentAborted`. */
+  rollbackError?: string;
+  /** Operator signals the deployment acted on, in order: who, what, why and when. */
+  signals?: Signal[];
+  /** Set by `pause` until `resume` or `promote`: the current weight is held past its step's end. */
+  paused?: Signal;
+  /** Set by `abort`: the deployment rolls back and fails `DeploymentAborted`. */
+  aborted?: Signal;
+  /** Set when a pause step timed out with `onTimeout: rollBack`. */
+  gateTimedOut?: string;
 }
 
 export type Outcome = 'PROMOTED' | 'NO_CHANGE' | 'CREATED_ALIAS';
@@ -83,6 +95,8 @@ export interface DeployerState {
   result?: DeploymentResult;
   /** The error a `Catch` put in the state (`ResultPath: $.failure`), for rollback. */
   failure?: { Error?: string; Cause?: string };
+  /** Why the task-token wait failed, when the loop fell back to a plain Wait (its events are counted). */
+  waitFailure?: { Error?: string; Cause?: string };
 }
 
 /** What every loop Lambda receives from the state machine. */

@@ -11,6 +11,15 @@ export type Strategy = (typeof STRATEGIES)[number];
 export interface PlanStep {
   readonly weight: number;
   readonly holdSeconds: number;
+  /** A gate: hold the weight before it until an operator resumes or promotes. */
+  readonly pause?: PauseGate;
+}
+
+/** What a pause step waits for, and what happens when nobody answers in time. */
+export interface PauseGate {
+  /** @default - waits until the deployment's one-year limit */
+  readonly timeoutSeconds?: number;
+  readonly onTimeout: 'rollBack' | 'continue';
 }
 
 /** A standard execution may run one year; keep a day for publishing, pruning and retries. */

@@ -21,6 +21,7 @@ import {
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
 import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
+import { MAX_DEPLOYMENT_SECONDS } from '../shared/plan';
 import { routingFor } from '../shared/routing';
 
 export interface ShiftWeightDeps {
@@ -46,18 +47,22 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
   await releasingOnDrift(deps.lock, deployment, now, () =>
     assertNoDrift(deps.sfn, aliasArn, [deployment.routing, desired]),
   );
-  await writeAliasRoutingGuarded(
-    deps.aliasWriter ?? deps.sfn,
-    aliasArn,
-    desired,
-    () => deps.lock.assertHeld(aliasArn, owner),
-    deps.sleep,
-  );
-
-  deployment.routing = desired;
-  deployment.timeline.push({ at: now.toISOString(), weight: step.weight });
-  deployment.stepEndsAt = new Date(now.getTime() + step.holdSeconds * 1000).toISOString();
-  deployment.waitSeconds = Math.min(state.request.alarmPollingSeconds, step.holdSeconds);
+  // A pause step keeps the weight before it: nothing to write, and no shift on the timeline.
+  if (!step.pause) {
+    await writeAliasRoutingGuarded(
+      deps.aliasWriter ?? deps.sfn,
+      aliasArn,
+      desired,
+      () => deps.lock.assertHeld(aliasArn, owner),
+      deps.sleep,
+    );
+    deployment.routing = desired;
+    deployment.timeline.push({ at: now.toISOString(), weight: step.weight });
+  }
+  const holdSeconds = step.pause ? (step.pause.timeoutSeconds ?? MAX_DEPLOYMENT_SECONDS) : step.holdSeconds;
+  deployment.stepEndsAt = new Date(now.getTime() + holdSeconds * 1000).toISOString();
+  // 0 only for a step held for no time: the state machine then checks at once, without a wait.
+  deployment.waitSeconds = Math.min(state.request.alarmPollingSeconds, holdSeconds);
   deployment.next = 'POLL';
   countEvents(deployment, event.executionArn, SHIFT_EVENTS, event.retries);
   await deps.lock.update(aliasArn, owner, { timeline: deployment.timeline });

@@ -10,8 +10,8 @@ describe('the CDK app', () => {
     const built = app({});
     expect(built.deployOnPublish).toBeUndefined();
     expect(built.pipelineStack).toBeUndefined();
-    // Only the deployer's own recovery rule and its sweep.
-    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 2);
+    // Only the deployer's own rules: recovery, its sweep, and alarm wake-ups.
+    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 3);
   });
 
   it('adds deploy-on-publish rules for the targets given settings, with -c deployOnPublish=true', () => {

@@ -177,8 +177,8 @@ describe('DeployOnPublish', () => {
         targets: [{ stateMachine: target, alias: 'live' }],
       });
     }
-    // Two publish rules per deployer, and each deployer's own recovery and stale-lock sweep rules.
-    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 8);
+    // Two publish rules per deployer, and each deployer's own recovery, stale-lock sweep and alarm wake-up rules.
+    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 10);
   });
 
   it('fails when a target default is not valid in a deploy request', () => {
