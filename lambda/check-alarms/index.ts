@@ -56,6 +56,9 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
     assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]),
   );
   const steering = applySignals(deployment, signals);
+  // Who steered the deployment, and why, goes on its record as soon as it is acted on.
+  if (signals.length > 0)
+    await deps.lock.update(deployment.aliasArn, deployment.owner, { signals: deployment.signals });
   // An abort rolls back at once; anything else is decided only after the alarms are read.
   const fired = deployment.aborted
     ? []

@@ -83,6 +83,8 @@ export interface DeploymentResult {
   toVersionArn: string;
   timeline: TimelineEntry[];
   prunedVersionArns: string[];
+  /** The operators' signals the deployment acted on, when there were any. */
+  signals?: Signal[];
 }
 
 /** The request as carried in the loop: the definition is uploaded already, so it is not carried again (state is capped at 256 KiB). */

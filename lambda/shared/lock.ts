@@ -70,6 +70,8 @@ export interface LockProgress {
   originVersionArn?: string;
   targetVersionArn?: string;
   timeline?: TimelineEntry[];
+  /** The operators' signals the deployment acted on: recorded on its record, not on the lock. */
+  signals?: Signal[];
 }
 
 export interface LockOutcome extends LockProgress {
@@ -202,6 +204,10 @@ function progressUpdate(progress: LockProgress): { sets: string[]; values: Recor
     sets.push('timeline = :timeline');
     values[':timeline'] = s(JSON.stringify(progress.timeline));
   }
+  if (progress.signals && progress.signals.length > 0) {
+    sets.push('signalsActedOn = :signalsActedOn');
+    values[':signalsActedOn'] = s(JSON.stringify(progress.signals));
+  }
   return { sets, values };
 }
 
@@ -283,7 +289,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
     const held = await this.assertHeld(aliasArn, owner);
     const { sets, values } = progressUpdate(progress);
     if (sets.length === 0) return;
-    const lockSets = sets.filter((set) => !set.startsWith('timeline'));
+    const lockSets = sets.filter((set) => !set.startsWith('timeline') && !set.startsWith('signalsActedOn'));
     if (lockSets.length > 0) {
       await this.conditionally(aliasArn, owner, () =>
         this.dynamo.send(

@@ -287,6 +287,28 @@ describe('signals and the lock', () => {
     expect(lock.queuedSignals(ALIAS_ARN)).toEqual([]);
   });
 
+  it('are recorded on the deployment’s record, with who sent them and why, once acted on', async () => {
+    send('pause');
+    send('resume', { sender: 'arn:aws:iam::123456789012:user/bo', reason: 'launch went fine' });
+    await check(holding(), 30);
+
+    const updates = lock.calls.filter((call) => call.method === 'update');
+    expect(updates.at(-1)).toMatchObject({
+      progress: {
+        signals: [
+          { action: 'pause', sender: 'arn:aws:iam::123456789012:user/ana', reason: 'pause for the test' },
+          { action: 'resume', sender: 'arn:aws:iam::123456789012:user/bo', reason: 'launch went fine' },
+        ],
+      },
+    });
+  });
+
+  it('leave the record alone when none came', async () => {
+    await check(holding(), 30);
+
+    expect(lock.calls.filter((call) => call.method === 'update')).toEqual([]);
+  });
+
   it('fail the check with DeploymentLockLost once the lock is someone else’s', async () => {
     lock.held.get(ALIAS_ARN)!.owner = 'arn:aws:states:us-east-1:123456789012:execution:sfn-deployer:other';
 
