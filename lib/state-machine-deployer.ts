@@ -74,7 +74,18 @@ export interface StateMachineDeployerProps {
    * @default Duration.minutes(5)
    */
   readonly recoverySweepInterval?: Duration;
+
+  /**
+   * Where the deployer puts its lifecycle events (source `sfn-deployer`:
+   * `Deployment Started`, `Weight Shifted`, `Deployment Paused`, …; see
+   * docs/lifecycle-events.md), for rules that notify people.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
 }
+
+/** The Lambdas that put lifecycle events: each tells what its own step did. */
+const LIFECYCLE_PUBLISHERS = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'] as const;
 
 /**
  * A Step Functions state machine that deploys other state machines: it
@@ -93,6 +104,8 @@ export class StateMachineDeployer extends Construct {
   readonly functions: Record<DeployerFunctionName, lambda.IFunction>;
   /** The deployer's name, known at synthesis. */
   readonly stateMachineName: string;
+  /** The bus the lifecycle events go to. */
+  readonly eventBus: events.IEventBus;
   private readonly deployerFunctions: DeployerFunctions;
 
   constructor(scope: Construct, id: string, props: StateMachineDeployerProps) {
@@ -122,6 +135,8 @@ export class StateMachineDeployer extends Construct {
       props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
     this.stateMachineName = stateMachineName;
 
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    const lifecycle = { EVENT_BUS_NAME: this.eventBus.eventBusName };
     this.deployerFunctions = new DeployerFunctions(this, 'Functions', {
       deployments: this.deployments,
       ownerIndexName: OWNER_INDEX,
@@ -138,9 +153,14 @@ export class StateMachineDeployer extends Construct {
           DEFAULT_ALARM_POLLING_SECONDS: String(
             props.defaultAlarmPolling?.toSeconds() ?? BUILT_IN_DEFAULTS.alarmPollingSeconds,
           ),
+          ...lifecycle,
         },
+        'shift-weight': lifecycle,
+        'check-alarms': lifecycle,
+        rollback: lifecycle,
       },
     });
+    for (const step of LIFECYCLE_PUBLISHERS) this.eventBus.grantPutEventsTo(this.deployerFunctions.functions[step]);
     this.functions = this.deployerFunctions.functions;
     for (const target of props.targets) this.addTarget(target);
 

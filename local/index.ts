@@ -15,6 +15,7 @@ import type { ApiCall, AwsJsonService } from './wire/service';
 import { StepFunctionsService, type LambdaHandler, type LambdaOptions } from './stepfunctions';
 import { VirtualClock } from './clock/virtual-clock';
 import { DropSwitch, type DropSpec } from './events/drops';
+import { EventsService } from './eventbridge/service';
 import { AsyncInvocations, type AsyncInvokeConfig } from './lambda/async-invocations';
 import { resolveFunction } from './stepfunctions/lambdas';
 import { seededRandom } from './stepfunctions/random';
@@ -190,6 +191,14 @@ export class LocalCloud {
       );
     this.server.register(this.stepFunctions);
     this.server.register(this.cloudWatch);
+    this.server.register(
+      new EventsService({
+        clock: this.clock,
+        region: this.region,
+        accountId: this.accountId,
+        put: (event) => this.publish(event),
+      }),
+    );
     this.addAdminRoutes();
   }
 

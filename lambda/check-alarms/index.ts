@@ -19,7 +19,13 @@ import { randomUUID } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AlarmStatus, describeAlarms } from '../shared/aws';
 import { countEvents, EVENTS, mustContinue, POLL_EVENTS } from '../shared/budget';
-import { createCloudWatchClient, createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
+import {
+  createCloudWatchClient,
+  createDeploymentLock,
+  createLifecycleEvents,
+  createSfnClient,
+  lazily,
+} from '../shared/clients';
 import {
   type Clock,
   copyState,
@@ -30,6 +36,7 @@ import {
   systemClock,
 } from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
+import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
 import type { DeploymentLock, Signal } from '../shared/lock';
 import { AlarmNotFoundError } from '../shared/errors';
 import { ALARM_REASON_MAX_CHARS, truncate } from '../shared/limits';
@@ -42,6 +49,8 @@ export interface CheckAlarmsDeps {
   clock?: Clock;
   /** Names the execution a continuation runs in. @default a random UUID */
   newExecutionName?: () => string;
+  /** Where `Deployment Paused`, `Deployment Resumed` and `Deployment Promoted` go. @default none */
+  lifecycle?: LifecycleEvents;
 }
 
 export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Promise<DeployerState> {
@@ -56,6 +65,11 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
     assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]),
   );
   const steering = applySignals(deployment, signals);
+  const events = new LifecycleLog(deployment);
+  for (const signal of signals) {
+    const type = { pause: DETAIL_TYPES.paused, resume: DETAIL_TYPES.resumed }[signal.action as string];
+    if (type) events.add(type, now, { sender: signal.sender, reason: signal.reason, signaledAt: signal.at });
+  }
   // Who steered the deployment, and why, goes on its record as soon as it is acted on.
   if (signals.length > 0)
     await deps.lock.update(deployment.aliasArn, deployment.owner, { signals: deployment.signals });
@@ -105,7 +119,12 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
       targetVersionArn: deployment.targetVersionArn,
       timeline: deployment.timeline,
     });
+    events.add(DETAIL_TYPES.promoted, now, {
+      timeline: deployment.timeline,
+      signals: deployment.signals ?? [],
+    });
   }
+  await events.flush(deps.lifecycle);
   logger.info('Checked alarms', {
     next: deployment.next,
     fired,
@@ -308,8 +327,9 @@ function parseNewState(
 const sfn = createSfnClient();
 const cloudWatch = createCloudWatchClient();
 const lock = lazily(createDeploymentLock);
+const lifecycle = lazily(createLifecycleEvents);
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return checkAlarms(event, { sfn, cloudWatch, lock: lock() });
+  return checkAlarms(event, { sfn, cloudWatch, lock: lock(), lifecycle: lifecycle() });
 };

@@ -70,6 +70,8 @@ export interface Deployment {
   aborted?: Signal;
   /** Set when a pause step timed out with `onTimeout: rollBack`. */
   gateTimedOut?: string;
+  /** Lifecycle events numbered so far (lifecycle.ts): the next one is this plus one. */
+  lifecycleSequence?: number;
 }
 
 export type Outcome = 'PROMOTED' | 'NO_CHANGE' | 'CREATED_ALIAS';

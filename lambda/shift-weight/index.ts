@@ -9,7 +9,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type Sleep, writeAliasRoutingGuarded } from '../shared/aws';
 import { countEvents, SHIFT_EVENTS } from '../shared/budget';
-import { createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
+import { createDeploymentLock, createLifecycleEvents, createSfnClient, lazily } from '../shared/clients';
 import {
   type Clock,
   copyState,
@@ -19,6 +19,7 @@ import {
   systemClock,
 } from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
+import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
 import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
 import { MAX_DEPLOYMENT_SECONDS } from '../shared/plan';
@@ -32,6 +33,8 @@ export interface ShiftWeightDeps {
   lock: DeploymentLock;
   clock?: Clock;
   sleep?: Sleep;
+  /** Where `Weight Shifted` and a pause step's `Deployment Paused` go. @default none */
+  lifecycle?: LifecycleEvents;
 }
 
 export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Promise<DeployerState> {
@@ -47,6 +50,7 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
   await releasingOnDrift(deps.lock, deployment, now, () =>
     assertNoDrift(deps.sfn, aliasArn, [deployment.routing, desired]),
   );
+  const previousWeight = deployment.timeline.at(-1)?.weight ?? 0;
   // A pause step keeps the weight before it: nothing to write, and no shift on the timeline.
   if (!step.pause) {
     await writeAliasRoutingGuarded(
@@ -66,6 +70,17 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
   deployment.next = 'POLL';
   countEvents(deployment, event.executionArn, SHIFT_EVENTS, event.retries);
   await deps.lock.update(aliasArn, owner, { timeline: deployment.timeline });
+  const events = new LifecycleLog(deployment);
+  if (step.pause) {
+    events.add(DETAIL_TYPES.paused, now, {
+      gate: true,
+      timeoutSeconds: step.pause.timeoutSeconds ?? null,
+      onTimeout: step.pause.onTimeout,
+    });
+  } else {
+    events.add(DETAIL_TYPES.shifted, now, { fromWeight: previousWeight, holdSeconds: step.holdSeconds });
+  }
+  await events.flush(deps.lifecycle);
   logger.info('Shifted weight', {
     weight: step.weight,
     step: deployment.stepIndex + 1,
@@ -78,8 +93,9 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
 const sfn = createSfnClient();
 const aliasWriter = createSfnClient({ retries: false });
 const lock = lazily(createDeploymentLock);
+const lifecycle = lazily(createLifecycleEvents);
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return shiftWeight(event, { sfn, aliasWriter, lock: lock() });
+  return shiftWeight(event, { sfn, aliasWriter, lock: lock(), lifecycle: lifecycle() });
 };

@@ -6,6 +6,7 @@
  * missing here cannot be authorized, so a role's call to it is refused with
  * an error naming it rather than let through.
  */
+import { busName } from '../eventbridge/service';
 import { issuedExecution } from '../stepfunctions/task-tokens';
 import type { AuthorizationCheck } from './identity-policies';
 
@@ -180,11 +181,25 @@ const DYNAMODB: Record<string, Checks> = {
   ListTables: unscoped('dynamodb:ListTables'),
 };
 
+/** Each entry is authorized on its bus, with its source and detail-type as condition keys (list_amazoneventbridge.html). */
+const EVENTBRIDGE: Record<string, Checks> = {
+  PutEvents: (input, scope) =>
+    (Array.isArray(input.Entries) ? (input.Entries as Input[]) : []).map((entry) => ({
+      action: 'events:PutEvents',
+      resource: `arn:${scope.partition}:events:${scope.region}:${scope.accountId}:event-bus/${busName(entry.EventBusName)}`,
+      context: {
+        ...(typeof entry.Source === 'string' ? { 'events:source': entry.Source } : {}),
+        ...(typeof entry.DetailType === 'string' ? { 'events:detail-type': entry.DetailType } : {}),
+      },
+    })),
+};
+
 /** By `X-Amz-Target` prefix. */
 const SERVICES: Record<string, Record<string, Checks>> = {
   AWSStepFunctions: STEP_FUNCTIONS,
   GraniteServiceVersion20100801: CLOUDWATCH,
   DynamoDB_20120810: DYNAMODB,
+  AWSEvents: EVENTBRIDGE,
 };
 
 /** What IAM checks for `<targetPrefix>.<operation>` with `input`; throws for a request the local cloud cannot authorize. */

@@ -6,6 +6,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DeployerStack, StateMachineDeployer, type StateMachineDeployerProps } from '../../lib';
@@ -182,6 +183,36 @@ describe('StateMachineDeployer', () => {
     for (const step of ['wake-on-alarm', 'signal-deployment'] as const) {
       expect(functionGrants(template, step, 'states:')).toEqual([`states:SendTaskSuccess on ${deployerArn}`]);
     }
+  });
+
+  it('lets the four steps that tell what happened put lifecycle events on the default bus, and no other', () => {
+    const bus = 'arn:aws:events:us-east-1:123456789012:event-bus/default';
+    for (const step of DEPLOYER_FUNCTIONS) {
+      const fn = template.toJSON().Resources[functionLogicalId(template, step)].Properties;
+      const publishes = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'].includes(step);
+      expect([step, functionGrants(template, step, 'events:')]).toEqual([
+        step,
+        publishes ? [`events:PutEvents on ${bus}`] : [],
+      ]);
+      expect([step, fn.Environment.Variables.EVENT_BUS_NAME]).toEqual([
+        step,
+        publishes ? 'default' : undefined,
+      ]);
+    }
+  });
+
+  it('puts lifecycle events on the bus it is given', () => {
+    const stack = newStack();
+    const bus = new events.EventBus(stack, 'DeploymentsBus');
+    new StateMachineDeployer(stack, 'Deployer', { targets: [target(stack, 'orders')], eventBus: bus });
+    const busTemplate = Template.fromStack(stack);
+    const busId = logicalIdsAt(busTemplate, 'AWS::Events::EventBus', '/DeploymentsBus/')[0]!;
+
+    expect(functionGrants(busTemplate, 'shift-weight', 'events:')).toEqual([
+      `events:PutEvents on \${${busId}.Arn}`,
+    ]);
+    const fn = busTemplate.toJSON().Resources[functionLogicalId(busTemplate, 'shift-weight')].Properties;
+    expect(fn.Environment.Variables.EVENT_BUS_NAME).toEqual({ Ref: busId });
   });
 
   it('lets the state machine store its wait’s token on the deployments table, and nowhere else', () => {

@@ -188,6 +188,8 @@ describe('publish-version', () => {
         segmentExecutionArn: EXECUTION_ARN,
         eventsUsed: 8,
         segments: 1,
+        // Deployment Started was its first lifecycle event.
+        lifecycleSequence: 1,
       });
       expect(state.request).toMatchObject({
         stateMachine: 'orders',
