@@ -278,7 +278,7 @@ describe('request from flags', () => {
 
     expect(problems).toEqual([
       'stateMachine must be a state machine name (1-80 characters with no white space, no control characters and none of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /) or an unqualified state machine ARN, got: "not a name"',
-      'strategy must be one of canary, linear, allAtOnce, got: "bluegreen"',
+      `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce (also written CodeDeployDefault.Lambda<name>), got: "bluegreen"`,
       'alarms must not name an alarm twice, got: ["x","x"]',
     ]);
   });

@@ -87,7 +87,7 @@ describe('takeOverSteps', () => {
     const steps = planSteps('linear', 20, 120);
 
     // Act
-    const takeOver = takeOverSteps(steps, 40, 120);
+    const takeOver = takeOverSteps(steps, 40);
 
     // Assert
     expect(takeOver).toEqual([
@@ -99,13 +99,13 @@ describe('takeOverSteps', () => {
   });
 
   it('continues with the next step above a weight that is not on the plan', () => {
-    const takeOver = takeOverSteps(planSteps('linear', 20, 120), 50, 120);
+    const takeOver = takeOverSteps(planSteps('linear', 20, 120), 50);
 
     expect(takeOver.map((step) => step.weight)).toEqual([50, 60, 80, 100]);
   });
 
   it('monitors a taken-over canary for one interval before promoting it', () => {
-    const takeOver = takeOverSteps(planSteps('canary', 10, 300), 10, 300);
+    const takeOver = takeOverSteps(planSteps('canary', 10, 300), 10);
 
     expect(takeOver).toEqual([
       { weight: 10, holdSeconds: 300 },
@@ -114,7 +114,7 @@ describe('takeOverSteps', () => {
   });
 
   it('never jumps to 100% unmonitored when the target already has more than the canary', () => {
-    const takeOver = takeOverSteps(planSteps('canary', 10, 300), 70, 300);
+    const takeOver = takeOverSteps(planSteps('canary', 10, 300), 70);
 
     expect(takeOver[0]).toEqual({ weight: 70, holdSeconds: 300 });
     expect(takeOver).toHaveLength(2);
@@ -123,7 +123,7 @@ describe('takeOverSteps', () => {
   it('keeps the plan as it is when the target has no traffic yet', () => {
     const steps = planSteps('linear', 25, 60);
 
-    expect(takeOverSteps(steps, 0, 60)).toEqual(steps);
+    expect(takeOverSteps(steps, 0)).toEqual(steps);
   });
 });
 

@@ -2,9 +2,9 @@ import { InvalidDeployRequestError } from '../../lambda/shared/errors';
 import {
   BUILT_IN_DEFAULTS,
   definitionString,
-  deployRequestSchema,
   KNOWN_FIELDS,
   parseDeployRequest,
+  requestFieldsSchema,
 } from '../../lambda/shared/request';
 import { DEFINITION_MAX_BYTES, jsonBytes, STATE_MAX_BYTES } from '../../lambda/shared/limits';
 import { STATE_MACHINE_ARN } from './fixtures';
@@ -356,7 +356,7 @@ describe('parseDeployRequest', () => {
     });
 
     it('lists exactly the fields of the schema as known fields', () => {
-      expect([...KNOWN_FIELDS].sort()).toEqual(Object.keys(deployRequestSchema().shape).sort());
+      expect([...KNOWN_FIELDS].sort()).toEqual(Object.keys(requestFieldsSchema().shape).sort());
     });
   });
 
@@ -384,7 +384,7 @@ describe('parseDeployRequest', () => {
     expect(error.problems).toEqual([
       'stateMachine must be a state machine name or ARN, got: nothing',
       'alias must be 1-80 letters, digits, _, - or . and not only digits, got: "INVALID ALIAS"',
-      'strategy must be one of canary, linear, allAtOnce, got: "blue"',
+      `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce (also written CodeDeployDefault.Lambda<name>), got: "blue"`,
       'increment must be an integer between 1 and 100, got: 0',
       'alarmPollingSeconds must be an integer between 1 and 31536000, got: 0',
       'force must be true or false, got: "yes"',
