@@ -241,7 +241,7 @@ function checkPlan(request: RequestFields, defaults: RequestDefaults, context: z
   if (request.steps !== undefined && shaping.length > 0) {
     issue(
       'steps',
-      `steps cannot be combined with ${shaping.join(', ')}: give either steps or strategy (with its increment and intervalSeconds)`,
+      `steps cannot be combined with ${listed(shaping)}: give either steps or strategy (with its increment and intervalSeconds)`,
     );
     return;
   }
@@ -394,6 +394,11 @@ export const KNOWN_FIELDS: readonly string[] = [
   'ignoreAlarmsAlreadyFiring',
   'failOnInsufficientData',
 ];
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : (items[0] ?? '');
+}
 
 function isInRange(value: number, min: number, max: number): boolean {
   return Number.isInteger(value) && value >= min && value <= max;
