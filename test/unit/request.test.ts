@@ -7,6 +7,8 @@ import {
   requestFieldsSchema,
 } from '../../lambda/shared/request';
 import { DEFINITION_MAX_BYTES, jsonBytes, STATE_MAX_BYTES } from '../../lambda/shared/limits';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { STATE_MACHINE_ARN } from './fixtures';
 
 const minimal = { stateMachine: 'orders', alias: 'live' };
@@ -560,6 +562,15 @@ describe('parseDeployRequest', () => {
         `steps cannot be combined with ${named}: give either steps or strategy (with its increment and intervalSeconds)`,
       ]);
     });
+    const examples = path.resolve(__dirname, '..', '..', 'examples', 'requests');
+    it.each(fs.readdirSync(examples).filter((name) => name.endsWith('.json')))(
+      'parses the example request %s',
+      (name) => {
+        expect(() =>
+          parseDeployRequest(JSON.parse(fs.readFileSync(path.join(examples, name), 'utf8'))),
+        ).not.toThrow();
+      },
+    );
   });
 
   describe("CodeDeploy's named configurations", () => {
