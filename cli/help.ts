@@ -73,6 +73,10 @@ Examples:
   $ sfn-deploy plan --strategy linear --increment 15 --interval 600
   $ sfn-deploy plan --strategy canary --increment 10 --interval 300
   $ sfn-deploy plan --request examples/requests/linear.json --json
+  $ sfn-deploy plan --request examples/requests/steps.json
+  $ sfn-deploy plan --strategy Canary10Percent5Minutes
+  $ sfn-deploy plan --steps '[{"weight":10,"holdSeconds":300},{"pause":true}]'
+  $ sfn-deploy plan --list
 `,
   local: `
 Serves Step Functions and CloudWatch on 127.0.0.1 until interrupted (Ctrl-C) and prints

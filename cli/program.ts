@@ -117,7 +117,8 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   const plan = program
     .command('plan')
     .description('Print the weight timeline of a request (same flags as start) without calling AWS.')
-    .option('--json', 'print the plan as one JSON object');
+    .option('--json', 'print the plan as one JSON object')
+    .option('--list', "list CodeDeploy's named configurations (strategy values) with their steps");
   addRequestOptions(plan);
   plan.addHelpText('after', HELP.plan).action((options) => {
     setExitCode(printPlan(options, { stdout: io.stdout, readFile: deps.readFile }));
@@ -204,7 +205,14 @@ function addRequestOptions(command: Command): void {
     .option('--request <file>', 'a deploy request JSON file; flags override its fields')
     .option('--state-machine <name-or-arn>', 'the state machine to deploy (name or unqualified ARN)')
     .option('--alias <name>', 'the alias to shift')
-    .option('--strategy <strategy>', 'canary, linear or allAtOnce (also allatonce); default allAtOnce')
+    .option(
+      '--strategy <strategy>',
+      'canary, linear or allAtOnce (also allatonce), or a CodeDeploy configuration (plan --list); default allAtOnce',
+    )
+    .option(
+      '--steps <json>',
+      'custom steps as a JSON list, instead of --strategy, --increment and --interval',
+    )
     .option('--increment <percent>', 'percent per step, 1-100; default 5')
     .option('--interval <seconds>', 'seconds each step holds while alarms are watched; default 120')
     .option('--alarms <names...>', 'CloudWatch alarm names (metric or composite) to watch')

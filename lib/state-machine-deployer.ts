@@ -12,7 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { signalFunctionName } from '../lambda/shared/arns';
 import { OWNER_INDEX, TTL_ATTRIBUTE } from '../lambda/shared/lock';
-import { STRATEGIES, type Strategy } from '../lambda/shared/plan';
+import { STRATEGY_NAMES, type StrategyName } from '../lambda/shared/plan';
 import { BUILT_IN_DEFAULTS } from '../lambda/shared/request';
 import { DeployerFunctions, type DeployerFunctionName } from './deployer-functions';
 import { buildDeployerWorkflow } from './deployer-workflow';
@@ -27,10 +27,12 @@ export interface StateMachineDeployerProps {
   readonly targets: sfn.IStateMachine[];
 
   /**
-   * Strategy for requests that name none.
+   * Strategy for requests that give neither a strategy nor steps: canary, linear,
+   * allAtOnce, or one of CodeDeploy's named configurations (which take no
+   * increment or interval, so a request then may not give them either).
    * @default 'allAtOnce'
    */
-  readonly defaultStrategy?: Strategy;
+  readonly defaultStrategy?: StrategyName;
 
   /**
    * Percent shifted per step for requests that name none.
@@ -403,8 +405,8 @@ function validateProps(props: StateMachineDeployerProps): void {
     throw new Error('targets must name at least one state machine for the deployer to deploy, got: none');
   }
   const { defaultStrategy, defaultIncrement, defaultInterval, defaultAlarmPolling } = props;
-  if (defaultStrategy !== undefined && !STRATEGIES.includes(defaultStrategy)) {
-    throw new Error(`defaultStrategy must be one of ${STRATEGIES.join(', ')}, got: ${defaultStrategy}`);
+  if (defaultStrategy !== undefined && !STRATEGY_NAMES.includes(defaultStrategy)) {
+    throw new Error(`defaultStrategy must be one of ${STRATEGY_NAMES.join(', ')}, got: ${defaultStrategy}`);
   }
   if (defaultIncrement !== undefined && !Token.isUnresolved(defaultIncrement)) {
     if (!Number.isInteger(defaultIncrement) || defaultIncrement < 1 || defaultIncrement > 100) {

@@ -45,7 +45,7 @@ import {
 import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
 import { type DeploymentLock, recordKey } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
-import { planSteps, takeOverSteps } from '../shared/plan';
+import { stepsOf, strategyLabel, takeOverSteps } from '../shared/plan';
 import { isStale, recoverLock } from '../shared/recovery';
 import {
   BUILT_IN_DEFAULTS,
@@ -132,7 +132,7 @@ export async function publishVersion(
     stateMachineArn,
     owner,
     startedAt: now,
-    strategy: request.strategy,
+    strategy: strategyLabel(request),
     alarms: request.alarms,
     failOnInsufficientData: request.failOnInsufficientData,
   });
@@ -231,10 +231,10 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
     return finished(carried, 'NO_CHANGE', stateMachineArn, aliasArn, targetVersionArn, targetVersionArn, []);
   }
   await deps.lock.update(aliasArn, owner, { originVersionArn: situation.originVersionArn, targetVersionArn });
-  let steps = planSteps(request.strategy, request.increment, request.intervalSeconds);
+  let steps = stepsOf(request);
   if (situation.kind === 'split') {
     logger.warn('Taking over a split alias', { routing, targetWeight: situation.targetWeight });
-    steps = takeOverSteps(steps, situation.targetWeight, request.intervalSeconds);
+    steps = takeOverSteps(steps, situation.targetWeight);
   }
   const deployment: Deployment = {
     owner,

@@ -94,8 +94,22 @@ describe('StateMachineDeployer props', () => {
     const defaultStrategy = 'blue' as StateMachineDeployerProps['defaultStrategy'];
 
     expect(() => new StateMachineDeployer(stack, 'Deployer', { ...valid(stack), defaultStrategy })).toThrow(
-      'defaultStrategy must be one of canary, linear, allAtOnce, got: blue',
+      'defaultStrategy must be one of canary, linear, allAtOnce, Canary10Percent5Minutes, Canary10Percent10Minutes, ' +
+        'Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, ' +
+        'Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce, got: blue',
     );
+  });
+
+  it("accepts one of CodeDeploy's named configurations as the default strategy", () => {
+    const stack = newStack();
+
+    expect(
+      () =>
+        new StateMachineDeployer(stack, 'Deployer', {
+          ...valid(stack),
+          defaultStrategy: 'Canary10Percent5Minutes',
+        }),
+    ).not.toThrow();
   });
 
   it('accepts the bounds 1 and 100 and a one-second interval', () => {

@@ -136,6 +136,17 @@ describe('DeployOnPublish', () => {
     });
   });
 
+  it('sends custom steps and named configurations as the deploy request has them', () => {
+    const steps = [{ weight: 10, holdSeconds: 300 }, { pause: true as const }];
+    const custom = synthPayments({ alias: 'live', steps });
+    const named = synthPayments({ alias: 'live', strategy: 'Linear10PercentEvery3Minutes' });
+
+    expect(requestSent(rules(custom.template)[0]!)).toMatchObject({ steps });
+    expect(requestSent(rules(named.template)[0]!)).toMatchObject({
+      strategy: 'Linear10PercentEvery3Minutes',
+    });
+  });
+
   it('sends the names of alarm constructs', () => {
     const { stack, template } = synthPayments({ alias: 'live' }, (stack) => [
       'by-name',
@@ -189,6 +200,9 @@ describe('DeployOnPublish', () => {
       /historyMax must be 0 \(never prune\) or at least 2/,
     );
     expect(() => synthPayments({ alias: '' })).toThrow(/alias must be 1-80 letters/);
+    expect(() =>
+      synthPayments({ alias: 'live', steps: [{ weight: 10, holdSeconds: 0 }], increment: 5 }),
+    ).toThrow(/steps cannot be combined with increment/);
   });
 });
 
