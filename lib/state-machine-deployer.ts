@@ -162,7 +162,8 @@ export class StateMachineDeployer extends Construct {
         rollback: lifecycle,
       },
     });
-    for (const step of LIFECYCLE_PUBLISHERS) this.eventBus.grantPutEventsTo(this.deployerFunctions.functions[step]);
+    for (const step of LIFECYCLE_PUBLISHERS)
+      this.eventBus.grantPutEventsTo(this.deployerFunctions.functions[step]);
     this.functions = this.deployerFunctions.functions;
     for (const target of props.targets) this.addTarget(target);
 

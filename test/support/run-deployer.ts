@@ -228,7 +228,8 @@ export class DeployerUnderTest {
 function forTheInterpreter(definition: DeployerAssembly['definition']): DeployerAssembly['definition'] {
   const states = Object.fromEntries(
     Object.entries(definition.States).map(([name, state]) => {
-      if (state.Type !== 'Task' || !String(state.Resource).endsWith('.waitForTaskToken')) return [name, state];
+      if (state.Type !== 'Task' || !String(state.Resource).endsWith('.waitForTaskToken'))
+        return [name, state];
       const { TimeoutSecondsPath: _resolvedElsewhere, ...rest } = state;
       return [name, { ...rest, TimeoutSeconds: 60 }];
     }),
