@@ -1,7 +1,9 @@
 /** SDK clients configured like the AWS CLI: `--region`, `--profile`, `--endpoint-url` and their variables. */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
 import { UsageError } from './errors';
 import { ServiceClock } from './service-clock';
 import type { AwsClients, AwsOptions } from './io';
@@ -36,6 +38,8 @@ export function createClients(options: AwsOptions, env: Env = process.env): AwsC
     sfn,
     cloudWatch: new CloudWatchClient(config),
     cloudFormation: new CloudFormationClient(config),
+    lambda: new LambdaClient(config),
+    sts: new STSClient(config),
     serviceNow: () => clock.now(),
   };
 }

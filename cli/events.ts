@@ -140,6 +140,7 @@ function readRequest(request: Record<string, unknown> | undefined, progress: Pro
   if (typeof request.stateMachine === 'string') progress.stateMachine = request.stateMachine;
   if (typeof request.alias === 'string') progress.alias = request.alias;
   if (typeof request.strategy === 'string') progress.strategy = request.strategy;
+  else if (Array.isArray(request.steps)) progress.strategy = 'custom steps';
   if (Array.isArray(request.alarms))
     progress.alarmNames = request.alarms.filter((name): name is string => typeof name === 'string');
 }

@@ -15,6 +15,22 @@ Examples:
   $ sfn-deploy watch arn:aws:states:us-east-1:123456789012:execution:sfn-deployer:orders-live-20260302T100000Z-3f9a
   $ sfn-deploy local
 `,
+  signal: `
+Sends the signal to the deployer's signal function (<deployer name>-signal), which queues it on
+the deployment's lock with your IAM identity (from STS) and --reason, and ends the deployment's
+wait so it acts within seconds. Exit 1 when no deployment of that alias is running.
+
+Examples:
+  $ sfn-deploy pause arn:aws:states:us-east-1:123456789012:stateMachine:orders:live --reason "launch at 10:00"
+  $ sfn-deploy resume arn:aws:states:us-east-1:123456789012:stateMachine:orders:live
+  $ sfn-deploy promote arn:aws:states:us-east-1:123456789012:stateMachine:orders:live --full --reason "hotfix"
+  $ sfn-deploy abort arn:aws:states:us-east-1:123456789012:execution:sfn-deployer:orders-live-20260302T100000Z-3f9a \\
+      --reason "customers report errors"
+
+  # the same without sfn-deploy
+  $ aws lambda invoke --function-name sfn-deployer-signal --cli-binary-format raw-in-base64-out \\
+      --payload '{"action":"abort","target":"arn:…:stateMachine:orders:live","reason":"errors","sender":"ana"}' out.json
+`,
   start: `
 Prints the execution ARN (with --json, JSON lines from the first line). With --wait, follows
 the deployment (live on a terminal, one line per event otherwise, JSON lines with --json) and
@@ -57,6 +73,10 @@ Examples:
   $ sfn-deploy plan --strategy linear --increment 15 --interval 600
   $ sfn-deploy plan --strategy canary --increment 10 --interval 300
   $ sfn-deploy plan --request examples/requests/linear.json --json
+  $ sfn-deploy plan --request examples/requests/steps.json
+  $ sfn-deploy plan --strategy Canary10Percent5Minutes
+  $ sfn-deploy plan --steps '[{"weight":10,"holdSeconds":300},{"pause":true}]'
+  $ sfn-deploy plan --list
 `,
   local: `
 Serves Step Functions and CloudWatch on 127.0.0.1 until interrupted (Ctrl-C) and prints

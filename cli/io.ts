@@ -4,7 +4,9 @@
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { STSClient } from '@aws-sdk/client-sts';
 
 export interface Output {
   write(text: string): unknown;
@@ -31,6 +33,10 @@ export interface AwsClients {
   sfn: SFNClient;
   cloudWatch: CloudWatchClient;
   cloudFormation: CloudFormationClient;
+  /** Invokes the deployer's signal function (promote, pause, resume, abort). */
+  lambda: LambdaClient;
+  /** Who is sending a signal: the caller's identity is recorded with it. */
+  sts: STSClient;
   /** The service's time, from its responses' `Date` header (the virtual clock on the local cloud); default: the machine's. */
   serviceNow?: () => Date;
 }

@@ -5,6 +5,8 @@
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { InvalidDeployRequestError } from '../lambda/shared/errors';
 import { printPlan } from './commands/plan';
+import { sendSignal } from './commands/signal';
+import { SIGNAL_ACTIONS } from '../lambda/shared/lock';
 import { runLocal } from './commands/local';
 import { startDeployment } from './commands/start';
 import { watchExecution } from './commands/watch';
@@ -115,11 +117,46 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   const plan = program
     .command('plan')
     .description('Print the weight timeline of a request (same flags as start) without calling AWS.')
-    .option('--json', 'print the plan as one JSON object');
+    .option('--json', 'print the plan as one JSON object')
+    .option('--list', "list CodeDeploy's named configurations (strategy values) with their steps");
   addRequestOptions(plan);
   plan.addHelpText('after', HELP.plan).action((options) => {
     setExitCode(printPlan(options, { stdout: io.stdout, readFile: deps.readFile }));
   });
+
+  const signalHelp: Record<(typeof SIGNAL_ACTIONS)[number], string> = {
+    promote: 'Check the alarms once more, then go to 100% now (--full skips the bake there too).',
+    pause: 'Hold the current weight past the step’s end until resume; alarms are still watched.',
+    resume: 'Go on after a pause, or answer a pause step.',
+    abort: 'Roll back now; the deployment fails DeploymentAborted naming who and why.',
+  };
+  for (const action of SIGNAL_ACTIONS) {
+    const command = program
+      .command(action)
+      .description(signalHelp[action])
+      .argument(
+        '<alias-or-execution-arn>',
+        'the alias being deployed, or the deployer execution that started it',
+      )
+      .option('--reason <text>', 'why: recorded with the signal and your IAM identity')
+      .option(
+        '--deployer <arn>',
+        `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
+      )
+      .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME)
+      .option('--json', 'print the result as one JSON object');
+    if (action === 'promote') command.option('--full', 'skip the remaining bake at 100% too');
+    addAwsOptions(command);
+    command.addHelpText('after', HELP.signal).action(async (target: string, options) => {
+      setExitCode(
+        await sendSignal(action, target, options, {
+          clients: deps.createClients(options, deps.env),
+          io,
+          env: deps.env,
+        }),
+      );
+    });
+  }
 
   program
     .command('local')
@@ -168,7 +205,14 @@ function addRequestOptions(command: Command): void {
     .option('--request <file>', 'a deploy request JSON file; flags override its fields')
     .option('--state-machine <name-or-arn>', 'the state machine to deploy (name or unqualified ARN)')
     .option('--alias <name>', 'the alias to shift')
-    .option('--strategy <strategy>', 'canary, linear or allAtOnce (also allatonce); default allAtOnce')
+    .option(
+      '--strategy <strategy>',
+      'canary, linear or allAtOnce (also allatonce), or a CodeDeploy configuration (plan --list); default allAtOnce',
+    )
+    .option(
+      '--steps <json>',
+      'custom steps as a JSON list, instead of --strategy, --increment and --interval',
+    )
     .option('--increment <percent>', 'percent per step, 1-100; default 5')
     .option('--interval <seconds>', 'seconds each step holds while alarms are watched; default 120')
     .option('--alarms <names...>', 'CloudWatch alarm names (metric or composite) to watch')

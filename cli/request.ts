@@ -13,6 +13,8 @@ export interface RequestFlags {
   stateMachine?: string;
   alias?: string;
   strategy?: string;
+  /** Custom steps, a JSON list. */
+  steps?: string;
   increment?: string;
   interval?: string;
   alarms?: string[];
@@ -46,6 +48,7 @@ export function requestFromFlags(flags: RequestFlags, readFile: ReadFile): Recor
     strategy: flags.strategy === undefined ? undefined : strategyName(flags.strategy),
     increment: number(flags.increment),
     intervalSeconds: number(flags.interval),
+    steps: flags.steps === undefined ? undefined : jsonFlag(flags.steps, '--steps'),
     alarms: flags.alarms,
     alarmPollingSeconds: number(flags.alarmPolling),
     definition: flags.file === undefined ? undefined : readJson(flags.file, readFile, '--file'),
@@ -71,7 +74,9 @@ export function buildDeployRequest(
 
 /**
  * `allatonce` (as `sfndeploy.py` spells it), `AllAtOnce` or `allAtOnce` all
- * name the same strategy; anything else is passed on for the schema to reject.
+ * name the same strategy, as they always have on the command line; anything
+ * else (CodeDeploy's configurations, whose `AllAtOnce` is written
+ * `CodeDeployDefault.LambdaAllAtOnce` here) is passed on for the schema.
  */
 export function strategyName(value: string): string {
   return STRATEGIES.find((strategy) => strategy.toLowerCase() === value.toLowerCase()) ?? value;
@@ -86,6 +91,14 @@ export function number(value: string | undefined): number | string | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : value;
+}
+
+function jsonFlag(text: string, flag: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${flag} must be JSON: ${(error as Error).message}`);
+  }
 }
 
 function readJson(path: string, readFile: ReadFile, flag: string): unknown {

@@ -52,6 +52,7 @@ function publishTarget(
     stateMachine,
     alias: defaults.alias,
     strategy: defaults.strategy,
+    steps: defaults.steps,
     increment: defaults.increment,
     interval: seconds(defaults.intervalSeconds),
     alarms: defaults.alarms,

@@ -1,5 +1,5 @@
 import type { Node } from 'constructs';
-import type { Strategy } from '../lambda/shared/plan';
+import type { RequestStep, StrategyName } from '../lambda/shared/plan';
 import type { DeployerStackProps } from './deployer-stack';
 
 /**
@@ -19,7 +19,7 @@ export function readDeployerContext(node: Node): Omit<DeployerStackProps, 'env'>
   }
   return {
     targets,
-    defaultStrategy: node.tryGetContext('defaultStrategy') as Strategy | undefined,
+    defaultStrategy: node.tryGetContext('defaultStrategy') as StrategyName | undefined,
     defaultIncrement: numberContext(node, 'defaultIncrement'),
     defaultIntervalSeconds: numberContext(node, 'defaultIntervalSeconds'),
     defaultAlarmPollingSeconds: numberContext(node, 'defaultAlarmPollingSeconds'),
@@ -38,7 +38,8 @@ function numberContext(node: Node, key: string): number | undefined {
 /** A target's deploy-on-publish settings in context, fields named as in the deploy request. */
 export interface DeployOnPublishDefaults {
   alias: string;
-  strategy?: Strategy;
+  strategy?: StrategyName;
+  steps?: RequestStep[];
   increment?: number;
   intervalSeconds?: number;
   alarms?: string[];
@@ -49,6 +50,7 @@ export interface DeployOnPublishDefaults {
 const DEFAULTS_FIELDS = [
   'alias',
   'strategy',
+  'steps',
   'increment',
   'intervalSeconds',
   'alarms',
@@ -121,11 +123,16 @@ function parseDefaults(key: string, value: unknown): DeployOnPublishDefaults {
     check(field, optional(field, isNumber), 'a number');
   }
   check(
+    'steps',
+    optional('steps', (v) => Array.isArray(v)),
+    'a list of steps',
+  );
+  check(
     'alarms',
     optional('alarms', (v) => Array.isArray(v) && v.every((name) => typeof name === 'string')),
     'a list of alarm names',
   );
-  // Ranges and the strategy's name are checked by the deploy request schema when the rule is built.
+  // Ranges, the steps and the strategy's name are checked by the deploy request schema when the rule is built.
   return settings as unknown as DeployOnPublishDefaults;
 }
 

@@ -5,7 +5,7 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { Strategy } from '../lambda/shared/plan';
+import type { RequestStep, StrategyName } from '../lambda/shared/plan';
 import { parseDeployRequest } from '../lambda/shared/request';
 import type { StateMachineDeployer } from './state-machine-deployer';
 
@@ -21,10 +21,18 @@ export interface DeployOnPublishTarget {
   readonly alias: string;
 
   /**
-   * How traffic moves to the new version.
-   * @default - the deployer's default strategy
+   * How traffic moves to the new version: canary, linear, allAtOnce, or one of
+   * CodeDeploy's named configurations such as `Canary10Percent5Minutes`.
+   * @default - the deployer's default strategy, unless `steps` are given
    */
-  readonly strategy?: Strategy;
+  readonly strategy?: StrategyName;
+
+  /**
+   * Custom steps instead of a strategy: weights with their holds, and pauses,
+   * as in the deploy request; a final 100% is added when the last weight is lower.
+   * @default - the strategy's steps
+   */
+  readonly steps?: RequestStep[];
 
   /**
    * Percent shifted per step (canary and linear).
@@ -177,6 +185,7 @@ function publishPattern(
 function deployRequestTemplate(target: DeployOnPublishTarget): Record<string, unknown> {
   const request: Record<string, unknown> = { alias: target.alias };
   if (target.strategy !== undefined) request.strategy = target.strategy;
+  if (target.steps !== undefined) request.steps = target.steps;
   if (target.increment !== undefined) request.increment = target.increment;
   if (target.interval !== undefined) request.intervalSeconds = target.interval.toSeconds();
   if (target.alarms !== undefined && target.alarms.length > 0) {

@@ -19,6 +19,8 @@ export const DEPLOYER_FUNCTIONS = [
   'rollback',
   'prune-versions',
   'recover-deployments',
+  'signal-deployment',
+  'wake-on-alarm',
 ] as const;
 export type DeployerFunctionName = (typeof DEPLOYER_FUNCTIONS)[number];
 
@@ -31,6 +33,8 @@ const TIMEOUTS: Record<DeployerFunctionName, Duration> = {
   'prune-versions': Duration.minutes(15),
   // A sweep may recover several locks, each waiting out its fence (lambda/shared/recovery.ts).
   'recover-deployments': Duration.minutes(5),
+  'signal-deployment': Duration.seconds(30),
+  'wake-on-alarm': Duration.minutes(1),
 };
 
 /**
@@ -58,6 +62,9 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:DescribeStateMachineAlias',
   ],
   'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
+  // Signals and wake-ups touch only the lock and the deployer's own waits, never a target.
+  'signal-deployment': [],
+  'wake-on-alarm': [],
 };
 
 /**
@@ -89,6 +96,10 @@ export const TABLE_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'dynamodb:Query',
     'dynamodb:Scan',
   ],
+  // Queue a signal on the lock of an alias, or of the execution that owns it (the owner index).
+  'signal-deployment': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+  // Find the locks watching the alarm (the sweep's scan of the owner index), and mark them.
+  'wake-on-alarm': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
 };
 
 /** Actions on the owner index, which only recovery uses: the Query and the sweep's Scan. */
@@ -100,6 +111,8 @@ export const EXECUTION_READERS: DeployerFunctionName[] = ['publish-version', 're
 export interface DeployerFunctionsProps {
   readonly logRetention: logs.RetentionDays;
   readonly environment: Partial<Record<DeployerFunctionName, Record<string, string>>>;
+  /** Physical names, for the functions people call by name. */
+  readonly functionNames?: Partial<Record<DeployerFunctionName, string>>;
   /** The lock and history table every Lambda uses. */
   readonly deployments: dynamodb.ITable;
   /** The table's index of locks by owner, which only recovery queries. */
@@ -126,6 +139,7 @@ export class DeployerFunctions extends Construct {
       logGroup.grantWrite(role);
       const fn = new nodejs.NodejsFunction(this, name, {
         entry: path.join(lambdaRoot, name, 'index.ts'),
+        functionName: props.functionNames?.[name],
         handler: 'handler',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
@@ -200,6 +214,7 @@ export class DeployerFunctions extends Construct {
   /** Lets every Lambda act on one more target state machine, and only on what it must. */
   grantTarget(targetArn: string): void {
     for (const name of DEPLOYER_FUNCTIONS) {
+      if (TARGET_ACTIONS[name].length === 0) continue;
       const fn = this.functions[name];
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: TARGET_ACTIONS[name], resources: [targetArn, `${targetArn}:*`] }),

@@ -30,7 +30,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { REJECTION_ERRORS } from '../lambda/shared/errors';
+import { LOCK_KEY, TOKEN_ATTRIBUTE, WAKE_ATTRIBUTE } from '../lambda/shared/lock';
 import type { DeployerFunctionName } from './deployer-functions';
 
 /** Errors worth retrying: throttling and transient faults of the AWS APIs the Lambdas call. */
@@ -97,6 +99,7 @@ export const UNEXPECTED_LOOP_STATE = 'UnexpectedLoopState';
 export function buildDeployerWorkflow(
   scope: Construct,
   functions: Record<DeployerFunctionName, lambda.IFunction>,
+  deployments: dynamodb.ITable,
 ): sfn.IChainable {
   const invoke = (
     id: string,
@@ -137,8 +140,9 @@ export function buildDeployerWorkflow(
       Cause: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.failure.Cause')),
     },
   }).next(stopped);
+  // DeploymentRolledBack, or DeploymentAborted when an operator aborted it.
   const rolledBack = new sfn.Fail(scope, 'Deployment rolled back', {
-    error: 'DeploymentRolledBack',
+    errorPath: '$.deployment.rollbackError',
     causePath: '$.deployment.rollbackCause',
   });
   const endedElsewhere = new sfn.Fail(scope, 'Deployment ended elsewhere', {
@@ -160,10 +164,16 @@ export function buildDeployerWorkflow(
     STEP_RETRY,
   );
   const shift = loopTask('Shift weight', 'shift-weight', STEP_RETRY);
-  const wait = new sfn.Wait(scope, 'Wait for next poll', {
-    time: sfn.WaitTime.secondsPath('$.deployment.waitSeconds'),
-  });
+  const wait = wakeableWait(scope, deployments);
   const check = loopTask('Check alarms', 'check-alarms', CHECK_RETRY);
+  // The wait ends at its timeout (the poll), when woken, or at once when a wake-up is already
+  // pending (its condition fails). Any other failure falls back to a plain Wait: still a poll, never
+  // a loop that checks without pausing.
+  const fallbackWait = new sfn.Wait(scope, 'Wait without wake-ups', {
+    time: sfn.WaitTime.secondsPath('$.deployment.waitSeconds'),
+  }).next(check);
+  wait.addCatch(check, { errors: [sfn.Errors.TIMEOUT, WAKE_PENDING], resultPath: sfn.JsonPath.DISCARD });
+  wait.addCatch(fallbackWait, { resultPath: '$.waitFailure' });
   const continueInNewExecution = continuation(scope);
   const rollback = loopTask('Roll back', 'rollback', ROLLBACK_RETRY);
   const prune = loopTask('Prune versions', 'prune-versions', STEP_RETRY);
@@ -235,7 +245,13 @@ export function buildDeployerWorkflow(
       ),
   );
 
-  shift.next(wait);
+  // A step held for no time (the final 100% of a canary or linear plan) is checked at once: a
+  // token wait cannot time out in 0 seconds.
+  shift.next(
+    new sfn.Choice(scope, 'Hold this step?')
+      .when(sfn.Condition.numberEquals('$.deployment.waitSeconds', 0), check)
+      .otherwise(wait),
+  );
   wait.next(check);
   // Starting the child can be throttled like any call; the child's own failure is not retried.
   continueInNewExecution.addRetry({
@@ -279,6 +295,39 @@ export function buildDeployerWorkflow(
       ),
   );
   return publish;
+}
+
+/** How the wait's DynamoDB call fails when a wake-up is already pending (or the lock is gone). */
+export const WAKE_PENDING = 'DynamoDb.ConditionalCheckFailedException';
+
+/**
+ * The loop's wait: stores its task token on the deployment's lock and waits
+ * for `SendTaskSuccess` with it (an alarm event or an operator's signal, see
+ * lambda/shared/lock.ts), or for its timeout, the next poll. The write is
+ * conditioned on no wake-up being pending, so one that arrived while the
+ * loop was busy ends the wait at once. What wakes it carries no data the
+ * loop reads (`ResultPath: null`): the check takes the signals from the lock.
+ */
+function wakeableWait(scope: Construct, deployments: dynamodb.ITable): sfn.CustomState {
+  return new sfn.CustomState(scope, 'Wait for next poll', {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${Aws.PARTITION}:states:::aws-sdk:dynamodb:updateItem.waitForTaskToken`,
+      Parameters: {
+        TableName: deployments.tableName,
+        Key: { aliasArn: { 'S.$': '$.deployment.aliasArn' }, sk: { S: LOCK_KEY } },
+        UpdateExpression: `SET ${TOKEN_ATTRIBUTE} = :token`,
+        ConditionExpression: `#owner = :owner AND attribute_not_exists(recovering) AND attribute_not_exists(${WAKE_ATTRIBUTE})`,
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':token': { 'S.$': '$$.Task.Token' },
+          ':owner': { 'S.$': '$.deployment.owner' },
+        },
+      },
+      TimeoutSecondsPath: '$.deployment.waitSeconds',
+      ResultPath: null,
+    },
+  });
 }
 
 /**

@@ -10,8 +10,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { signalFunctionName } from '../lambda/shared/arns';
 import { OWNER_INDEX, TTL_ATTRIBUTE } from '../lambda/shared/lock';
-import { STRATEGIES, type Strategy } from '../lambda/shared/plan';
+import { STRATEGY_NAMES, type StrategyName } from '../lambda/shared/plan';
 import { BUILT_IN_DEFAULTS } from '../lambda/shared/request';
 import { DeployerFunctions, type DeployerFunctionName } from './deployer-functions';
 import { buildDeployerWorkflow } from './deployer-workflow';
@@ -26,10 +27,12 @@ export interface StateMachineDeployerProps {
   readonly targets: sfn.IStateMachine[];
 
   /**
-   * Strategy for requests that name none.
+   * Strategy for requests that give neither a strategy nor steps: canary, linear,
+   * allAtOnce, or one of CodeDeploy's named configurations (which take no
+   * increment or interval, so a request then may not give them either).
    * @default 'allAtOnce'
    */
-  readonly defaultStrategy?: Strategy;
+  readonly defaultStrategy?: StrategyName;
 
   /**
    * Percent shifted per step for requests that name none.
@@ -73,7 +76,18 @@ export interface StateMachineDeployerProps {
    * @default Duration.minutes(5)
    */
   readonly recoverySweepInterval?: Duration;
+
+  /**
+   * Where the deployer puts its lifecycle events (source `sfn-deployer`:
+   * `Deployment Started`, `Weight Shifted`, `Deployment Paused`, …; see
+   * docs/lifecycle-events.md), for rules that notify people.
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
 }
+
+/** The Lambdas that put lifecycle events: each tells what its own step did. */
+const LIFECYCLE_PUBLISHERS = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'] as const;
 
 /**
  * A Step Functions state machine that deploys other state machines: it
@@ -92,6 +106,8 @@ export class StateMachineDeployer extends Construct {
   readonly functions: Record<DeployerFunctionName, lambda.IFunction>;
   /** The deployer's name, known at synthesis. */
   readonly stateMachineName: string;
+  /** The bus the lifecycle events go to. */
+  readonly eventBus: events.IEventBus;
   private readonly deployerFunctions: DeployerFunctions;
 
   constructor(scope: Construct, id: string, props: StateMachineDeployerProps) {
@@ -115,10 +131,20 @@ export class StateMachineDeployer extends Construct {
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
+    // A name known at synthesis lets the deployer start itself (long deployments continue in a
+    // child execution) without a reference from its own policy to itself, which would be a cycle.
+    const stateMachineName =
+      props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    this.stateMachineName = stateMachineName;
+
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+    const lifecycle = { EVENT_BUS_NAME: this.eventBus.eventBusName };
     this.deployerFunctions = new DeployerFunctions(this, 'Functions', {
       deployments: this.deployments,
       ownerIndexName: OWNER_INDEX,
       logRetention,
+      // Operators and `sfn-deploy` find the signal function from the deployer's name alone.
+      functionNames: { 'signal-deployment': signalFunctionName(stateMachineName) },
       environment: {
         'publish-version': {
           DEFAULT_STRATEGY: props.defaultStrategy ?? BUILT_IN_DEFAULTS.strategy,
@@ -129,22 +155,25 @@ export class StateMachineDeployer extends Construct {
           DEFAULT_ALARM_POLLING_SECONDS: String(
             props.defaultAlarmPolling?.toSeconds() ?? BUILT_IN_DEFAULTS.alarmPollingSeconds,
           ),
+          ...lifecycle,
         },
+        'shift-weight': lifecycle,
+        'check-alarms': lifecycle,
+        rollback: lifecycle,
       },
     });
+    for (const step of LIFECYCLE_PUBLISHERS)
+      this.eventBus.grantPutEventsTo(this.deployerFunctions.functions[step]);
     this.functions = this.deployerFunctions.functions;
     for (const target of props.targets) this.addTarget(target);
 
-    // A name known at synthesis lets the deployer start itself (long deployments continue in a
-    // child execution) without a reference from its own policy to itself, which would be a cycle.
-    const stateMachineName =
-      props.stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
-    this.stateMachineName = stateMachineName;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Deploys a version of a target state machine by shifting its alias while watching alarms',
-      definitionBody: sfn.DefinitionBody.fromChainable(buildDeployerWorkflow(this, this.functions)),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildDeployerWorkflow(this, this.functions, this.deployments),
+      ),
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, 'StateMachineLogs', {
@@ -156,6 +185,7 @@ export class StateMachineDeployer extends Construct {
       },
     });
     this.grantContinuation(stateMachineName);
+    this.grantWaking(stateMachineName);
     this.deployerFunctions.grantDescribeExecutions(this.executionsArn());
     acknowledge(
       this.stateMachine,
@@ -221,6 +251,24 @@ export class StateMachineDeployer extends Construct {
         }),
       ],
     });
+    // Alarm events end the wait of the deployments watching the alarm: they check at once, so a
+    // rollback takes seconds whatever the poll. A lost or late event only costs time: the poll stays.
+    this.wakeRule = new events.Rule(this, 'WakeOnAlarm', {
+      description:
+        'Wakes the running deployments that watch an alarm when it goes to ALARM or INSUFFICIENT_DATA',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM', 'INSUFFICIENT_DATA'] } },
+      },
+      // A wake-up that comes late is worth nothing more than the poll: retry briefly, then let the poll act.
+      targets: [
+        new targets.LambdaFunction(this.functions['wake-on-alarm'], {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+        }),
+      ],
+    });
     this.recoverySweep = new events.Rule(this, 'SweepStaleLocks', {
       description: 'Recovers deployment locks whose deployer execution is no longer running',
       schedule: events.Schedule.rate(props.recoverySweepInterval ?? Duration.minutes(5)),
@@ -229,6 +277,9 @@ export class StateMachineDeployer extends Construct {
       ],
     });
   }
+
+  /** The EventBridge rule that wakes deployments watching an alarm when it goes to ALARM or INSUFFICIENT_DATA. */
+  readonly wakeRule: events.Rule;
 
   /** The EventBridge rule that recovers ended deployer executions still holding an alias, on their status-change events. */
   readonly recoveryRule: events.Rule;
@@ -293,6 +344,42 @@ export class StateMachineDeployer extends Construct {
     );
   }
 
+  /**
+   * The loop's wait stores its task token on the lock (an UpdateItem of its own); signals and alarm
+   * events end the wait with SendTaskSuccess, which is authorized on the deployer state machine.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
+   */
+  private grantWaking(stateMachineName: string): void {
+    this.stateMachine.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.deployments.tableArn] }),
+    );
+    const deployerArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const name of ['signal-deployment', 'wake-on-alarm'] as const) {
+      this.functions[name].addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [deployerArn] }),
+      );
+    }
+  }
+
+  /**
+   * Lets `grantee` steer running deployments: promote, pause, resume or abort
+   * them (`sfn-deploy promote|pause|resume|abort`, or `aws lambda invoke` of
+   * {@link signalFunction}). Nothing else: no start, no stop, no table access.
+   */
+  grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return this.signalFunction.grantInvoke(grantee);
+  }
+
+  /** The function operators invoke with a signal; named `<deployer name>-signal`. */
+  get signalFunction(): lambda.IFunction {
+    return this.functions['signal-deployment'];
+  }
+
   /** Lets this deployer deploy one more state machine. */
   addTarget(target: sfn.IStateMachine): void {
     this.deployerFunctions.grantTarget(target.stateMachineArn);
@@ -319,8 +406,8 @@ function validateProps(props: StateMachineDeployerProps): void {
     throw new Error('targets must name at least one state machine for the deployer to deploy, got: none');
   }
   const { defaultStrategy, defaultIncrement, defaultInterval, defaultAlarmPolling } = props;
-  if (defaultStrategy !== undefined && !STRATEGIES.includes(defaultStrategy)) {
-    throw new Error(`defaultStrategy must be one of ${STRATEGIES.join(', ')}, got: ${defaultStrategy}`);
+  if (defaultStrategy !== undefined && !STRATEGY_NAMES.includes(defaultStrategy)) {
+    throw new Error(`defaultStrategy must be one of ${STRATEGY_NAMES.join(', ')}, got: ${defaultStrategy}`);
   }
   if (defaultIncrement !== undefined && !Token.isUnresolved(defaultIncrement)) {
     if (!Number.isInteger(defaultIncrement) || defaultIncrement < 1 || defaultIncrement > 100) {

@@ -1,8 +1,9 @@
 import { runAsFunction } from './wire/caller';
 import { cloudTrailEvent, userIdentity } from './events/cloudtrail';
 import { CloudWatchService } from './cloudwatch';
+import { alarmStateChangeEvent } from './events/alarm-state-change';
 import { executionStatusChangeEvent } from './events/execution-status';
-import { DYNAMODB_TARGET_PREFIX, type LocalDynamoDb, startDynamoDb } from './dynamodb';
+import { callJsonService, DYNAMODB_TARGET_PREFIX, type LocalDynamoDb, startDynamoDb } from './dynamodb';
 import { EventBus } from './eventbridge/bus';
 import { IdentityPolicies } from './iam/identity-policies';
 import { authorizationChecks } from './iam/request-checks';
@@ -14,9 +15,11 @@ import type { ApiCall, AwsJsonService } from './wire/service';
 import { StepFunctionsService, type LambdaHandler, type LambdaOptions } from './stepfunctions';
 import { VirtualClock } from './clock/virtual-clock';
 import { DropSwitch, type DropSpec } from './events/drops';
+import { EventsService } from './eventbridge/service';
 import { AsyncInvocations, type AsyncInvokeConfig } from './lambda/async-invocations';
 import { resolveFunction } from './stepfunctions/lambdas';
 import { seededRandom } from './stepfunctions/random';
+import { TaskFailure } from './stepfunctions/task-failure';
 import type { BusEvent } from './eventbridge/bus';
 
 export { VirtualClock } from './clock/virtual-clock';
@@ -172,15 +175,49 @@ export class LocalCloud {
       authorize: (session, checks) => this.iam.authorize(session, checks),
     });
     this.server.authorizer = (request) => this.authorizeRequest(request);
+    this.server.lambdaInvoker = (functionName, payload, context) =>
+      this.invokeOverTheWire(functionName, payload, context);
     this.stepFunctions.roleAuthorizer = (session, checks) => this.iam.authorize(session, checks);
+    this.stepFunctions.requestChecks = (prefix, operation, input, execution) =>
+      authorizationChecks(prefix, operation, input, execution.scope);
     this.stepFunctions.onApiCall = (call) => this.recordApiCall(call);
     this.stepFunctions.onExecutionStatusChange = (execution) => {
       const event = executionStatusChangeEvent(execution);
       if (event) this.publish(event);
     };
+    this.cloudWatch.onAlarmStateChange = (alarm, previous) =>
+      this.publish(
+        alarmStateChangeEvent(alarm, previous, { region: this.region, accountId: this.accountId }),
+      );
     this.server.register(this.stepFunctions);
     this.server.register(this.cloudWatch);
+    this.server.register(
+      new EventsService({
+        clock: this.clock,
+        region: this.region,
+        accountId: this.accountId,
+        put: (event) => this.publish(event),
+      }),
+    );
     this.addAdminRoutes();
+  }
+
+  /** Lambda's Invoke API for outside clients (`aws lambda invoke`, `sfn-deploy promote`): the registered functions. */
+  private async invokeOverTheWire(
+    functionName: string,
+    payload: unknown,
+    context: { region: string; accountId: string },
+  ): Promise<{ payload?: unknown; functionError?: string } | undefined> {
+    const scope = { partition: 'aws', region: context.region, accountId: context.accountId };
+    try {
+      const out = await this.stepFunctions.lambdas.invoke(functionName, payload, scope);
+      return { payload: out.payload };
+    } catch (error) {
+      if (!(error instanceof TaskFailure)) throw error;
+      if (error.name === 'Lambda.ResourceNotFoundException') return undefined;
+      // The task's cause is Lambda's own error JSON (errorType, errorMessage, trace).
+      return { functionError: error.message };
+    }
   }
 
   /** `/_local/events/drop` (the drop switch) and `/_local/lambda/failures` (on-failure destinations). */
@@ -263,6 +300,13 @@ export class LocalCloud {
     if (this.dynamoDb) return;
     this.dynamoDb = await startDynamoDb();
     this.proxyService(DYNAMODB_TARGET_PREFIX, this.dynamoDb.url);
+    // Executions reach it too, through `arn:aws:states:::aws-sdk:dynamodb:<action>` Tasks.
+    this.stepFunctions.registerAwsSdk('dynamodb', {
+      targetPrefix: DYNAMODB_TARGET_PREFIX,
+      errorPrefix: 'DynamoDb',
+      call: (operation, input) =>
+        callJsonService(this.dynamoDb!.url, DYNAMODB_TARGET_PREFIX, operation, input),
+    });
   }
 
   private dynamoDb: LocalDynamoDb | undefined;

@@ -18,18 +18,26 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AlarmStatus, describeAlarms } from '../shared/aws';
-import { countEvents, mustContinue, POLL_EVENTS } from '../shared/budget';
-import { createCloudWatchClient, createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
+import { countEvents, EVENTS, mustContinue, POLL_EVENTS } from '../shared/budget';
+import {
+  createCloudWatchClient,
+  createDeploymentLock,
+  createLifecycleEvents,
+  createSfnClient,
+  lazily,
+} from '../shared/clients';
 import {
   type Clock,
   copyState,
   type DeployerState,
+  type Deployment,
   eventTime,
   type LoopEvent,
   systemClock,
 } from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
-import type { DeploymentLock } from '../shared/lock';
+import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
+import type { DeploymentLock, Signal } from '../shared/lock';
 import { AlarmNotFoundError } from '../shared/errors';
 import { ALARM_REASON_MAX_CHARS, truncate } from '../shared/limits';
 import { logDeployment, logger } from '../shared/logger';
@@ -41,6 +49,8 @@ export interface CheckAlarmsDeps {
   clock?: Clock;
   /** Names the execution a continuation runs in. @default a random UUID */
   newExecutionName?: () => string;
+  /** Where `Deployment Paused`, `Deployment Resumed` and `Deployment Promoted` go. @default none */
+  lifecycle?: LifecycleEvents;
 }
 
 export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Promise<DeployerState> {
@@ -48,36 +58,49 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
   const { deployment, request } = state;
   const now = eventTime(event.now, deps.clock ?? systemClock);
 
-  // A deployment that lost its lock (recovered after a stop, or taken over) stops here, before it decides anything.
-  await deps.lock.assertHeld(deployment.aliasArn, deployment.owner);
+  // Takes the operators' signals and the wake-up, which also proves the lock is still held: a
+  // deployment that lost it (recovered after a stop, or taken over) stops here, before it decides anything.
+  const signals = await deps.lock.takeSignals(deployment.aliasArn, deployment.owner);
   await releasingOnDrift(deps.lock, deployment, now, () =>
     assertNoDrift(deps.sfn, deployment.aliasArn, [deployment.routing]),
   );
-  const fired = await firedAlarms(deps.cloudWatch, {
-    names: request.alarms,
-    failingStates: request.failOnInsufficientData ? ['ALARM', 'INSUFFICIENT_DATA'] : ['ALARM'],
-    since: new Date(deployment.lastCheckedAt),
-    watchStartedAt: new Date(deployment.watchStartedAt),
-    countAlreadyFiring: !request.ignoreAlarmsAlreadyFiring,
-  });
+  const steering = applySignals(deployment, signals);
+  const events = new LifecycleLog(deployment);
+  for (const signal of signals) {
+    const type = { pause: DETAIL_TYPES.paused, resume: DETAIL_TYPES.resumed }[signal.action as string];
+    if (type) events.add(type, now, { sender: signal.sender, reason: signal.reason, signaledAt: signal.at });
+  }
+  // Who steered the deployment, and why, goes on its record as soon as it is acted on.
+  if (signals.length > 0)
+    await deps.lock.update(deployment.aliasArn, deployment.owner, { signals: deployment.signals });
+  // An abort rolls back at once; anything else is decided only after the alarms are read.
+  const fired = deployment.aborted
+    ? []
+    : await firedAlarms(deps.cloudWatch, {
+        names: request.alarms,
+        failingStates: request.failOnInsufficientData ? ['ALARM', 'INSUFFICIENT_DATA'] : ['ALARM'],
+        since: new Date(deployment.lastCheckedAt),
+        watchStartedAt: new Date(deployment.watchStartedAt),
+        countAlreadyFiring: !request.ignoreAlarmsAlreadyFiring,
+      });
   deployment.polls += 1;
   deployment.lastCheckedAt = now.toISOString();
-  countEvents(deployment, event.executionArn, POLL_EVENTS, event.retries);
+  // A wait that failed fell back to a plain Wait: two more events, and worth a warning.
+  if (state.waitFailure)
+    logger.warn('The wait could not store its token; fell back to a plain Wait', state.waitFailure);
+  countEvents(
+    deployment,
+    event.executionArn,
+    POLL_EVENTS + (state.waitFailure ? EVENTS.wait : 0),
+    event.retries,
+  );
+  delete state.waitFailure;
+  if (fired.length > 0) deployment.firedAlarms = fired;
+  decideNextMove(deployment, request.alarmPollingSeconds, now, {
+    ...steering,
+    alarmsFired: fired.length > 0,
+  });
 
-  const stepEndsAt = new Date(deployment.stepEndsAt ?? now.toISOString()).getTime();
-  if (fired.length > 0) {
-    deployment.next = 'ROLL_BACK';
-    deployment.firedAlarms = fired;
-  } else if (now.getTime() >= stepEndsAt) {
-    const last = deployment.stepIndex >= deployment.steps.length - 1;
-    deployment.next = last ? 'FINISH' : 'SHIFT';
-    if (!last) deployment.stepIndex += 1;
-  } else {
-    deployment.next = 'POLL';
-    // The last wait of a step ends exactly at its end, so every step gets a final check before the next shift.
-    const remaining = Math.ceil((stepEndsAt - now.getTime()) / 1000);
-    deployment.waitSeconds = Math.max(1, Math.min(request.alarmPollingSeconds, remaining));
-  }
   if ((deployment.next === 'SHIFT' || deployment.next === 'POLL') && mustContinue(deployment)) {
     // The history is nearly full: a new execution, and only that one, carries the loop on from here.
     deployment.resumeWith = deployment.next;
@@ -96,14 +119,121 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
       targetVersionArn: deployment.targetVersionArn,
       timeline: deployment.timeline,
     });
+    events.add(DETAIL_TYPES.promoted, now, {
+      timeline: deployment.timeline,
+      signals: deployment.signals ?? [],
+    });
   }
+  await events.flush(deps.lifecycle);
   logger.info('Checked alarms', {
     next: deployment.next,
     fired,
+    signals,
     step: deployment.stepIndex + 1,
     polls: deployment.polls,
   });
   return state;
+}
+
+/** What the signals taken at one check ask for, beyond what they set on the deployment. */
+export interface Steering {
+  /** `promote` was sent: go to 100% now, and with `full` skip the bake there too. */
+  promote?: Signal;
+  /** `resume` (or `promote`) was sent: a pause step is answered. */
+  resumed: boolean;
+}
+
+/**
+ * Records the signals on the deployment, in the order they were sent: `pause` holds, `resume`
+ * and `promote` release a hold, `abort` wins over everything.
+ */
+export function applySignals(deployment: Deployment, signals: readonly Signal[]): Steering {
+  const steering: Steering = { resumed: false };
+  for (const signal of signals) {
+    deployment.signals = [...(deployment.signals ?? []), signal];
+    switch (signal.action) {
+      case 'abort':
+        deployment.aborted ??= signal;
+        break;
+      case 'pause':
+        deployment.paused = signal;
+        break;
+      case 'resume':
+        delete deployment.paused;
+        steering.resumed = true;
+        break;
+      case 'promote':
+        delete deployment.paused;
+        steering.promote = signal;
+        steering.resumed = true;
+        break;
+    }
+  }
+  return steering;
+}
+
+/**
+ * The loop's next move after a check, from the alarms, the signals and the clock. Sets `next`,
+ * and the step index and wait that go with it.
+ */
+export function decideNextMove(
+  deployment: Deployment,
+  pollSeconds: number,
+  now: Date,
+  check: Steering & { alarmsFired: boolean },
+): void {
+  const step = deployment.steps[deployment.stepIndex];
+  const last = deployment.stepIndex >= deployment.steps.length - 1;
+  const stepEndsAt = new Date(deployment.stepEndsAt ?? now.toISOString()).getTime();
+  const due = now.getTime() >= stepEndsAt;
+  const poll = (seconds: number) => {
+    deployment.next = 'POLL';
+    deployment.waitSeconds = Math.max(1, Math.min(pollSeconds, seconds));
+  };
+  const advance = () => {
+    deployment.next = last ? 'FINISH' : 'SHIFT';
+    if (!last) deployment.stepIndex += 1;
+  };
+
+  if (deployment.aborted || check.alarmsFired) {
+    deployment.next = 'ROLL_BACK';
+  } else if (check.promote) {
+    const atFull = step?.weight === 100;
+    if (atFull && (check.promote.full || due)) {
+      deployment.next = 'FINISH';
+    } else if (atFull) {
+      poll(Math.ceil((stepEndsAt - now.getTime()) / 1000));
+    } else {
+      // Straight to 100%: the final step, with its bake unless `full` skips it.
+      const finalHold = check.promote.full ? 0 : (deployment.steps.at(-1)?.holdSeconds ?? 0);
+      deployment.steps = [
+        ...deployment.steps.slice(0, deployment.stepIndex + 1),
+        { weight: 100, holdSeconds: finalHold },
+      ];
+      advance();
+    }
+  } else if (step?.pause) {
+    if (check.resumed) advance();
+    else if (due && step.pause.timeoutSeconds !== undefined) {
+      if (step.pause.onTimeout === 'continue') advance();
+      else {
+        deployment.next = 'ROLL_BACK';
+        deployment.gateTimedOut =
+          `pause step ${deployment.stepIndex + 1} was not resumed or promoted within ` +
+          `${step.pause.timeoutSeconds} s`;
+      }
+    } else {
+      poll(due ? pollSeconds : Math.ceil((stepEndsAt - now.getTime()) / 1000));
+    }
+  } else if (due && deployment.paused) {
+    // Held past the step's end until someone resumes; the alarms are still watched at every poll.
+    poll(pollSeconds);
+  } else if (due) {
+    advance();
+  } else {
+    // The last wait of a step ends exactly at its end, so every step gets a final check before the next shift.
+    poll(Math.ceil((stepEndsAt - now.getTime()) / 1000));
+  }
 }
 
 export interface AlarmWatch {
@@ -197,8 +327,9 @@ function parseNewState(
 const sfn = createSfnClient();
 const cloudWatch = createCloudWatchClient();
 const lock = lazily(createDeploymentLock);
+const lifecycle = lazily(createLifecycleEvents);
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return checkAlarms(event, { sfn, cloudWatch, lock: lock() });
+  return checkAlarms(event, { sfn, cloudWatch, lock: lock(), lifecycle: lifecycle() });
 };

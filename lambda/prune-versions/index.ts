@@ -76,6 +76,7 @@ export async function pruneVersions(event: LoopEvent, deps: PruneVersionsDeps): 
     toVersionArn: deployment.targetVersionArn,
     timeline: deployment.timeline,
     prunedVersionArns: pruned,
+    ...(deployment.signals ? { signals: deployment.signals } : {}),
   };
   deployment.next = finished ? 'FINISH' : 'PRUNE';
   return state;

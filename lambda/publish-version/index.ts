@@ -22,17 +22,30 @@ import {
 } from '../shared/arns';
 import { isNamed, readAliasRouting } from '../shared/aws';
 import type { Sleep } from '../shared/aws';
-import { createCloudWatchClient, createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
-import { type Clock, type DeployerState, eventTime, systemClock } from '../shared/deployment';
+import {
+  createCloudWatchClient,
+  createDeploymentLock,
+  createLifecycleEvents,
+  createSfnClient,
+  lazily,
+} from '../shared/clients';
+import {
+  type Clock,
+  type DeployerState,
+  type Deployment,
+  eventTime,
+  systemClock,
+} from '../shared/deployment';
 import {
   describeError,
   DeploymentInProgressError,
   InvalidDeployRequestError,
   RevisionConflictError,
 } from '../shared/errors';
+import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
 import { type DeploymentLock, recordKey } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
-import { planSteps, takeOverSteps } from '../shared/plan';
+import { stepsOf, strategyLabel, takeOverSteps } from '../shared/plan';
 import { isStale, recoverLock } from '../shared/recovery';
 import {
   BUILT_IN_DEFAULTS,
@@ -63,6 +76,8 @@ export interface PublishVersionDeps {
   defaults?: RequestDefaults;
   /** Recovery's fence waits in it when a stale lock is taken over. */
   sleep?: Sleep;
+  /** Where `Deployment Started` goes. @default none */
+  lifecycle?: LifecycleEvents;
 }
 
 /**
@@ -112,7 +127,15 @@ export async function publishVersion(
 
   // The last check before the first write: one deployment per alias at a time.
   const owner = event.executionArn;
-  await deps.lock.acquire({ aliasArn, stateMachineArn, owner, startedAt: now, strategy: request.strategy });
+  await deps.lock.acquire({
+    aliasArn,
+    stateMachineArn,
+    owner,
+    startedAt: now,
+    strategy: strategyLabel(request),
+    alarms: request.alarms,
+    failOnInsufficientData: request.failOnInsufficientData,
+  });
   try {
     return await start(deps, {
       request,
@@ -208,34 +231,39 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
     return finished(carried, 'NO_CHANGE', stateMachineArn, aliasArn, targetVersionArn, targetVersionArn, []);
   }
   await deps.lock.update(aliasArn, owner, { originVersionArn: situation.originVersionArn, targetVersionArn });
-  let steps = planSteps(request.strategy, request.increment, request.intervalSeconds);
+  let steps = stepsOf(request);
   if (situation.kind === 'split') {
     logger.warn('Taking over a split alias', { routing, targetWeight: situation.targetWeight });
-    steps = takeOverSteps(steps, situation.targetWeight, request.intervalSeconds);
+    steps = takeOverSteps(steps, situation.targetWeight);
   }
-  return {
-    request: carried,
-    deployment: {
-      owner,
-      recordKey: recordKey(now, owner),
-      stateMachineArn,
-      aliasArn,
-      originVersionArn: situation.originVersionArn,
-      targetVersionArn,
-      steps,
-      stepIndex: 0,
-      watchStartedAt: now,
-      lastCheckedAt: now,
-      routing: normalized(routing),
-      timeline: [],
-      waitSeconds: 0,
-      next: 'SHIFT',
-      polls: 0,
-      segmentExecutionArn: owner,
-      eventsUsed: START_EVENTS,
-      segments: 1,
-    },
+  const deployment: Deployment = {
+    owner,
+    recordKey: recordKey(now, owner),
+    stateMachineArn,
+    aliasArn,
+    originVersionArn: situation.originVersionArn,
+    targetVersionArn,
+    steps,
+    stepIndex: 0,
+    watchStartedAt: now,
+    lastCheckedAt: now,
+    routing: normalized(routing),
+    timeline: [],
+    waitSeconds: 0,
+    next: 'SHIFT',
+    polls: 0,
+    segmentExecutionArn: owner,
+    eventsUsed: START_EVENTS,
+    segments: 1,
   };
+  const events = new LifecycleLog(deployment);
+  events.add(DETAIL_TYPES.started, new Date(now), {
+    plan: steps,
+    alarms: request.alarms,
+    force: request.force ?? false,
+  });
+  await events.flush(deps.lifecycle);
+  return { request: carried, deployment };
 }
 
 /** Confirms the target exists and returns its latest revision id. */
@@ -313,6 +341,7 @@ function finished(
 const sfn = createSfnClient();
 const cloudWatch = createCloudWatchClient();
 const lock = lazily(createDeploymentLock);
+const lifecycle = lazily(createLifecycleEvents);
 
 /** Defaults the deployer construct sets for requests that leave them out. */
 export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): RequestDefaults {
@@ -326,5 +355,11 @@ export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
 
 export const handler = async (event: PublishVersionEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return publishVersion(event, { sfn, cloudWatch, lock: lock(), defaults: defaultsFromEnvironment() });
+  return publishVersion(event, {
+    sfn,
+    cloudWatch,
+    lock: lock(),
+    defaults: defaultsFromEnvironment(),
+    lifecycle: lifecycle(),
+  });
 };

@@ -11,7 +11,7 @@
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type Sleep, writeAliasRoutingGuarded } from '../shared/aws';
-import { createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
+import { createDeploymentLock, createLifecycleEvents, createSfnClient, lazily } from '../shared/clients';
 import {
   type Clock,
   copyState,
@@ -22,6 +22,7 @@ import {
   systemClock,
 } from '../shared/deployment';
 import type { DeploymentLock, RecordedOutcome } from '../shared/lock';
+import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
 import { CAUSE_MAX_CHARS, truncate } from '../shared/limits';
 import { logDeployment, logger } from '../shared/logger';
 import { allTo, versionLabel } from '../shared/routing';
@@ -33,6 +34,8 @@ export interface RollbackDeps {
   lock: DeploymentLock;
   clock?: Clock;
   sleep?: Sleep;
+  /** Where `Deployment Rolled Back` / `Deployment Aborted` go. @default none */
+  lifecycle?: LifecycleEvents;
 }
 
 export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<DeployerState> {
@@ -62,6 +65,21 @@ export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<De
       `(100%) from ${versionLabel(deployment.targetVersionArn)} at ${reachedWeight}%: ${reason(state)}`,
     CAUSE_MAX_CHARS,
   );
+  deployment.rollbackError = deployment.aborted ? 'DeploymentAborted' : 'DeploymentRolledBack';
+  const events = new LifecycleLog(deployment);
+  const { aborted } = deployment;
+  events.add(
+    aborted ? DETAIL_TYPES.aborted : DETAIL_TYPES.rolledBack,
+    now,
+    aborted
+      ? { sender: aborted.sender, reason: aborted.reason, signaledAt: aborted.at, fromWeight: reachedWeight }
+      : {
+          fromWeight: reachedWeight,
+          alarms: deployment.firedAlarms ?? [],
+          error: state.failure?.Error ?? null,
+          cause: deployment.rollbackCause,
+        },
+  );
   // The fired alarms are in the cause now: carried once, so the state stays within 256 KiB.
   delete deployment.firedAlarms;
   delete state.failure;
@@ -70,10 +88,11 @@ export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<De
     status: 'ROLLED_BACK',
     endedAt: now.toISOString(),
     timeline: deployment.timeline,
-    error: 'DeploymentRolledBack',
+    error: deployment.rollbackError,
     cause: deployment.rollbackCause,
   });
   logger.warn('Rolled back', { cause: deployment.rollbackCause });
+  await events.flush(deps.lifecycle);
   return state;
 }
 
@@ -122,6 +141,9 @@ function endedElsewhere(
 }
 
 function reason(state: DeployerState): string {
+  const aborted = state.deployment?.aborted;
+  if (aborted) return `aborted by ${aborted.sender} at ${aborted.at}: ${aborted.reason}`;
+  if (state.deployment?.gateTimedOut) return state.deployment.gateTimedOut;
   if (state.failure) return `error ${state.failure.Error ?? 'unknown'}: ${errorMessage(state.failure.Cause)}`;
   const fired = state.deployment?.firedAlarms ?? [];
   return fired.length > 0 ? `alarms fired: ${fired.join('; ')}` : 'stopped';
@@ -148,8 +170,9 @@ function errorMessage(cause: string | undefined): string {
 const sfn = createSfnClient();
 const aliasWriter = createSfnClient({ retries: false });
 const lock = lazily(createDeploymentLock);
+const lifecycle = lazily(createLifecycleEvents);
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return rollBack(event, { sfn, aliasWriter, lock: lock() });
+  return rollBack(event, { sfn, aliasWriter, lock: lock(), lifecycle: lifecycle() });
 };

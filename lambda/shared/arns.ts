@@ -60,3 +60,28 @@ export function versionArnOf(stateMachineArn: string, version: number): string {
 export function aliasArnOf(stateMachineArn: string, aliasName: string): string {
   return `${stateMachineArn}:${aliasName}`;
 }
+
+const ALIAS_ARN = new RegExp(
+  `^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\\d{12}):stateMachine:(${NAME_CHAR}{1,80}):(?=[^:]*[a-zA-Z_\\-.])[a-zA-Z0-9_\\-.]{1,80}$`,
+  'u',
+);
+const EXECUTION_ARN = new RegExp(
+  `^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\\d{12}):execution:(${NAME_CHAR}{1,80}):[^:]{1,80}$`,
+  'u',
+);
+
+export function isAliasArn(value: string): boolean {
+  return ALIAS_ARN.test(value);
+}
+
+export function isExecutionArn(value: string): boolean {
+  return EXECUTION_ARN.test(value);
+}
+
+/**
+ * The name of a deployer's signal function: its state machine's name and `-signal`, cut to
+ * Lambda's 64 characters, so `sfn-deploy` finds it from the deployer's ARN alone.
+ */
+export function signalFunctionName(deployerName: string): string {
+  return `${deployerName.slice(0, 64 - '-signal'.length)}-signal`;
+}

@@ -3,7 +3,7 @@
  * its history holds at most 25,000 events, and each poll of the loop costs
  * some; so a long deployment continues in a fresh execution before the
  * limit. The counts are AWS's (recorded histories): a Lambda task is 5
- * events, a Wait or Choice 2, each retry 3 more.
+ * events, a task-token wait 6, a Wait or Choice 2, each retry 3 more.
  */
 import type { Deployment } from './deployment';
 
@@ -14,13 +14,19 @@ export const EVENTS = {
   choice: 2,
   wait: 2,
   lambdaTask: 5,
+  /** A `.waitForTaskToken` task: entered, scheduled, started, submitted, succeeded or timed out, exited. */
+  callbackTask: 6,
   retry: 3,
 } as const;
 
-/** One poll: Wait for next poll → Check alarms → Alarms OK?. */
-export const POLL_EVENTS = EVENTS.wait + EVENTS.lambdaTask + EVENTS.choice;
-/** One shift: Shift weight (followed by a poll). */
-export const SHIFT_EVENTS = EVENTS.lambdaTask;
+/**
+ * One poll: Wait for next poll (a task-token wait) → Check alarms → Alarms OK?. A wait that failed
+ * for another reason went through a plain Wait as well: Check alarms adds that when it sees the
+ * wait's error in the state.
+ */
+export const POLL_EVENTS = EVENTS.callbackTask + EVENTS.lambdaTask + EVENTS.choice;
+/** One shift: Shift weight → Hold this step? (followed by a poll). */
+export const SHIFT_EVENTS = EVENTS.lambdaTask + EVENTS.choice;
 /** Every execution, new or continuing, starts with Publish version and the Choice after it. */
 export const START_EVENTS = EVENTS.executionStarted + EVENTS.lambdaTask + EVENTS.choice;
 export const RESUME_EVENTS = START_EVENTS;

@@ -16,6 +16,8 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeLifecycleEvents, type LifecycleEvents } from './lifecycle';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type DeploymentLock, DynamoDbDeploymentLock } from './lock';
 
@@ -46,6 +48,15 @@ export function createDeploymentLock(env: NodeJS.ProcessEnv = process.env): Depl
     new DynamoDBClient({ ...common(), maxAttempts: SDK_MAX_ATTEMPTS }),
     tableName,
   );
+}
+
+/** Where the deployer puts its lifecycle events: the bus the construct names in `EVENT_BUS_NAME`. */
+export function createLifecycleEvents(env: NodeJS.ProcessEnv = process.env): LifecycleEvents {
+  const eventBusName = env.EVENT_BUS_NAME;
+  if (!eventBusName)
+    throw new Error('EVENT_BUS_NAME is not set: the deployer construct names its lifecycle events bus there');
+  // Few attempts: a notification is not worth holding up the deployment for.
+  return new EventBridgeLifecycleEvents(new EventBridgeClient({ ...common(), maxAttempts: 3 }), eventBusName);
 }
 
 /** Creates the value on first use, once per container: a handler's module loads even where its environment is unset. */

@@ -2,6 +2,7 @@
  * The loop state that travels in the deployer execution's JSON from one
  * Lambda to the next. Each Lambda takes the state and returns the next one.
  */
+import type { Signal } from './lock';
 import type { PlanStep } from './plan';
 import type { DeployRequest } from './request';
 import type { RoutingEntry } from './routing';
@@ -31,7 +32,8 @@ export interface Deployment {
   readonly aliasArn: string;
   readonly originVersionArn: string;
   readonly targetVersionArn: string;
-  readonly steps: PlanStep[];
+  /** The plan; a `promote` cuts it short to a final 100% step. */
+  steps: PlanStep[];
   /** The step the next shift applies, or the step being held. */
   stepIndex: number;
   /** When alarms started being watched: transitions to ALARM from here on count. */
@@ -58,6 +60,18 @@ export interface Deployment {
   segments: number;
   firedAlarms?: string[];
   rollbackCause?: string;
+  /** The error a rollback ends the execution with: `DeploymentRolledBack`, or `DeploymentAborted`. */
+  rollbackError?: string;
+  /** Operator signals the deployment acted on, in order: who, what, why and when. */
+  signals?: Signal[];
+  /** Set by `pause` until `resume` or `promote`: the current weight is held past its step's end. */
+  paused?: Signal;
+  /** Set by `abort`: the deployment rolls back and fails `DeploymentAborted`. */
+  aborted?: Signal;
+  /** Set when a pause step timed out with `onTimeout: rollBack`. */
+  gateTimedOut?: string;
+  /** Lifecycle events numbered so far (lifecycle.ts): the next one is this plus one. */
+  lifecycleSequence?: number;
 }
 
 export type Outcome = 'PROMOTED' | 'NO_CHANGE' | 'CREATED_ALIAS';
@@ -71,6 +85,8 @@ export interface DeploymentResult {
   toVersionArn: string;
   timeline: TimelineEntry[];
   prunedVersionArns: string[];
+  /** The operators' signals the deployment acted on, when there were any. */
+  signals?: Signal[];
 }
 
 /** The request as carried in the loop: the definition is uploaded already, so it is not carried again (state is capped at 256 KiB). */
@@ -83,6 +99,8 @@ export interface DeployerState {
   result?: DeploymentResult;
   /** The error a `Catch` put in the state (`ResultPath: $.failure`), for rollback. */
   failure?: { Error?: string; Cause?: string };
+  /** Why the task-token wait failed, when the loop fell back to a plain Wait (its events are counted). */
+  waitFailure?: { Error?: string; Cause?: string };
 }
 
 /** What every loop Lambda receives from the state machine. */

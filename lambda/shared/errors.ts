@@ -99,3 +99,13 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** A signal for an alias (or execution) with no running deployment. */
+export class NoDeploymentRunningError extends DeployerError {
+  override readonly name = 'NoDeploymentRunning';
+}
+
+/** A signal that is malformed: nothing was sent. */
+export class InvalidSignalError extends DeployerError {
+  override readonly name = 'InvalidSignal';
+}

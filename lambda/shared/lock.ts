@@ -60,12 +60,18 @@ export interface LockClaim {
   owner: string;
   startedAt: string;
   strategy: string;
+  /** The alarms the deployment watches: an alarm-state-change event wakes the deployments watching it. */
+  alarms?: readonly string[];
+  /** Whether `INSUFFICIENT_DATA` fails the deployment, so that state's events wake it too. */
+  failOnInsufficientData?: boolean;
 }
 
 export interface LockProgress {
   originVersionArn?: string;
   targetVersionArn?: string;
   timeline?: TimelineEntry[];
+  /** The operators' signals the deployment acted on: recorded on its record, not on the lock. */
+  signals?: Signal[];
 }
 
 export interface LockOutcome extends LockProgress {
@@ -85,6 +91,33 @@ export interface HeldLock {
   targetVersionArn?: string;
   /** Set once recovery has taken the lock over: the owner's steps no longer hold it. */
   recovering?: string;
+  alarms?: string[];
+  failOnInsufficientData?: boolean;
+  /** The token of the loop's wait, while it waits: `SendTaskSuccess` with it wakes the loop. */
+  taskToken?: string;
+}
+
+/** What an operator can tell a running deployment (see lambda/signal-deployment). */
+export const SIGNAL_ACTIONS = ['promote', 'pause', 'resume', 'abort'] as const;
+export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
+
+/** A signal as the lock queues it and the deployment records it: what, who, why and when. */
+export interface Signal {
+  action: SignalAction;
+  /** Who sent it, as the sender named itself (its IAM identity, for the command line). */
+  sender: string;
+  reason: string;
+  at: string;
+  /** `promote` only: skip the rest of the bake at 100% too. */
+  full?: boolean;
+}
+
+/** Why a waiting loop was woken, stored on the lock until the loop's next check takes it. */
+export interface WakeReason {
+  /** An alarm changed state, or a signal arrived. */
+  cause: 'alarm' | 'signal';
+  detail: string;
+  at: string;
 }
 
 /** How a deployment ended, as its record says. */
@@ -129,6 +162,17 @@ export interface DeploymentLock {
   claimHandoff(aliasArn: string, executionArn: string): Promise<string>;
   /** How the deployment recorded under `recordKey` ended, if it has. */
   outcomeOf(aliasArn: string, recordKey: string): Promise<RecordedOutcome | undefined>;
+  /**
+   * Takes the signals queued for `owner`'s deployment and clears its wake-up and task token, in one
+   * conditional write: `DeploymentLockLost` unless `owner` still holds the lock.
+   */
+  takeSignals(aliasArn: string, owner: string): Promise<Signal[]>;
+  /**
+   * Marks the running deployment of `aliasArn` to be woken, queueing `signal` if given, so its wait
+   * ends at once (with the returned token) or its next wait does not start. Undefined when no
+   * deployment holds the alias (or recovery has taken it over).
+   */
+  wake(aliasArn: string, reason: WakeReason, signal?: Signal): Promise<HeldLock | undefined>;
 }
 
 /** The continuation a deployment hands its loop to. */
@@ -160,10 +204,24 @@ function progressUpdate(progress: LockProgress): { sets: string[]; values: Recor
     sets.push('timeline = :timeline');
     values[':timeline'] = s(JSON.stringify(progress.timeline));
   }
+  if (progress.signals && progress.signals.length > 0) {
+    sets.push('signalsActedOn = :signalsActedOn');
+    values[':signalsActedOn'] = s(JSON.stringify(progress.signals));
+  }
   return { sets, values };
 }
 
 const HOLDS = '#owner = :owner AND attribute_not_exists(recovering)';
+
+/**
+ * The lock's wake-up mechanism. The loop's wait stores its task token in `taskToken` on condition
+ * that `wake` is absent (lib/deployer-workflow.ts); a waker sets `wake` first and then sends the token
+ * it read back. So an event that arrives while the loop is between waits is not lost: the next wait
+ * fails its condition and the loop checks at once. The check takes `wake`, `signals` and the token.
+ */
+export const WAKE_ATTRIBUTE = 'wake';
+export const SIGNALS_ATTRIBUTE = 'signals';
+export const TOKEN_ATTRIBUTE = 'taskToken';
 
 export class DynamoDbDeploymentLock implements DeploymentLock {
   constructor(
@@ -183,6 +241,9 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
             owner: s(claim.owner),
             recordKey: s(key),
             acquiredAt: s(claim.startedAt),
+            // A string set cannot be empty: a deployment without alarms stores none.
+            ...(claim.alarms && claim.alarms.length > 0 ? { alarms: { SS: [...claim.alarms] } } : {}),
+            failOnInsufficientData: { BOOL: claim.failOnInsufficientData ?? false },
             [TTL_ATTRIBUTE]: { N: String(Math.floor(Date.parse(claim.startedAt) / 1000) + LOCK_TTL_SECONDS) },
           },
           // The conditional write is the lock; re-acquiring one's own lock is a retry, not a conflict.
@@ -228,7 +289,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
     const held = await this.assertHeld(aliasArn, owner);
     const { sets, values } = progressUpdate(progress);
     if (sets.length === 0) return;
-    const lockSets = sets.filter((set) => !set.startsWith('timeline'));
+    const lockSets = sets.filter((set) => !set.startsWith('timeline') && !set.startsWith('signalsActedOn'));
     if (lockSets.length > 0) {
       await this.conditionally(aliasArn, owner, () =>
         this.dynamo.send(
@@ -318,6 +379,9 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
       originVersionArn: item.originVersionArn?.S,
       targetVersionArn: item.targetVersionArn?.S,
       recovering: item.recovering?.S,
+      alarms: item.alarms?.SS,
+      failOnInsufficientData: item.failOnInsufficientData?.BOOL,
+      taskToken: item.taskToken?.S,
     };
   }
 
@@ -413,6 +477,67 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
     const status = item?.status?.S as DeploymentStatus | undefined;
     if (!status) return undefined;
     return { status, error: item?.error?.S, cause: item?.cause?.S };
+  }
+
+  async takeSignals(aliasArn: string, owner: string): Promise<Signal[]> {
+    let old: Record<string, AttributeValue> | undefined;
+    await this.conditionally(aliasArn, owner, async () => {
+      const out = await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+          UpdateExpression: `REMOVE ${WAKE_ATTRIBUTE}, ${SIGNALS_ATTRIBUTE}, ${TOKEN_ATTRIBUTE}`,
+          ConditionExpression: HOLDS,
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': s(owner) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      old = out?.Attributes;
+    });
+    return (old?.[SIGNALS_ATTRIBUTE]?.L ?? []).flatMap((entry) =>
+      entry.S ? [JSON.parse(entry.S) as Signal] : [],
+    );
+  }
+
+  async wake(aliasArn: string, reason: WakeReason, signal?: Signal): Promise<HeldLock | undefined> {
+    const sets = [`${WAKE_ATTRIBUTE} = :wake`];
+    const values: Record<string, AttributeValue> = { ':wake': s(JSON.stringify(reason)) };
+    if (signal) {
+      sets.push(`${SIGNALS_ATTRIBUTE} = list_append(if_not_exists(${SIGNALS_ATTRIBUTE}, :none), :signal)`);
+      values[':none'] = { L: [] };
+      values[':signal'] = { L: [s(JSON.stringify(signal))] };
+    }
+    try {
+      const out = await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { aliasArn: s(aliasArn), sk: s(LOCK_KEY) },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          // Only a running deployment's lock: never create an item, never wake one recovery took over.
+          ConditionExpression: 'attribute_exists(#owner) AND attribute_not_exists(recovering)',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const item = out.Attributes;
+      if (!item?.owner?.S || !item.recordKey?.S) return undefined;
+      return {
+        aliasArn,
+        owner: item.owner.S,
+        recordKey: item.recordKey.S,
+        acquiredAt: item.acquiredAt?.S,
+        originVersionArn: item.originVersionArn?.S,
+        targetVersionArn: item.targetVersionArn?.S,
+        alarms: item.alarms?.SS,
+        failOnInsufficientData: item.failOnInsufficientData?.BOOL,
+        taskToken: item[TOKEN_ATTRIBUTE]?.S,
+      };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   /** One item of the alias, read consistently: the lock or a deployment record. */

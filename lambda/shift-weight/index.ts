@@ -9,7 +9,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type Sleep, writeAliasRoutingGuarded } from '../shared/aws';
 import { countEvents, SHIFT_EVENTS } from '../shared/budget';
-import { createDeploymentLock, createSfnClient, lazily } from '../shared/clients';
+import { createDeploymentLock, createLifecycleEvents, createSfnClient, lazily } from '../shared/clients';
 import {
   type Clock,
   copyState,
@@ -19,8 +19,10 @@ import {
   systemClock,
 } from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
+import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
 import type { DeploymentLock } from '../shared/lock';
 import { logDeployment, logger } from '../shared/logger';
+import { MAX_DEPLOYMENT_SECONDS } from '../shared/plan';
 import { routingFor } from '../shared/routing';
 
 export interface ShiftWeightDeps {
@@ -31,6 +33,8 @@ export interface ShiftWeightDeps {
   lock: DeploymentLock;
   clock?: Clock;
   sleep?: Sleep;
+  /** Where `Weight Shifted` and a pause step's `Deployment Paused` go. @default none */
+  lifecycle?: LifecycleEvents;
 }
 
 export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Promise<DeployerState> {
@@ -46,21 +50,37 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
   await releasingOnDrift(deps.lock, deployment, now, () =>
     assertNoDrift(deps.sfn, aliasArn, [deployment.routing, desired]),
   );
-  await writeAliasRoutingGuarded(
-    deps.aliasWriter ?? deps.sfn,
-    aliasArn,
-    desired,
-    () => deps.lock.assertHeld(aliasArn, owner),
-    deps.sleep,
-  );
-
-  deployment.routing = desired;
-  deployment.timeline.push({ at: now.toISOString(), weight: step.weight });
-  deployment.stepEndsAt = new Date(now.getTime() + step.holdSeconds * 1000).toISOString();
-  deployment.waitSeconds = Math.min(state.request.alarmPollingSeconds, step.holdSeconds);
+  const previousWeight = deployment.timeline.at(-1)?.weight ?? 0;
+  // A pause step keeps the weight before it: nothing to write, and no shift on the timeline.
+  if (!step.pause) {
+    await writeAliasRoutingGuarded(
+      deps.aliasWriter ?? deps.sfn,
+      aliasArn,
+      desired,
+      () => deps.lock.assertHeld(aliasArn, owner),
+      deps.sleep,
+    );
+    deployment.routing = desired;
+    deployment.timeline.push({ at: now.toISOString(), weight: step.weight });
+  }
+  const holdSeconds = step.pause ? (step.pause.timeoutSeconds ?? MAX_DEPLOYMENT_SECONDS) : step.holdSeconds;
+  deployment.stepEndsAt = new Date(now.getTime() + holdSeconds * 1000).toISOString();
+  // 0 only for a step held for no time: the state machine then checks at once, without a wait.
+  deployment.waitSeconds = Math.min(state.request.alarmPollingSeconds, holdSeconds);
   deployment.next = 'POLL';
   countEvents(deployment, event.executionArn, SHIFT_EVENTS, event.retries);
   await deps.lock.update(aliasArn, owner, { timeline: deployment.timeline });
+  const events = new LifecycleLog(deployment);
+  if (step.pause) {
+    events.add(DETAIL_TYPES.paused, now, {
+      gate: true,
+      timeoutSeconds: step.pause.timeoutSeconds ?? null,
+      onTimeout: step.pause.onTimeout,
+    });
+  } else {
+    events.add(DETAIL_TYPES.shifted, now, { fromWeight: previousWeight, holdSeconds: step.holdSeconds });
+  }
+  await events.flush(deps.lifecycle);
   logger.info('Shifted weight', {
     weight: step.weight,
     step: deployment.stepIndex + 1,
@@ -73,8 +93,9 @@ export async function shiftWeight(event: LoopEvent, deps: ShiftWeightDeps): Prom
 const sfn = createSfnClient();
 const aliasWriter = createSfnClient({ retries: false });
 const lock = lazily(createDeploymentLock);
+const lifecycle = lazily(createLifecycleEvents);
 
 export const handler = async (event: LoopEvent): Promise<DeployerState> => {
   logDeployment(event.executionArn);
-  return shiftWeight(event, { sfn, aliasWriter, lock: lock() });
+  return shiftWeight(event, { sfn, aliasWriter, lock: lock(), lifecycle: lifecycle() });
 };

@@ -3,6 +3,7 @@ import {
   Alarm,
   AlarmBase,
   AlarmStateValue,
+  AlarmStatus,
   CompositeAlarm,
   MetricAlarm,
   MetricAlarmConfig,
@@ -35,6 +36,8 @@ const INITIAL_REASON = 'Unchecked: Initial alarm creation';
  */
 export class AlarmRegistry {
   readonly history = new AlarmHistory();
+  /** Called after every change of an alarm's state value (the `CloudWatch Alarm State Change` event). */
+  onStateChange: ((alarm: Alarm, previous: AlarmStatus) => void) | undefined;
   private readonly alarms = new Map<string, Alarm>();
 
   constructor(
@@ -211,6 +214,7 @@ export class AlarmRegistry {
         newState: stateForHistory(value, reason, reasonData),
       }),
     });
+    this.onStateChange?.(alarm, old);
     // "The evaluation of composite alarms stops if CloudWatch detects a cycle in the evaluation path."
     visiting.add(alarm.name);
     for (const parent of this.parentsOf(alarm.name)) {

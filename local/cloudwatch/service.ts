@@ -1,7 +1,7 @@
 import { AwsServiceError } from '../wire/aws-error';
 import type { Clock } from '../clock/clock';
 import type { AwsJsonService, MetricDatum, MetricSink, TokenBucketLimit } from '../wire/service';
-import type { MetricAlarm } from './alarm-model';
+import type { Alarm, AlarmStatus, MetricAlarm } from './alarm-model';
 import { AlarmRegistry } from './alarm-registry';
 import { deleteAlarms, putCompositeAlarm, putMetricAlarm, setAlarmState } from './handlers/alarms';
 import type { CloudWatchContext, Handler } from './handlers/context';
@@ -77,6 +77,11 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
     this.clock = options.clock;
     this.alarms = new AlarmRegistry(options.clock, this.metrics, options.region, options.accountId);
     this.ctx = { clock: options.clock, metrics: this.metrics, alarms: this.alarms };
+  }
+
+  /** Receives each alarm state change, e.g. to put its event on the bus. */
+  set onAlarmStateChange(listener: ((alarm: Alarm, previous: AlarmStatus) => void) | undefined) {
+    this.alarms.onStateChange = listener;
   }
 
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {

@@ -5,7 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { signalFunctionName } from '../../lambda/shared/arns';
 import { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from '../../lib/deployer-functions';
+
+/** The name the local cloud gives the deployer state machine it loads. */
+export const DEPLOYER_NAME = 'sfn-deployer';
 
 export const DEPLOYER_STACK = 'SfnDeployer';
 
@@ -84,6 +88,8 @@ export function deployerFromTemplate(
   if (machines.length !== 1)
     throw new Error(`Expected one deployer state machine in the template, found ${machines.length}`);
   const body = machines[0]!.Properties?.DefinitionString;
+  // Tables are named locally by their logical id (see the `tables` of the assembly).
+  for (const table of tables) arnOf.set(`Ref:${table.logicalId}`, table.logicalId);
   const text = resolve(body, scope, arnOf);
   return { definition: JSON.parse(text) as StateMachineDefinition, functions, tables };
 }
@@ -104,7 +110,7 @@ function deployerFunctions(
     found.push({
       step,
       logicalId,
-      functionArn: `arn:${scope.partition}:lambda:${scope.region}:${scope.account}:function:sfn-deployer-${step}`,
+      functionArn: `arn:${scope.partition}:lambda:${scope.region}:${scope.account}:function:${localFunctionName(step)}`,
       assetDir: cdkOutDir && typeof asset === 'string' ? path.join(cdkOutDir, asset) : undefined,
       handler: String(resource.Properties?.Handler ?? 'index.handler'),
       timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
@@ -117,6 +123,11 @@ function deployerFunctions(
     });
   }
   return found;
+}
+
+/** Locally every Lambda is named after the deployer; the signal function as on AWS, so `sfn-deploy` finds it. */
+function localFunctionName(step: DeployerFunctionName): string {
+  return step === 'signal-deployment' ? signalFunctionName(DEPLOYER_NAME) : `${DEPLOYER_NAME}-${step}`;
 }
 
 /** Environment values are strings, or a `Ref` to a table of the stack, whose local name is its logical id. */
@@ -154,6 +165,8 @@ function resolve(value: unknown, scope: AwsScope, arnOf: Map<string, string>): s
       };
       const ref = String(node.Ref);
       if (ref in pseudo) return pseudo[ref]!;
+      const local = arnOf.get(`Ref:${ref}`);
+      if (local) return local;
     }
     if ('Fn::GetAtt' in node) {
       const [logicalId, attribute] = node['Fn::GetAtt'] as [string, string];

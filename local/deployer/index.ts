@@ -7,13 +7,13 @@ import * as path from 'node:path';
 import { type CreateTableCommandInput, CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { LocalCloud, type LocalCloudOptions, type LambdaHandler } from '..';
-import { type DeployerAssembly, deployerFromTemplate, readTemplate } from './assembly';
+import { type DeployerAssembly, DEPLOYER_NAME, deployerFromTemplate, readTemplate } from './assembly';
 import { CDK_OUT, ensureSynthesized, TRIGGERS_ASSEMBLY } from './synth';
 import { rolePoliciesFromTemplate } from '../iam/template-policies';
 import { progressLine } from './progress';
 import { functionRoleArn, installRules, installTriggers, localResolver, localRoleArn } from './triggers';
 
-export const DEPLOYER_NAME = 'sfn-deployer';
+export { DEPLOYER_NAME };
 
 export interface LocalDeployerOptions extends LocalCloudOptions {
   /** @default the project's cdk.out */

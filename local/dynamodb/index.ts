@@ -4,6 +4,7 @@
  * `DynamoDB_20120810` target prefix to it, so one endpoint serves all.
  */
 import type { AddressInfo } from 'node:net';
+import { AwsServiceError } from '../wire/aws-error';
 
 interface DynaliteServer {
   listen(port: number, host: string, callback: (error?: Error) => void): void;
@@ -31,4 +32,34 @@ export async function startDynamoDb(): Promise<LocalDynamoDb> {
     url: `http://127.0.0.1:${address.port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * One call of an AWS JSON 1.0 service (dynalite) from inside the local cloud, as an `aws-sdk`
+ * Task makes it: the API's own input and output, its error as an `AwsServiceError` named by
+ * the `__type` it answers (`…#ConditionalCheckFailedException` → `ConditionalCheckFailedException`).
+ */
+export async function callJsonService(
+  baseUrl: string,
+  targetPrefix: string,
+  operation: string,
+  input: unknown,
+): Promise<unknown> {
+  const response = await fetch(baseUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `${targetPrefix}.${operation}`,
+      // dynalite wants a SigV4-shaped header; it does not check the signature.
+      'x-amz-date': '20260101T000000Z',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0',
+    },
+    body: JSON.stringify(input ?? {}),
+  });
+  const text = await response.text();
+  const body = (text ? JSON.parse(text) : {}) as { __type?: string; message?: string; Message?: string };
+  if (response.ok) return body;
+  const code = (body.__type ?? 'InternalServerError').split('#').at(-1)!;
+  throw new AwsServiceError(code, body.message ?? body.Message ?? code, response.status);
 }

@@ -6,6 +6,8 @@
  * missing here cannot be authorized, so a role's call to it is refused with
  * an error naming it rather than let through.
  */
+import { busName } from '../eventbridge/service';
+import { issuedExecution } from '../stepfunctions/task-tokens';
 import type { AuthorizationCheck } from './identity-policies';
 
 export interface RequestScope {
@@ -42,6 +44,18 @@ const onResource =
 const unscoped =
   (action: string): Checks =>
   () => [{ action, resource: '*' }];
+
+/**
+ * Task callbacks are authorized on the state machine whose execution issued the token (what CDK's
+ * `grantTaskResponse` grants); a token the local cloud did not issue names none, so it needs `*`.
+ */
+const onTaskToken =
+  (action: string): Checks =>
+  (input) => {
+    const execution = issuedExecution(String(input.taskToken ?? ''));
+    const match = execution && /^(arn:[^:]+:states:[^:]+:\d{12}):execution:([^:]+):/.exec(execution);
+    return [{ action, resource: match ? `${match[1]}:stateMachine:${match[2]}` : '*' }];
+  };
 
 const STEP_FUNCTIONS: Record<string, Checks> = {
   CreateStateMachine: (input, scope) => {
@@ -82,6 +96,9 @@ const STEP_FUNCTIONS: Record<string, Checks> = {
   DescribeStateMachineForExecution: onResource('states:DescribeStateMachineForExecution', 'executionArn'),
   GetExecutionHistory: onResource('states:GetExecutionHistory', 'executionArn'),
   StopExecution: onResource('states:StopExecution', 'executionArn'),
+  SendTaskSuccess: onTaskToken('states:SendTaskSuccess'),
+  SendTaskFailure: onTaskToken('states:SendTaskFailure'),
+  SendTaskHeartbeat: onTaskToken('states:SendTaskHeartbeat'),
 };
 
 function alarmArn(scope: RequestScope, name: unknown): string {
@@ -164,11 +181,25 @@ const DYNAMODB: Record<string, Checks> = {
   ListTables: unscoped('dynamodb:ListTables'),
 };
 
+/** Each entry is authorized on its bus, with its source and detail-type as condition keys (list_amazoneventbridge.html). */
+const EVENTBRIDGE: Record<string, Checks> = {
+  PutEvents: (input, scope) =>
+    (Array.isArray(input.Entries) ? (input.Entries as Input[]) : []).map((entry) => ({
+      action: 'events:PutEvents',
+      resource: `arn:${scope.partition}:events:${scope.region}:${scope.accountId}:event-bus/${busName(entry.EventBusName)}`,
+      context: {
+        ...(typeof entry.Source === 'string' ? { 'events:source': entry.Source } : {}),
+        ...(typeof entry.DetailType === 'string' ? { 'events:detail-type': entry.DetailType } : {}),
+      },
+    })),
+};
+
 /** By `X-Amz-Target` prefix. */
 const SERVICES: Record<string, Record<string, Checks>> = {
   AWSStepFunctions: STEP_FUNCTIONS,
   GraniteServiceVersion20100801: CLOUDWATCH,
   DynamoDB_20120810: DYNAMODB,
+  AWSEvents: EVENTBRIDGE,
 };
 
 /** What IAM checks for `<targetPrefix>.<operation>` with `input`; throws for a request the local cloud cannot authorize. */

@@ -26,6 +26,8 @@ export interface StateInfo {
   readonly resource?: string;
   /** Task timeout to enforce on the virtual clock. */
   readonly timeoutSeconds?: number;
+  /** Or the reference path, in the state's input, of that timeout. */
+  readonly timeoutSecondsPath?: string;
   readonly retry?: readonly Retrier[];
 }
 
@@ -90,7 +92,7 @@ function rewriteState(name: string, state: Json, infos: Map<string, StateInfo>):
     case 'Task': {
       const {
         TimeoutSeconds,
-        TimeoutSecondsPath: _path,
+        TimeoutSecondsPath,
         HeartbeatSeconds: _hb,
         HeartbeatSecondsPath: _hbp,
         ...task
@@ -99,6 +101,7 @@ function rewriteState(name: string, state: Json, infos: Map<string, StateInfo>):
         type,
         resource: state.Resource as string,
         timeoutSeconds: typeof TimeoutSeconds === 'number' ? TimeoutSeconds : undefined,
+        timeoutSecondsPath: typeof TimeoutSecondsPath === 'string' ? TimeoutSecondsPath : undefined,
         retry,
       });
       return { ...task, TimeoutSeconds: REAL_TIMEOUT_SECONDS };

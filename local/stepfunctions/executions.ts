@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { AwsServiceError } from '../wire/aws-error';
 import { executionArn, parseExecutionArn, parseStateMachineArn } from './arns';
 import {
   constraint,
   executionAlreadyExists,
   executionDoesNotExist,
   invalidExecutionInput,
-  invalidToken,
   sensitiveConstraint,
   stateMachineDoesNotExist,
 } from './errors';
@@ -145,7 +145,12 @@ export class ExecutionEngine implements ChildExecutions {
     emitExecutionMetric(this.core.metrics, execution, 'ExecutionsStarted', 1, execution.startDate);
     this.statusChanged(execution);
 
-    const deps = { clock: this.core.clock, integrations: this.integrations, random: this.core.random };
+    const deps = {
+      clock: this.core.clock,
+      integrations: this.integrations,
+      random: this.core.random,
+      tokens: this.core.tokens,
+    };
     let running: Promise<Outcome>;
     try {
       running = runExecution(execution, recorder, deps);
@@ -364,12 +369,37 @@ export function stopExecution(core: SfnCore, engine: ExecutionEngine, input: Rec
 }
 
 /**
- * `SendTaskFailure`, validated as AWS's model does (`cause` at most 32,768 characters, `error` 256).
- * The local cloud runs no `.waitForTaskToken` or activity tasks, so it issues no token a call could name.
+ * `SendTaskFailure`, validated as AWS's model does (`taskToken` 1–2,048 characters, `error` at most 256,
+ * `cause` at most 32,768): the waiting task fails with that error and cause.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskFailure.html
  */
-export function sendTaskFailure(input: Record<string, unknown>) {
-  requireString(input, 'taskToken', 2048);
-  optionalString(input, 'error', 256);
-  optionalString(input, 'cause', 32_768);
-  throw invalidToken();
+export function sendTaskFailure(core: SfnCore, input: Record<string, unknown>) {
+  const token = requireString(input, 'taskToken', 2048);
+  const error = optionalString(input, 'error', 256);
+  const cause = optionalString(input, 'cause', 32_768);
+  core.tokens.fail(token, error, cause);
+  return {};
+}
+
+/**
+ * `SendTaskSuccess`: the waiting task succeeds with `output`, which must be JSON of at most 256 KiB
+ * (`InvalidOutput` otherwise). https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
+ */
+export function sendTaskSuccess(core: SfnCore, input: Record<string, unknown>) {
+  const token = requireString(input, 'taskToken', 2048);
+  const output = requireString(input, 'output', MAX_PAYLOAD_BYTES);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output);
+  } catch {
+    throw new AwsServiceError('InvalidOutput', 'Invalid Output: output is not valid JSON');
+  }
+  core.tokens.succeed(token, parsed);
+  return {};
+}
+
+/** `SendTaskHeartbeat`: accepted for a task that still waits. https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html */
+export function sendTaskHeartbeat(core: SfnCore, input: Record<string, unknown>) {
+  core.tokens.heartbeat(requireString(input, 'taskToken', 2048));
+  return {};
 }

@@ -10,17 +10,26 @@ import {
   getExecutionHistory,
   listExecutions,
   sendTaskFailure,
+  sendTaskHeartbeat,
+  sendTaskSuccess,
   startExecution,
   stopExecution,
 } from './executions';
 import { DEFAULT_HISTORY_LIMIT } from './history';
-import { Integrations, type Integration, type RoleAuthorizer } from './integrations';
+import {
+  type AwsSdkService,
+  Integrations,
+  type Integration,
+  type RequestChecks,
+  type RoleAuthorizer,
+} from './integrations';
 import { LambdaRegistry, type LambdaHandler, type LambdaOptions } from './lambdas';
 import type { ExecutionRecord } from './model';
 import { stepFunctionsRateLimit } from './quotas';
 import { seededRandom } from './random';
 import * as stateMachines from './state-machines';
 import { type ExecutionStatusListener, SfnStore, type SfnCore } from './store';
+import { TaskTokens } from './task-tokens';
 import { validateStateMachineDefinition } from './validation';
 import * as versions from './versions';
 
@@ -60,6 +69,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
   onApiCall: ApiCallListener | undefined;
   onExecutionStatusChange: ExecutionStatusListener | undefined;
   readonly lambdas: LambdaRegistry;
+  readonly tokens = new TaskTokens();
   private readonly engine: ExecutionEngine;
   private readonly integrations: Integrations;
   private readonly operations: Record<string, Operation>;
@@ -105,7 +115,9 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
       ListExecutions: (input) => listExecutions(core, input),
       GetExecutionHistory: (input) => getExecutionHistory(core, input),
       StopExecution: (input) => stopExecution(core, this.engine, input),
-      SendTaskFailure: (input) => sendTaskFailure(input),
+      SendTaskFailure: (input) => sendTaskFailure(core, input),
+      SendTaskSuccess: (input) => sendTaskSuccess(core, input),
+      SendTaskHeartbeat: (input) => sendTaskHeartbeat(core, input),
       ValidateStateMachineDefinition: (input) => validateStateMachineDefinition(input),
     };
   }
@@ -148,6 +160,16 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
   /** Set when IAM is enforced: the built-in Task integrations call as the execution's state machine role. */
   set roleAuthorizer(authorize: RoleAuthorizer | undefined) {
     this.integrations.authorize = authorize;
+  }
+
+  /** What IAM checks for the aws-sdk integrations' calls (set when IAM is enforced). */
+  set requestChecks(checks: RequestChecks | undefined) {
+    this.integrations.requestChecks = checks;
+  }
+
+  /** Serves `arn:aws:states:::aws-sdk:<name>:<action>` Tasks with another local service. */
+  registerAwsSdk(name: string, service: AwsSdkService): void {
+    this.integrations.registerAwsSdk(name, service);
   }
 
   /** Implements another Task resource, e.g. `arn:aws:states:::dynamodb:putItem`. */

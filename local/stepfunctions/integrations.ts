@@ -14,7 +14,29 @@ export interface IntegrationContext {
   submitted(output: unknown): void;
   /** Awaits `work` without holding the clock busy: the execution is idle meanwhile (e.g. a child runs). */
   idle<T>(work: Promise<T>): Promise<T>;
+  /** `.waitForTaskToken`: waits, idle, for the callback with the task's token (`$$.Task.Token`). */
+  waitForToken(): Promise<unknown>;
 }
+
+/**
+ * A service the `aws-sdk:<service>:<action>` integrations reach: its wire target prefix (for IAM)
+ * and a call of one operation with the API's own (PascalCase) input, answering its output or
+ * throwing an `AwsServiceError`.
+ */
+export interface AwsSdkService {
+  readonly targetPrefix: string;
+  /** How Step Functions names the service in errors: `DynamoDb.ConditionalCheckFailedException`. */
+  readonly errorPrefix: string;
+  call(operation: string, input: unknown): Promise<unknown>;
+}
+
+/** Checks an execution's role against what a request of `targetPrefix.operation` needs. */
+export type RequestChecks = (
+  targetPrefix: string,
+  operation: string,
+  input: Record<string, unknown>,
+  execution: ExecutionRecord,
+) => AuthorizationCheck[];
 
 /** Runs a Task resource: takes the state's effective input (after `Parameters`), returns its result. */
 export type Integration = (input: unknown, context: IntegrationContext) => Promise<unknown>;
@@ -57,6 +79,9 @@ export function executionSession(execution: ExecutionRecord): RoleSession {
 /** The Task resources the local cloud implements, plus any registered by its user. */
 export class Integrations {
   private readonly custom = new Map<string, Integration>();
+  private readonly awsSdk = new Map<string, AwsSdkService>();
+  /** What IAM checks for an aws-sdk call (the local cloud's request checks). */
+  requestChecks: RequestChecks | undefined;
   /** Set when IAM is enforced: the built-in integrations call as the execution's role. */
   authorize: RoleAuthorizer | undefined;
 
@@ -68,6 +93,11 @@ export class Integrations {
   /** Implements a service integration, e.g. `arn:aws:states:::dynamodb:putItem`, by resource ARN. */
   register(resourceArn: string, integration: Integration): void {
     this.custom.set(resourceArn.replace(/^arn:[^:]+:/, 'arn:*:'), integration);
+  }
+
+  /** Serves `arn:aws:states:::aws-sdk:<name>:<action>` (and `.waitForTaskToken`) with `service`. */
+  registerAwsSdk(name: string, service: AwsSdkService): void {
+    this.awsSdk.set(name, service);
   }
 
   resolve(resource: string): ResolvedResource | undefined {
@@ -96,7 +126,50 @@ export class Integrations {
       return (input, ctx) => this.startSync(input, ctx, true);
     if (resourceType === 'states' && action === 'startExecution.sync')
       return (input, ctx) => this.startSync(input, ctx, false);
+    if (resourceType === 'lambda' && action === 'invoke.waitForTaskToken')
+      return async (input, ctx) => {
+        const out = await this.lambdaInvoke(input, ctx);
+        ctx.submitted(out);
+        return ctx.waitForToken();
+      };
+    if (resourceType === 'aws-sdk') return this.awsSdkIntegration(action);
     return undefined;
+  }
+
+  /**
+   * `aws-sdk:<service>:<apiAction>[.waitForTaskToken]`: the API call as the execution's role, its
+   * errors named `<Service>.<ErrorName>Exception`; with `.waitForTaskToken` the task then waits for
+   * its token's callback (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
+   */
+  private awsSdkIntegration(action: string): Integration | undefined {
+    const match = /^([a-z0-9]+):([a-zA-Z0-9]+)(?:\.(waitForTaskToken))?$/.exec(action);
+    const service = match && this.awsSdk.get(match[1]!);
+    if (!match || !service) return undefined;
+    const api = match[2]!;
+    const operation = api[0]!.toUpperCase() + api.slice(1);
+    const waits = match[3] !== undefined;
+    return async (input, ctx) => {
+      const request = (input ?? {}) as Record<string, unknown>;
+      const named = (code: string, message: string) =>
+        new TaskFailure(
+          `${service.errorPrefix}.${code.endsWith('Exception') ? code : `${code}Exception`}`,
+          `${message} (Service: ${service.errorPrefix}; Status Code: 400; Error Code: ${code}; Request ID: ${randomUUID()}; Proxy: null)`,
+        );
+      const checks = this.requestChecks?.(service.targetPrefix, operation, request, ctx.execution) ?? [];
+      const denied =
+        checks.length > 0 ? await this.authorize?.(executionSession(ctx.execution), checks) : undefined;
+      if (denied) throw named(denied.code, denied.message);
+      let output: unknown;
+      try {
+        output = await service.call(operation, request);
+      } catch (err) {
+        if (err instanceof AwsServiceError) throw named(err.code, err.message);
+        throw err;
+      }
+      if (!waits) return output;
+      ctx.submitted(output);
+      return ctx.waitForToken();
+    };
   }
 
   private async invokeLambda(functionName: string, payload: unknown, ctx: IntegrationContext) {

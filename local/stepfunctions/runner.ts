@@ -6,6 +6,7 @@ import type { IntegrationContext, Integrations } from './integrations';
 import { capCause, DATA_LIMIT_EXCEEDED, dataLimitExceeded, MAX_PAYLOAD_BYTES, payloadBytes } from './limits';
 import type { ExecutionRecord } from './model';
 import { TaskFailure } from './task-failure';
+import type { TaskTokens } from './task-tokens';
 
 // aws-local-stepfunctions 3.0.0 calls Promise.withResolvers, which Node 20 lacks.
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
@@ -33,6 +34,7 @@ export interface RunnerDeps {
   readonly clock: BusyClock;
   readonly integrations: Integrations;
   readonly random: () => number;
+  readonly tokens: TaskTokens;
 }
 
 /** The library's event log entries the runner reads (a subset of its `EventLog` union). */
@@ -106,7 +108,18 @@ export function runExecution(
   const prepared = prepareDefinition(execution.revision.definition);
   const signal = execution.abort.signal;
   const activity = new ExecutionActivity(clock);
-  const current = { name: '', enteredAt: execution.startDate, retryCount: 0 };
+  const current: {
+    name: string;
+    enteredAt: number;
+    retryCount: number;
+    input?: unknown;
+    /** `$$.Task.Token` of the `.waitForTaskToken` task being run: one per attempt. */
+    taskToken?: string;
+  } = { name: '', enteredAt: execution.startDate, retryCount: 0 };
+  const issueToken = (name: string) => {
+    const resource = prepared.states.get(name)?.resource ?? '';
+    current.taskToken = resource.endsWith('.waitForTaskToken') ? deps.tokens.issue(execution.arn) : undefined;
+  };
   const pendingRetries = new Map<string, { retrier: Retrier; attempt: number }>();
 
   // State data over the payload limit ends the execution at once, whatever state it is in.
@@ -129,9 +142,12 @@ export function runExecution(
       current.name = name;
       current.enteredAt = clock.now();
       current.retryCount = 0;
+      current.input = event.state?.input;
+      issueToken(name);
     } else if (event.type === 'StateRetried' && event.retry) {
       pendingRetries.set(name, event.retry);
       current.retryCount = event.retry.attempt;
+      issueToken(name);
     }
     recordLibraryEvent(event, prepared.states, recorder);
   });
@@ -210,6 +226,8 @@ export function runExecution(
       });
       recorder.add('TaskStarted', { taskStartedEventDetails: meta });
     }
+    const token = current.taskToken;
+    const timeout = new AbortController();
     const context: IntegrationContext = {
       execution,
       signal,
@@ -218,14 +236,17 @@ export function runExecution(
           taskSubmittedEventDetails: { ...meta, output: json(output), outputDetails: { truncated: false } },
         }),
       idle: (work) => activity.idle(work),
+      waitForToken: () => {
+        if (!token) throw new TaskFailure('States.Runtime', 'The task has no task token to wait for', false);
+        // Idle: a task waiting for its callback lets the clock jump to its timeout.
+        return activity.idle(deps.tokens.wait(token, AbortSignal.any([timeout.signal, signal])));
+      },
     };
-    const timeout = new AbortController();
+    const timeoutSeconds = info.timeoutSeconds ?? timeoutFromPath(info.timeoutSecondsPath, current.input);
     try {
       const work = resolved.run(input, context);
       const result =
-        info.timeoutSeconds === undefined
-          ? await work
-          : await raceTimeout(work, info.timeoutSeconds, timeout.signal);
+        timeoutSeconds === undefined ? await work : await raceTimeout(work, timeoutSeconds, timeout.signal);
       // AWS names a Lambda resource by its ARN and other tasks by their state.
       if (payloadBytes(json(result)) > MAX_PAYLOAD_BYTES)
         throw dataLimitExceeded(lambda ? resolved.resource : name, 'returned a result');
@@ -247,6 +268,10 @@ export function runExecution(
       const details = { error: failure.name, cause: capCause(failure.message) };
       if (failure.name === DATA_LIMIT_EXCEEDED) breach(failure);
       const timedOut = failure.name === 'States.Timeout';
+      if (token) {
+        if (timedOut) deps.tokens.timedOut(token);
+        else deps.tokens.close(token);
+      }
       if (lambda) {
         const type = timedOut ? 'LambdaFunctionTimedOut' : 'LambdaFunctionFailed';
         recorder.add(type, { [`${lcFirst(type)}EventDetails`]: details });
@@ -280,6 +305,11 @@ export function runExecution(
         RedriveCount: 0,
       },
       StateMachine: { Id: execution.stateMachineArn, Name: execution.stateMachineName },
+      Task: {
+        get Token() {
+          return current.taskToken;
+        },
+      },
       // The library copies `context` shallowly, so these getters stay live: it has no State of its own.
       State: {
         get EnteredTime() {
@@ -310,6 +340,30 @@ export function runExecution(
           () => new Promise<Outcome>(() => undefined),
         );
   return Promise.race([dataLimit, outcome, timedOut]).finally(() => activity.end());
+}
+
+/**
+ * `TimeoutSecondsPath`: a reference path (`$.a.b`) into the state's input, which must name a
+ * positive integer; anything else fails the state with `States.Runtime`.
+ */
+function timeoutFromPath(path: string | undefined, input: unknown): number | undefined {
+  if (path === undefined) return undefined;
+  let value: unknown = input;
+  for (const field of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)) {
+    value =
+      value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TaskFailure(
+      'States.Runtime',
+      `The TimeoutSecondsPath '${path}' must point to a positive integer in the state's input, got: ${json(value)}`,
+      false,
+    );
+  }
+  return value;
 }
 
 /** Error and cause of a failed run, as `DescribeExecution` reports them. */

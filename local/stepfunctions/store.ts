@@ -1,3 +1,4 @@
+import type { TaskTokens } from './task-tokens';
 import type { BusyClock } from '../clock/clock';
 import type { MetricSink, RequestContext } from '../wire/service';
 import { partitionOf, type Scope, type StateMachineArn } from './arns';
@@ -34,6 +35,8 @@ export interface SfnCore {
   readonly historyLimit: number;
   readonly metrics: MetricSink | undefined;
   readonly onExecutionStatusChange?: ExecutionStatusListener | undefined;
+  /** The task tokens of `.waitForTaskToken` tasks. */
+  readonly tokens: TaskTokens;
 }
 
 export function scopeOf(context: RequestContext): Scope {

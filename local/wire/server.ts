@@ -23,6 +23,19 @@ export interface LocalServerOptions {
   readonly throttling?: boolean;
 }
 
+/**
+ * Runs a function for Lambda's `Invoke` API: the payload in, its result out, or the error JSON
+ * Lambda writes (`{"errorType","errorMessage",…}`) as `functionError`; undefined when no such function.
+ */
+export type LambdaInvoker = (
+  functionName: string,
+  payload: unknown,
+  context: RequestContext,
+) => Promise<{ payload?: unknown; functionError?: string } | undefined>;
+
+/** Lambda's Invoke: `POST /2015-03-31/functions/{FunctionName}/invocations` (REST JSON). */
+const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
 /** An admin route's handler: the request's JSON body in, the JSON answer out. */
 export type AdminRoute = (body: unknown) => unknown;
 
@@ -50,6 +63,8 @@ export class LocalServer {
   readonly calls = new CallLog();
   /** Checked before every AWS request, proxied ones included (IAM). */
   authorizer: RequestAuthorizer | undefined;
+  /** Serves Lambda's Invoke API when set. */
+  lambdaInvoker: LambdaInvoker | undefined;
   private readonly services = new Map<string, AwsJsonService>();
   private readonly proxies = new Map<string, URL>();
   private readonly adminRoutes = new Map<string, AdminRoute>();
@@ -127,6 +142,10 @@ export class LocalServer {
       if (!header(req, CALLER_HEADER)) res.setHeader('date', new Date(this.clock.now()).toUTCString());
       const path = (req.url ?? '/').split('?')[0]!;
       if (path.startsWith('/_local/')) return this.serveAdmin(req.method ?? 'GET', path, body, res);
+      const invoke = LAMBDA_INVOKE.exec(path);
+      if (invoke && req.method === 'POST' && this.lambdaInvoker) {
+        return await this.serveLambdaInvoke(req, decodeURIComponent(invoke[1]!), body, res);
+      }
       if (req.method !== 'POST' || path !== '/') {
         return sendJson(res, 404, {
           __type: 'UnknownOperationException',
@@ -209,6 +228,69 @@ export class LocalServer {
       console.error(`local cloud: ${target} failed:`, err);
       sendError(res, internalFailure(), queryCompatible);
     }
+  }
+
+  /**
+   * Lambda's Invoke, synchronous (`RequestResponse`, the default) or `Event` (202, run in the
+   * background). A function's error is a 200 with `X-Amz-Function-Error: Unhandled` and Lambda's
+   * error JSON as body; a missing function a 404 `ResourceNotFoundException`.
+   * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+   */
+  private async serveLambdaInvoke(
+    req: http.IncomingMessage,
+    functionName: string,
+    body: Buffer,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    this.calls.record('Lambda', 'Invoke');
+    const context: RequestContext = {
+      region: regionOf(req) ?? this.defaultRegion,
+      accountId: this.accountId,
+      caller: callerOf(req),
+    };
+    const type = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
+    const restError = (status: number, code: string, message: string) => {
+      const text = JSON.stringify({ Type: 'User', message });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': code,
+        'x-amzn-requestid': randomUUID(),
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    };
+    if (type !== 'RequestResponse' && type !== 'Event') {
+      return restError(400, 'InvalidParameterValueException', `Unsupported invocation type ${type}`);
+    }
+    let payload: unknown = null;
+    try {
+      payload = body.length === 0 ? null : JSON.parse(body.toString('utf8'));
+    } catch {
+      return restError(400, 'InvalidRequestContentException', 'Could not parse request body into json');
+    }
+    const running = this.lambdaInvoker!(functionName, payload, context);
+    if (type === 'Event') {
+      running.catch(() => undefined);
+      res.writeHead(202, { 'x-amzn-requestid': randomUUID(), 'content-length': 0 });
+      return void res.end();
+    }
+    const result = await running;
+    if (!result) {
+      return restError(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: arn:aws:lambda:${context.region}:${this.accountId}:function:${functionName}`,
+      );
+    }
+    const text = result.functionError ?? JSON.stringify(result.payload ?? null);
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'x-amzn-requestid': randomUUID(),
+      'x-amz-executed-version': '$LATEST',
+      ...(result.functionError ? { 'x-amz-function-error': 'Unhandled' } : {}),
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
   }
 
   /** The AWS query protocol (form-encoded, XML answers): STS's, which the SDKs and the CLI still use for it. */

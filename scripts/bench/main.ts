@@ -24,6 +24,7 @@ import { HISTORY_EVENT_LIMIT } from '../../lambda/shared/budget';
 import { formatDuration } from '../../lambda/shared/plan';
 import { localClientConfig, type LocalDeployer, startLocalDeployer } from '../../local/deployer';
 import { type Figures, model } from './model';
+import { measureReaction, type Reaction, replays, VARIANTS } from './reaction';
 
 /**
  * Public prices, us-east-1, as listed on 2026-11-01:
@@ -31,19 +32,22 @@ import { type Figures, model } from './model';
  * - Lambda arm64: $0.20 per 1M requests and $0.0000133334 per GB-second (https://aws.amazon.com/lambda/pricing/);
  *   the deployer's Lambdas have 256 MB and are taken to run 100 ms each.
  * - CloudWatch: $0.01 per 1,000 API requests such as DescribeAlarms (https://aws.amazon.com/cloudwatch/pricing/).
+ * - DynamoDB on demand: $0.625 per million write request units (https://aws.amazon.com/dynamodb/pricing/on-demand/);
+ *   each poll writes the lock twice (the wait stores its task token, the check takes the signals).
  * Free tiers are left out.
  */
 const PRICE = {
   perTransition: 0.025 / 1000,
   perInvocation: 0.2 / 1e6 + 0.25 * 0.1 * 0.0000133334,
   perDescribeAlarms: 0.01 / 1000,
+  perPollWrites: (2 * 0.625) / 1e6,
 };
 
 export function dollars(figures: Figures): number {
   return (
     figures.stateTransitions * PRICE.perTransition +
     figures.lambdaInvocations * PRICE.perInvocation +
-    figures.polls * PRICE.perDescribeAlarms
+    figures.polls * (PRICE.perDescribeAlarms + PRICE.perPollWrites)
   );
 }
 
@@ -77,7 +81,8 @@ async function measure(
 ): Promise<Figures & { realSeconds: number }> {
   const { sfn } = deployer;
   const cloudWatch = new CloudWatchClient(localClientConfig(deployer.endpoint, deployer.cloud.region));
-  const name = `bench-${index}`;
+  // An `orders…` name: the local deployer is granted those targets only (local/deployer/synth.ts).
+  const name = `orders-bench-${index}`;
   const role = `arn:aws:iam::${deployer.cloud.accountId}:role/${name}`;
   const definition = (comment: string) =>
     JSON.stringify({ Comment: comment, StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
@@ -122,7 +127,9 @@ async function measure(
   );
   const ended = await deployer.cloud.stepFunctions.waitForExecution(executionArn!);
   if (ended.status !== 'SUCCEEDED')
-    throw new Error(`${scenario.title}: the deployment ended ${ended.status}`);
+    throw new Error(
+      `${scenario.title}: the deployment ended ${ended.status}: ${ended.error}: ${ended.cause}`,
+    );
   const realSeconds = (Date.now() - real) / 1000;
   // An alarm left behind would be evaluated every period through the next scenario's virtual year.
   await cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [`${name}-errors`] }));
@@ -208,8 +215,52 @@ async function main(): Promise<void> {
         );
       }
     }
+    await printReactions(deployer);
   } finally {
     await deployer.stop();
+  }
+}
+
+/** The rollback table: each variant measured on the local cloud, then the other tools' rules replayed. */
+async function printReactions(deployer: LocalDeployer): Promise<void> {
+  process.stdout.write(
+    '\nA new version failing every execution, 10 executions/s through the alias, a 10% canary held 30 min,\n' +
+      'alarm ExecutionsFailed Sum >= 1 over 60 s: seconds from the first failure, and from the alarm, to the\n' +
+      'alias restored, and the failed executions served until then\n\n',
+  );
+  const line = (cells: string[]) =>
+    `${cells.map((cell, index) => (index === 0 ? cell.padEnd(42) : cell.padStart(index === 1 ? 6 : 12))).join(' ')}\n`;
+  process.stdout.write(line(['rollback by', 'poll', 'source', 'from failure', 'from alarm', 'failures']));
+  const fromAlarm = (run: Reaction, restoredAt: number) => {
+    const fired = run.alarmTimeline.find((change) => change.state === 'ALARM')?.atMs;
+    return fired === undefined ? '-' : ((restoredAt - fired) / 1000).toFixed(1);
+  };
+  let eventRun: Reaction | undefined;
+  for (const [index, variant] of VARIANTS.entries()) {
+    const run = await measureReaction(deployer, variant, index);
+    if (variant.events) eventRun = run;
+    process.stdout.write(
+      line([
+        variant.title,
+        formatDuration(variant.pollSeconds),
+        'measured',
+        ((run.restoredAt - run.firstFailureAt) / 1000).toFixed(1),
+        fromAlarm(run, run.restoredAt),
+        String(run.failuresServed),
+      ]),
+    );
+  }
+  for (const replay of eventRun ? replays(eventRun) : []) {
+    process.stdout.write(
+      line([
+        replay.title,
+        '',
+        'replayed',
+        ((replay.restoredAt - eventRun!.firstFailureAt) / 1000).toFixed(1),
+        fromAlarm(eventRun!, replay.restoredAt),
+        String(replay.failuresServed),
+      ]),
+    );
   }
 }
 

@@ -54,7 +54,7 @@ export function model(
   for (const [index, step] of steps.entries()) {
     countEvents(loop, current(), SHIFT_EVENTS);
     lambdaInvocations += 1;
-    stateTransitions += 1;
+    stateTransitions += 2; // Shift weight, Hold this step?
     let remaining = step.holdSeconds;
     for (;;) {
       const wait = Math.min(pollSeconds, remaining);

@@ -1,6 +1,8 @@
 /** Runs `sfn-deploy` in-process with captured streams, a fake clock and mocked AWS clients. */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { STSClient } from '@aws-sdk/client-sts';
 import {
   DescribeStateMachineCommand,
   ListStateMachineVersionsCommand,
@@ -8,7 +10,7 @@ import {
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import type { AwsOptions, Io } from '../../cli/io';
+import type { AwsClients, AwsOptions, Io } from '../../cli/io';
 import { type CliDeps, runCli } from '../../cli/program';
 
 export const DEPLOYER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sfn-deployer';
@@ -50,6 +52,17 @@ export interface RunOptions {
   createClients?: CliDeps['createClients'];
 }
 
+/** Real SDK clients with a fixed region and credentials: `mockClient(...)` intercepts them. */
+export function testClients(): AwsClients {
+  return {
+    sfn: new SFNClient(CLIENT_CONFIG),
+    cloudWatch: new CloudWatchClient(CLIENT_CONFIG),
+    cloudFormation: new CloudFormationClient(CLIENT_CONFIG),
+    lambda: new LambdaClient(CLIENT_CONFIG),
+    sts: new STSClient(CLIENT_CONFIG),
+  };
+}
+
 /** Runs the command line; clients are real SDK clients, so `mockClient(...)` intercepts them. */
 export async function run(args: string[], options: RunOptions = {}): Promise<Run> {
   const stdout = new Captured();
@@ -78,11 +91,7 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
     createClients: (aws, env) => {
       clientOptions.push(aws);
       if (options.createClients) return options.createClients(aws, env);
-      return {
-        sfn: new SFNClient(CLIENT_CONFIG),
-        cloudWatch: new CloudWatchClient(CLIENT_CONFIG),
-        cloudFormation: new CloudFormationClient(CLIENT_CONFIG),
-      };
+      return testClients();
     },
     loadModule: options.loadModule ?? (() => ({})),
   };

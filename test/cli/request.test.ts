@@ -127,8 +127,35 @@ describe('request from flags', () => {
     ['canary', 'canary'],
     ['LINEAR', 'linear'],
     ['blue-green', 'blue-green'],
+    ['Canary10Percent5Minutes', 'Canary10Percent5Minutes'],
+    ['CodeDeployDefault.LambdaAllAtOnce', 'CodeDeployDefault.LambdaAllAtOnce'],
   ])('reads --strategy %s as %s', (given, expected) => {
     expect(strategyName(given)).toBe(expected);
+  });
+
+  it('reads --steps as a JSON list of steps', () => {
+    const { request } = buildDeployRequest(
+      { stateMachine: 'orders', alias: 'live', steps: '[{"weight":10,"holdSeconds":300},{"pause":true}]' },
+      noFiles,
+    );
+
+    expect(request.steps).toEqual([{ weight: 10, holdSeconds: 300 }, { pause: true }]);
+    expect(request.strategy).toBeUndefined();
+  });
+
+  it('fails with a usage error when --steps is not JSON', () => {
+    expect(() => requestFromFlags({ steps: '[{weight:10}]' }, noFiles)).toThrow(UsageError);
+    expect(() => requestFromFlags({ steps: '[{weight:10}]' }, noFiles)).toThrow('--steps must be JSON');
+  });
+
+  it("deploys CodeDeploy's AllAtOnce when written as CodeDeploy spells it", () => {
+    const { request } = buildDeployRequest(
+      { stateMachine: 'orders', alias: 'live', strategy: 'CodeDeployDefault.LambdaAllAtOnce' },
+      noFiles,
+    );
+
+    expect(request).toMatchObject({ strategy: 'AllAtOnce' });
+    expect(request.intervalSeconds).toBeUndefined();
   });
 
   describe('--request', () => {
@@ -278,7 +305,7 @@ describe('request from flags', () => {
 
     expect(problems).toEqual([
       'stateMachine must be a state machine name (1-80 characters with no white space, no control characters and none of < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : /) or an unqualified state machine ARN, got: "not a name"',
-      'strategy must be one of canary, linear, allAtOnce, got: "bluegreen"',
+      `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce (also written CodeDeployDefault.Lambda<name>), got: "bluegreen"`,
       'alarms must not name an alarm twice, got: ["x","x"]',
     ]);
   });

@@ -181,7 +181,10 @@ describe('sfn-deploy start', () => {
         ['--history-max', '1'],
         'historyMax must be 0 (never prune) or at least 2, so a version to roll back to is kept, got: 1',
       ],
-      [['--strategy', 'bluegreen'], 'strategy must be one of canary, linear, allAtOnce, got: "bluegreen"'],
+      [
+        ['--strategy', 'bluegreen'],
+        `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce (also written CodeDeployDefault.Lambda<name>), got: "bluegreen"`,
+      ],
       [['--alarms', 'a', 'a'], 'alarms must not name an alarm twice, got: ["a","a"]'],
       [['--version', 'latest'], 'version must be a version number or a version ARN, got: "latest"'],
     ])('fails on %j with exit code 2, the schema message, and no AWS call', async (flags, message) => {

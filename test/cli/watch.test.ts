@@ -1,4 +1,3 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeExecutionCommand,
@@ -9,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { firedAlarmNames, type Progress } from '../../cli/events';
 import { progressBar, statusBlock } from '../../cli/render';
-import { CLIENT_CONFIG, run } from './harness';
+import { run, testClients } from './harness';
 import { at, EXECUTION_ARN, FIRED, promotion, rollback, ROLLBACK_CAUSE, T0 } from './scripted-execution';
 
 const sfn = mockClient(SFNClient);
@@ -172,12 +171,7 @@ describe('sfn-deploy watch', () => {
     /** Mocked clients, as the harness makes them, with a service clock of their own. */
     const withServiceNow = (serviceNow: () => Date) => ({
       isTTY: true,
-      createClients: () => ({
-        sfn: new SFNClient(CLIENT_CONFIG),
-        cloudWatch: new CloudWatchClient(CLIENT_CONFIG),
-        cloudFormation: new CloudFormationClient(CLIENT_CONFIG),
-        serviceNow,
-      }),
+      createClients: () => ({ ...testClients(), serviceNow }),
     });
 
     it("counts down with the service's clock, not the machine's", async () => {

@@ -42,10 +42,14 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:ListStateMachineVersions',
   ],
   'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
+  'signal-deployment': [],
+  'wake-on-alarm': [],
 };
 
-/** The Lambdas the state machine invokes; recovery runs outside the loop. */
-const LOOP_FUNCTIONS = DEPLOYER_FUNCTIONS.filter((name) => name !== 'recover-deployments');
+/** The Lambdas the state machine invokes; recovery, signals and wake-ups run outside the loop. */
+const LOOP_FUNCTIONS = DEPLOYER_FUNCTIONS.filter(
+  (name) => !['recover-deployments', 'signal-deployment', 'wake-on-alarm'].includes(name),
+);
 
 function synth(props: Partial<DeployerStackProps> = {}): Template {
   const stack = new DeployerStack(testApp(), 'SfnDeployer', {
@@ -88,8 +92,8 @@ describe('the deployer state machine', () => {
 });
 
 describe('the deployer Lambdas', () => {
-  it('are six functions on Node.js 22 for arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 6);
+  it('are eight functions on Node.js 22 for arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)];
       expect(fn.Properties).toMatchObject({
@@ -106,7 +110,7 @@ describe('the deployer Lambdas', () => {
       return (fn.Properties.LoggingConfig.LogGroup as { Ref: string }).Ref;
     });
 
-    expect(new Set(logGroupOf).size).toBe(6);
+    expect(new Set(logGroupOf).size).toBe(8);
     for (const logGroupId of logGroupOf) {
       expect(template.toJSON().Resources[logGroupId]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
@@ -157,7 +161,9 @@ describe('the deployer IAM permissions', () => {
     'let %s act on the target and its versions and aliases only, with only the actions it needs',
     (step) => {
       expect(
-        functionGrants(template, step, 'states:').filter((grant) => !grant.includes(':execution:')),
+        functionGrants(template, step, 'states:').filter(
+          (grant) => !grant.includes(':execution:') && !grant.startsWith('states:SendTaskSuccess '),
+        ),
       ).toEqual(expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`]));
     },
   );
@@ -205,7 +211,9 @@ describe('the deployer IAM permissions', () => {
 
     for (const step of DEPLOYER_FUNCTIONS) {
       expect(
-        functionGrants(twoTargets, step, 'states:').filter((grant) => !grant.includes(':execution:')),
+        functionGrants(twoTargets, step, 'states:').filter(
+          (grant) => !grant.includes(':execution:') && !grant.startsWith('states:SendTaskSuccess '),
+        ),
       ).toEqual(expectedGrants(STATES_ACTIONS[step], [ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]));
     }
   });
@@ -311,9 +319,43 @@ describe('the state graph', () => {
     ]);
   });
 
-  it('waits for as long as the last step said, then checks the alarms', () => {
-    expect(definition.States['Shift weight']?.Next).toBe('Wait for next poll');
-    expect(definition.States['Wait for next poll']).toEqual({
+  it('waits for as long as the last step said, on a task token stored on the lock, then checks the alarms', () => {
+    expect(definition.States['Shift weight']?.Next).toBe('Hold this step?');
+    // A step held for no time is checked at once: a token wait's timeout must be at least 1 s.
+    expect(definition.States['Hold this step?']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.deployment.waitSeconds', NumericEquals: 0, Next: 'Check alarms' }],
+      Default: 'Wait for next poll',
+    });
+    expect(definition.States['Wait for next poll']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:dynamodb:updateItem.waitForTaskToken',
+      Parameters: {
+        Key: { aliasArn: { 'S.$': '$.deployment.aliasArn' }, sk: { S: 'LOCK' } },
+        UpdateExpression: 'SET taskToken = :token',
+        // A wake-up already pending ends the wait before it starts; a lock that is gone is never recreated.
+        ConditionExpression:
+          '#owner = :owner AND attribute_not_exists(recovering) AND attribute_not_exists(wake)',
+        ExpressionAttributeValues: {
+          ':token': { 'S.$': '$$.Task.Token' },
+          ':owner': { 'S.$': '$.deployment.owner' },
+        },
+      },
+      TimeoutSecondsPath: '$.deployment.waitSeconds',
+      ResultPath: null,
+      Next: 'Check alarms',
+    });
+    // Timed out (the poll), or a wake-up was pending: check now. Anything else: a plain wait, then check.
+    expect(catchers('Wait for next poll')).toEqual([
+      {
+        ErrorEquals: ['States.Timeout', 'DynamoDb.ConditionalCheckFailedException'],
+        ResultPath: null,
+        Next: 'Check alarms',
+      },
+      // The check counts the fallback's events in the history budget, and logs why.
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.waitFailure', Next: 'Wait without wake-ups' },
+    ]);
+    expect(definition.States['Wait without wake-ups']).toEqual({
       Type: 'Wait',
       SecondsPath: '$.deployment.waitSeconds',
       Next: 'Check alarms',
@@ -358,8 +400,9 @@ describe('the state graph', () => {
       'Publish version',
       'Roll back',
       'Shift weight',
+      'Wait for next poll',
     ]);
-    for (const [name, state] of taskStates()) {
+    for (const [name, state] of taskStates().filter(([name]) => name !== 'Wait for next poll')) {
       const retriers = (state.Retry ?? []) as Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
       const throttling = retriers.find(
         (retrier) =>
@@ -434,9 +477,10 @@ describe('the state graph', () => {
       ],
       Default: 'Unexpected rollback state',
     });
+    // DeploymentRolledBack, or DeploymentAborted: the rollback step names which (lambda/rollback).
     expect(definition.States['Deployment rolled back']).toEqual({
       Type: 'Fail',
-      Error: 'DeploymentRolledBack',
+      ErrorPath: '$.deployment.rollbackError',
       CausePath: '$.deployment.rollbackCause',
     });
     expect(definition.States['Deployment ended elsewhere']).toEqual({

@@ -103,7 +103,7 @@ describe("each Lambda's access to the deployments table", () => {
     expect(functionGrants(template, step, 'dynamodb:')).toEqual(expected);
   });
 
-  it('lets only recovery query or scan an index, and only the owner index', () => {
+  it('lets only recovery, signals and wake-ups query or scan an index, and only the owner index', () => {
     const indexGrants = DEPLOYER_FUNCTIONS.flatMap((step) =>
       functionGrants(template, step, 'dynamodb:')
         .filter((grant) => grant.includes('/index/'))
@@ -113,6 +113,9 @@ describe("each Lambda's access to the deployments table", () => {
     expect(indexGrants).toEqual([
       `recover-deployments: dynamodb:Query on ${table()}/index/owner-index`,
       `recover-deployments: dynamodb:Scan on ${table()}/index/owner-index`,
+      // A signal names the alias or the execution that owns the deployment; an alarm event wakes every lock watching it.
+      `signal-deployment: dynamodb:Query on ${table()}/index/owner-index`,
+      `wake-on-alarm: dynamodb:Scan on ${table()}/index/owner-index`,
     ]);
   });
 
@@ -178,7 +181,7 @@ const queueId = () => logicalIdsAt(template, 'AWS::SQS::Queue', '/Deployer/Recov
 
 describe('recovery that does not hang on one event', () => {
   it('sweeps the locks every five minutes by default, with the same recovery Lambda', () => {
-    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::Events::Rule', 3);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',

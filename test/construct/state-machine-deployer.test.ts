@@ -4,8 +4,9 @@
  * CDK app reads (`npx cdk synth -c targets=orders,payments`).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DeployerStack, StateMachineDeployer, type StateMachineDeployerProps } from '../../lib';
@@ -37,7 +38,10 @@ function target(stack: Stack, name: string): sfn.IStateMachine {
 /** The state machines the Lambdas act on (their grants on the deployer's own executions left out). */
 function statesResourcesOf(template: Template, deployerId = 'Deployer'): string[] {
   const resources = DEPLOYER_FUNCTIONS.flatMap((step) =>
-    functionGrants(template, step, 'states:', deployerId).map((grant) => grant.split(' on ')[1]!),
+    functionGrants(template, step, 'states:', deployerId)
+      // Signals and wake-ups end the deployer's own waits (SendTaskSuccess on the deployer): not a target.
+      .filter((grant) => !grant.startsWith('states:SendTaskSuccess '))
+      .map((grant) => grant.split(' on ')[1]!),
   ).filter((resource) => !resource.includes(':execution:'));
   return [...new Set(resources)].sort();
 }
@@ -90,8 +94,22 @@ describe('StateMachineDeployer props', () => {
     const defaultStrategy = 'blue' as StateMachineDeployerProps['defaultStrategy'];
 
     expect(() => new StateMachineDeployer(stack, 'Deployer', { ...valid(stack), defaultStrategy })).toThrow(
-      'defaultStrategy must be one of canary, linear, allAtOnce, got: blue',
+      'defaultStrategy must be one of canary, linear, allAtOnce, Canary10Percent5Minutes, Canary10Percent10Minutes, ' +
+        'Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, ' +
+        'Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce, got: blue',
     );
+  });
+
+  it("accepts one of CodeDeploy's named configurations as the default strategy", () => {
+    const stack = newStack();
+
+    expect(
+      () =>
+        new StateMachineDeployer(stack, 'Deployer', {
+          ...valid(stack),
+          defaultStrategy: 'Canary10Percent5Minutes',
+        }),
+    ).not.toThrow();
   });
 
   it('accepts the bounds 1 and 100 and a one-second interval', () => {
@@ -114,6 +132,7 @@ describe('StateMachineDeployer', () => {
   let template: Template;
   let deployer: StateMachineDeployer;
   let pipelineRole: iam.Role;
+  let operatorRole: iam.Role;
   beforeAll(() => {
     const stack = newStack();
     deployer = new StateMachineDeployer(stack, 'Deployer', {
@@ -125,21 +144,98 @@ describe('StateMachineDeployer', () => {
       assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
     });
     deployer.grantStartDeployment(pipelineRole);
+    operatorRole = new iam.Role(stack, 'OperatorRole', { assumedBy: new iam.AccountRootPrincipal() });
+    deployer.grantOperate(operatorRole);
     template = Template.fromStack(stack);
   });
 
   it('keeps the logs of the state machine and of each Lambda for the configured retention', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 7);
+    template.resourceCountIs('AWS::Logs::LogGroup', 9);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     const lambdaLogGroups = DEPLOYER_FUNCTIONS.map(
       (step) =>
         template.toJSON().Resources[functionLogicalId(template, step)].Properties.LoggingConfig.LogGroup.Ref,
     );
-    expect(new Set(lambdaLogGroups).size).toBe(6);
+    expect(new Set(lambdaLogGroups).size).toBe(8);
   });
 
   it('extends every Lambda to a target added later', () => {
     expect(statesResourcesOf(template)).toEqual([ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]);
+  });
+
+  it('lets an operator steer deployments through the signal function, and do nothing else', () => {
+    const roleId = logicalIdsAt(template, 'AWS::IAM::Role', '/OperatorRole/')[0]!;
+    const signalId = functionLogicalId(template, 'signal-deployment');
+
+    // CDK grants the function and its versions and aliases.
+    expect(grants(roleStatements(template, roleId), '')).toEqual([
+      `lambda:InvokeFunction on \${${signalId}.Arn}`,
+      `lambda:InvokeFunction on \${${signalId}.Arn}:*`,
+    ]);
+    // Named after the deployer, so sfn-deploy finds it from the deployer's ARN alone.
+    expect(template.toJSON().Resources[signalId].Properties.FunctionName).toBe(
+      'Deployers-Deployer-572746BF-signal',
+    );
+  });
+
+  it('wakes deployments on alarm events: a rule on ALARM and INSUFFICIENT_DATA to wake-on-alarm, which may only end the deployer’s own waits', () => {
+    const wakeId = functionLogicalId(template, 'wake-on-alarm');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { state: { value: ['ALARM', 'INSUFFICIENT_DATA'] } },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [wakeId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        }),
+      ],
+    });
+    const deployerArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:Deployers-Deployer-572746BF';
+    for (const step of ['wake-on-alarm', 'signal-deployment'] as const) {
+      expect(functionGrants(template, step, 'states:')).toEqual([`states:SendTaskSuccess on ${deployerArn}`]);
+    }
+  });
+
+  it('lets the four steps that tell what happened put lifecycle events on the default bus, and no other', () => {
+    const bus = 'arn:aws:events:us-east-1:123456789012:event-bus/default';
+    for (const step of DEPLOYER_FUNCTIONS) {
+      const fn = template.toJSON().Resources[functionLogicalId(template, step)].Properties;
+      const publishes = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'].includes(step);
+      expect([step, functionGrants(template, step, 'events:')]).toEqual([
+        step,
+        publishes ? [`events:PutEvents on ${bus}`] : [],
+      ]);
+      expect([step, fn.Environment.Variables.EVENT_BUS_NAME]).toEqual([
+        step,
+        publishes ? 'default' : undefined,
+      ]);
+    }
+  });
+
+  it('puts lifecycle events on the bus it is given', () => {
+    const stack = newStack();
+    const bus = new events.EventBus(stack, 'DeploymentsBus');
+    new StateMachineDeployer(stack, 'Deployer', { targets: [target(stack, 'orders')], eventBus: bus });
+    const busTemplate = Template.fromStack(stack);
+    const busId = logicalIdsAt(busTemplate, 'AWS::Events::EventBus', '/DeploymentsBus/')[0]!;
+
+    expect(functionGrants(busTemplate, 'shift-weight', 'events:')).toEqual([
+      `events:PutEvents on \${${busId}.Arn}`,
+    ]);
+    const fn = busTemplate.toJSON().Resources[functionLogicalId(busTemplate, 'shift-weight')].Properties;
+    expect(fn.Environment.Variables.EVENT_BUS_NAME).toEqual({ Ref: busId });
+  });
+
+  it('lets the state machine store its wait’s token on the deployments table, and nowhere else', () => {
+    const smRoleId = logicalIdsAt(template, 'AWS::IAM::Role', '/Deployer/StateMachine/Role')[0]!;
+    const tableId = logicalIdsAt(template, 'AWS::DynamoDB::Table', '/Deployer/Deployments/')[0]!;
+
+    expect(grants(roleStatements(template, smRoleId), 'dynamodb:')).toEqual([
+      `dynamodb:UpdateItem on \${${tableId}.Arn}`,
+    ]);
   });
 
   it('lets a grantee start deployments and read their outcome', () => {
@@ -172,7 +268,7 @@ describe('StateMachineDeployer', () => {
     ).toEqual([]);
   });
 
-  it('exposes the state machine and its five Lambdas', () => {
+  it('exposes the state machine and its Lambdas', () => {
     expect(deployer.stateMachine).toBeInstanceOf(sfn.StateMachine);
     expect(Object.keys(deployer.functions).sort()).toEqual([...DEPLOYER_FUNCTIONS].sort());
   });
@@ -190,8 +286,8 @@ describe('two deployers in one stack', () => {
 
     // Assert
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
-    template.resourceCountIs('AWS::Lambda::Function', 12);
-    template.resourceCountIs('AWS::Logs::LogGroup', 14);
+    template.resourceCountIs('AWS::Lambda::Function', 16);
+    template.resourceCountIs('AWS::Logs::LogGroup', 18);
     expect(statesResourcesOf(template, 'OrdersDeployer')).toEqual([ORDERS, `${ORDERS}:*`]);
     expect(statesResourcesOf(template, 'PaymentsDeployer')).toEqual([PAYMENTS, `${PAYMENTS}:*`]);
   });

@@ -37,7 +37,9 @@ describe('rejecting a deployment before any change', () => {
     // Assert
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('InvalidDeployRequest');
-    expect(run.cause).toContain('strategy must be one of canary, linear, allAtOnce, got: "blue"');
+    expect(run.cause).toContain(
+      `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce (also written CodeDeployDefault.Lambda<name>), got: "blue"`,
+    );
     expect(run.cause).toContain('increment must be an integer between 1 and 100, got: 0');
     expect(run.cause).not.toContain('errorType');
     expect(aws.commands).toEqual([]);

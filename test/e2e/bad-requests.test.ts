@@ -60,7 +60,9 @@ describe('bad deploy requests on the local cloud', () => {
     // Assert
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('InvalidDeployRequest');
-    expect(run.cause).toContain('strategy must be one of canary, linear, allAtOnce, got: "sideways"');
+    expect(run.cause).toContain(
+      `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce (also written CodeDeployDefault.Lambda<name>), got: "sideways"`,
+    );
     expect(run.cause).toContain('increment must be an integer between 1 and 100, got: 0');
     expect(run.cause).toContain('intervalSeconds must be an integer between 1 and 31536000, got: -5');
     expect(run.cause).toContain(

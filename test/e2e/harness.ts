@@ -6,6 +6,7 @@
  */
 import {
   CloudWatchClient,
+  DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
   PutCompositeAlarmCommand,
   PutMetricAlarmCommand,
@@ -27,10 +28,13 @@ import {
   StartExecutionCommand,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { failedExecutionsAlarm, quietAlarm } from '../../examples/alarms';
+import { signalFunctionName } from '../../lambda/shared/arns';
 import type { DeployerState, DeploymentResult } from '../../lambda/shared/deployment';
 import type { RoutingEntry } from '../../lambda/shared/routing';
 import { type LocalDeployer, localClientConfig, startLocalDeployer } from '../../local/deployer';
+import { DEPLOYER_NAME } from '../../local/deployer/assembly';
 
 /** Virtual start of every e2e cloud: a minute boundary, so alarm periods line up the same on every run. */
 export const START_MS = Date.parse('2026-03-02T09:00:00Z');
@@ -125,11 +129,13 @@ export class E2e {
 
   readonly sfn: SFNClient;
   readonly cloudWatch: CloudWatchClient;
+  readonly lambda: LambdaClient;
   private names = 0;
 
   private constructor(readonly deployer: LocalDeployer) {
     this.sfn = deployer.sfn;
     this.cloudWatch = new CloudWatchClient(localClientConfig(deployer.endpoint, deployer.cloud.region));
+    this.lambda = new LambdaClient(localClientConfig(deployer.endpoint, deployer.cloud.region));
   }
 
   get clock() {
@@ -138,6 +144,7 @@ export class E2e {
 
   async stop(): Promise<void> {
     this.cloudWatch.destroy();
+    this.lambda.destroy();
     await this.deployer.stop();
   }
 
@@ -234,6 +241,48 @@ export class E2e {
       new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
     );
     return (found.MetricAlarms?.[0] ?? found.CompositeAlarms?.[0])?.StateValue;
+  }
+
+  /** Virtual ms of the alarm's first change to `state` at or after `sinceMs`, from its history. */
+  async alarmWentTo(name: string, state: StateValue, sinceMs = 0): Promise<number | undefined> {
+    const history = await this.cloudWatch.send(
+      new DescribeAlarmHistoryCommand({
+        AlarmName: name,
+        HistoryItemType: 'StateUpdate',
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        ScanBy: 'TimestampAscending',
+      }),
+    );
+    const change = history.AlarmHistoryItems?.find(
+      (item) =>
+        item.Timestamp!.getTime() >= sinceMs &&
+        (JSON.parse(item.HistoryData ?? '{}') as { newState?: { stateValue?: string } }).newState
+          ?.stateValue === state,
+    );
+    return change?.Timestamp?.getTime();
+  }
+
+  /**
+   * Sends an operator's signal to the deployer's signal function over Lambda's
+   * Invoke API, as `aws lambda invoke` does; returns its answer, or throws its error.
+   */
+  async signal(payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const answer = await this.lambda.send(
+      new InvokeCommand({
+        FunctionName: signalFunctionName(DEPLOYER_NAME),
+        Payload: Buffer.from(JSON.stringify(payload)),
+      }),
+    );
+    const body = JSON.parse(Buffer.from(answer.Payload ?? new Uint8Array()).toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    if (answer.FunctionError) {
+      const failure = new Error(String(body.errorMessage));
+      failure.name = String(body.errorType);
+      throw failure;
+    }
+    return body;
   }
 
   /** Lets virtual time pass until every named alarm has been evaluated to OK. */

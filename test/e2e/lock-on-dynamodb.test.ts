@@ -10,6 +10,8 @@ import {
   type CreateTableCommandInput,
   DynamoDBClient,
   GetItemCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { deployerFromTemplate, readTemplate } from '../../local/deployer/assembly';
 import { DEFAULT_ASSEMBLY } from '../../local/deployer/synth';
@@ -28,6 +30,8 @@ let dynamoDb: LocalDynamoDb;
 let client: DynamoDBClient;
 let tableName: string;
 let tables = 0;
+/** The Parameters of the loop's wait as synthesized: the UpdateItem that stores its task token. */
+let waitParameters: Record<string, unknown>;
 
 beforeAll(async () => {
   dynamoDb = await startDynamoDb();
@@ -46,11 +50,13 @@ afterAll(async () => {
 /** A fresh table per test, with the key schema and owner index the stack synthesizes. */
 beforeEach(async () => {
   const template = readTemplate(DEFAULT_ASSEMBLY.outDir);
-  const [table] = deployerFromTemplate(template, {
+  const assembly = deployerFromTemplate(template, {
     partition: 'aws',
     region: 'us-east-1',
     account: '123456789012',
-  }).tables;
+  });
+  const [table] = assembly.tables;
+  waitParameters = assembly.definition.States['Wait for next poll']!.Parameters as Record<string, unknown>;
   const { KeySchema, AttributeDefinitions, GlobalSecondaryIndexes } = table!
     .properties as Partial<CreateTableCommandInput>;
   tables += 1;
@@ -173,5 +179,66 @@ describe('the deployment lock on DynamoDB', () => {
 
     expect(await lock().outcomeOf(ALIAS, recordKey)).toMatchObject({ status: 'PROMOTED' });
     expect(await lock().beginRecovery(ALIAS, OWNER, '2026-12-01T11:00:01.000Z')).toBeUndefined();
+  });
+
+  describe('waking a waiting loop', () => {
+    /** The wait's own write, as Step Functions sends it with the JSONPath fields filled in. */
+    const storeToken = (token: string, owner = OWNER) => {
+      const values = waitParameters.ExpressionAttributeValues as Record<string, unknown>;
+      return client.send(
+        new UpdateItemCommand({
+          ...(waitParameters as unknown as UpdateItemCommandInput),
+          TableName: tableName,
+          Key: { aliasArn: { S: ALIAS }, sk: { S: LOCK_KEY } },
+          ExpressionAttributeValues: {
+            ...(values as UpdateItemCommandInput['ExpressionAttributeValues']),
+            ':token': { S: token },
+            ':owner': { S: owner },
+          },
+        }),
+      );
+    };
+    const signal = { action: 'pause', sender: 'ana', reason: 'launch', at: STARTED } as const;
+    const reason = { cause: 'signal', detail: 'pause', at: STARTED } as const;
+
+    it('hands a waker the token the wait stored, and the next check takes the signals once', async () => {
+      await lock().acquire({ ...claim(), alarms: ['orders-errors'], failOnInsufficientData: true });
+      await storeToken('token-1');
+
+      const woken = await lock().wake(ALIAS, reason, signal);
+      await lock().wake(ALIAS, reason, { ...signal, action: 'resume' });
+
+      expect(woken).toMatchObject({
+        taskToken: 'token-1',
+        alarms: ['orders-errors'],
+        failOnInsufficientData: true,
+      });
+      expect((await lock().takeSignals(ALIAS, OWNER)).map((taken) => taken.action)).toEqual([
+        'pause',
+        'resume',
+      ]);
+      expect(await lock().takeSignals(ALIAS, OWNER)).toEqual([]);
+      expect((await lock().lockOn(ALIAS))?.taskToken).toBeUndefined();
+    });
+
+    it('refuses to start a wait while a wake-up is pending, until the check has taken it', async () => {
+      await lock().acquire(claim());
+      await lock().wake(ALIAS, { cause: 'alarm', detail: 'orders-errors is ALARM', at: STARTED });
+
+      await expect(storeToken('token-1')).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+      await lock().takeSignals(ALIAS, OWNER);
+      await expect(storeToken('token-2')).resolves.toBeDefined();
+    });
+
+    it('never stores a token on a lock that is gone or someone else’s, and wakes nothing there', async () => {
+      await expect(storeToken('token-1')).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+      expect(await lock().wake(ALIAS, reason, signal)).toBeUndefined();
+      expect(await lock().lockOn(ALIAS)).toBeUndefined();
+
+      await lock().acquire(claim(OTHER));
+      await expect(storeToken('token-1', OWNER)).rejects.toMatchObject({
+        name: 'ConditionalCheckFailedException',
+      });
+    });
   });
 });

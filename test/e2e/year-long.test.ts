@@ -96,8 +96,8 @@ describe('a deployment that lasts a year', () => {
     const startedAt = e2e.clock.now();
 
     // Act
-    // 2,400 polls, ~22,100 events: the fewest polls that still need a second execution.
-    const handleArn = await e2e.startDeployment(yearLongRequest(target, 3.75 * HOUR_SECONDS));
+    // ~1,670 polls of 13 events each, ~22,400 events: the fewest polls that still need a second execution.
+    const handleArn = await e2e.startDeployment(yearLongRequest(target, 5.5 * HOUR_SECONDS));
     const chain = await followChain(handleArn, startedAt);
 
     // Assert
@@ -130,8 +130,8 @@ describe('a deployment that lasts a year', () => {
     const startedAt = e2e.clock.now();
 
     // Act
-    // 2,400 polls to day 200: the first execution's budget is spent around day 183.
-    const handleArn = await e2e.startDeployment(yearLongRequest(target, 2 * HOUR_SECONDS, [alarm]));
+    // ~1,650 polls to day 200: the first execution's budget is spent around day 180.
+    const handleArn = await e2e.startDeployment(yearLongRequest(target, 3 * HOUR_SECONDS, [alarm]));
     await e2e.clock.sleepUntil(startedAt + 200 * DAY_SECONDS * 1000);
     await e2e.clock.busy(
       e2e.cloudWatch.send(

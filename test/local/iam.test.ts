@@ -319,8 +319,8 @@ describe('what IAM authorizes for a request', () => {
   });
 
   it('fails when the local cloud does not know what an operation authorizes on', () => {
-    expect(() => authorizationChecks('AWSStepFunctions', 'SendTaskSuccess', {}, SCOPE)).toThrow(
-      /does not know what IAM authorizes for AWSStepFunctions.SendTaskSuccess; expected one of: AWSStepFunctions.CreateStateMachine, /,
+    expect(() => authorizationChecks('AWSStepFunctions', 'TagResource', {}, SCOPE)).toThrow(
+      /does not know what IAM authorizes for AWSStepFunctions.TagResource; expected one of: AWSStepFunctions.CreateStateMachine, /,
     );
   });
 

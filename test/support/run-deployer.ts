@@ -73,7 +73,7 @@ export class DeployerUnderTest {
     this.definition = assembly.definition;
     this.stepOfFunction = new Map(assembly.functions.map((fn) => [fn.functionArn, fn.step]));
     this.machine = new StateMachine(
-      this.definition as unknown as ConstructorParameters<typeof StateMachine>[0],
+      forTheInterpreter(this.definition) as unknown as ConstructorParameters<typeof StateMachine>[0],
     );
   }
 
@@ -81,6 +81,13 @@ export class DeployerUnderTest {
   lambdaTaskStates(): string[] {
     return Object.entries(this.definition.States)
       .filter(([, state]) => state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke')
+      .map(([name]) => name);
+  }
+
+  /** The loop's waits that a task token can end early (`.waitForTaskToken`). */
+  wakeableWaits(): string[] {
+    return Object.entries(this.definition.States)
+      .filter(([, state]) => state.Type === 'Task' && String(state.Resource).endsWith('.waitForTaskToken'))
       .map(([name]) => name);
   }
 
@@ -135,9 +142,13 @@ export class DeployerUnderTest {
 
     const execution = this.machine.run(request as JsonValue, {
       overrides: {
-        taskResourceLocalHandlers: Object.fromEntries(
-          this.lambdaTaskStates().map((name) => [name, (input: unknown) => invoke(name, input)]),
-        ),
+        taskResourceLocalHandlers: {
+          ...Object.fromEntries(
+            this.lambdaTaskStates().map((name) => [name, (input: unknown) => invoke(name, input)]),
+          ),
+          // Nothing wakes the loop here: its wait always ends at its timeout, the next poll.
+          ...Object.fromEntries(this.wakeableWaits().map((name) => [name, pollTimeout])),
+        },
         waitTimeOverrides: noWait(waitStates),
         retryIntervalOverrides: noWait(retryingStates),
       },
@@ -145,6 +156,8 @@ export class DeployerUnderTest {
       context: {
         Execution: { Id: EXECUTION_ARN },
         State: { EnteredTime: aws.clock.now().toISOString(), RetryCount: 0 },
+        // The wait's Parameters store the token; nothing here sends it back.
+        Task: { Token: 'definition-test-task-token' },
       },
     });
 
@@ -198,9 +211,37 @@ export class DeployerUnderTest {
           sleep: async (ms) => aws.clock.advance(ms / 1000),
         });
       case 'recover-deployments':
-        throw new Error('Recovery runs outside the state machine');
+      case 'signal-deployment':
+      case 'wake-on-alarm':
+        throw new Error(`${step} runs outside the state machine`);
     }
   }
+}
+
+/**
+ * aws-local-stepfunctions resolves `TimeoutSecondsPath` against a task's
+ * Parameters rather than its input, so the token wait's timeout would not
+ * resolve there. Its handler here times out at once (pollTimeout), so a
+ * fixed timeout stands in; the local cloud's interpreter, which the e2e
+ * tests run, resolves the path as AWS does.
+ */
+function forTheInterpreter(definition: DeployerAssembly['definition']): DeployerAssembly['definition'] {
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => {
+      if (state.Type !== 'Task' || !String(state.Resource).endsWith('.waitForTaskToken'))
+        return [name, state];
+      const { TimeoutSecondsPath: _resolvedElsewhere, ...rest } = state;
+      return [name, { ...rest, TimeoutSeconds: 60 }];
+    }),
+  );
+  return { ...definition, States: states };
+}
+
+/** A wait for a task token that nobody sends ends at its timeout. */
+async function pollTimeout(): Promise<never> {
+  const timeout = new Error('The task timed out waiting for its token');
+  timeout.name = 'States.Timeout';
+  throw timeout;
 }
 
 /**

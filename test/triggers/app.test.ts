@@ -10,8 +10,8 @@ describe('the CDK app', () => {
     const built = app({});
     expect(built.deployOnPublish).toBeUndefined();
     expect(built.pipelineStack).toBeUndefined();
-    // Only the deployer's own recovery rule and its sweep.
-    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 2);
+    // Only the deployer's own rules: recovery, its sweep, and alarm wake-ups.
+    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 3);
   });
 
   it('adds deploy-on-publish rules for the targets given settings, with -c deployOnPublish=true', () => {
@@ -83,7 +83,7 @@ describe('the CDK app', () => {
     [{ deployOnPublish: 'yes' }, 'Context "deployOnPublish" must be true or false, got: "yes"'],
     [
       { deployOnPublish: 'true', deployOnPublishDefaults: '{"orders":{"alias":"live","strategy":"fast"}}' },
-      'strategy must be one of canary, linear, allAtOnce, got: "fast"',
+      `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce (also written CodeDeployDefault.Lambda<name>), got: "fast"`,
     ],
   ])('fails with a clear error for context %j', (context, message) => {
     expect(() => app(context)).toThrow(message);

@@ -136,6 +136,17 @@ describe('DeployOnPublish', () => {
     });
   });
 
+  it('sends custom steps and named configurations as the deploy request has them', () => {
+    const steps = [{ weight: 10, holdSeconds: 300 }, { pause: true as const }];
+    const custom = synthPayments({ alias: 'live', steps });
+    const named = synthPayments({ alias: 'live', strategy: 'Linear10PercentEvery3Minutes' });
+
+    expect(requestSent(rules(custom.template)[0]!)).toMatchObject({ steps });
+    expect(requestSent(rules(named.template)[0]!)).toMatchObject({
+      strategy: 'Linear10PercentEvery3Minutes',
+    });
+  });
+
   it('sends the names of alarm constructs', () => {
     const { stack, template } = synthPayments({ alias: 'live' }, (stack) => [
       'by-name',
@@ -177,8 +188,8 @@ describe('DeployOnPublish', () => {
         targets: [{ stateMachine: target, alias: 'live' }],
       });
     }
-    // Two publish rules per deployer, and each deployer's own recovery and stale-lock sweep rules.
-    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 8);
+    // Two publish rules per deployer, and each deployer's own recovery, stale-lock sweep and alarm wake-up rules.
+    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 10);
   });
 
   it('fails when a target default is not valid in a deploy request', () => {
@@ -189,6 +200,9 @@ describe('DeployOnPublish', () => {
       /historyMax must be 0 \(never prune\) or at least 2/,
     );
     expect(() => synthPayments({ alias: '' })).toThrow(/alias must be 1-80 letters/);
+    expect(() =>
+      synthPayments({ alias: 'live', steps: [{ weight: 10, holdSeconds: 0 }], increment: 5 }),
+    ).toThrow(/steps cannot be combined with increment/);
   });
 });
 

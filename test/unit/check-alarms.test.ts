@@ -408,7 +408,7 @@ describe('check-alarms', () => {
         next: 'CONTINUE',
         resumeWith: 'POLL',
         waitSeconds: 60,
-        eventsUsed: 19_999,
+        eventsUsed: 19_990 + 13,
       });
     });
 
@@ -442,7 +442,7 @@ describe('check-alarms', () => {
         deps(),
       );
 
-      expect(next.deployment).toMatchObject({ next: 'POLL', segments: 2, eventsUsed: 8 + 9 });
+      expect(next.deployment).toMatchObject({ next: 'POLL', segments: 2, eventsUsed: 8 + 13 });
     });
   });
 

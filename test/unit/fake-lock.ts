@@ -13,6 +13,8 @@ import type {
   LockOutcome,
   LockProgress,
   RecordedOutcome,
+  Signal,
+  WakeReason,
 } from '../../lambda/shared/lock';
 import { recordKey } from '../../lambda/shared/lock';
 
@@ -28,9 +30,18 @@ export type LockCall =
   | { method: 'beginRecovery'; aliasArn: string; owner: string; now: string }
   | { method: 'handOff'; aliasArn: string; owner: string; handoff: Handoff }
   | { method: 'claimHandoff'; aliasArn: string; executionArn: string }
-  | { method: 'outcomeOf'; aliasArn: string; recordKey: string };
+  | { method: 'outcomeOf'; aliasArn: string; recordKey: string }
+  | { method: 'takeSignals'; aliasArn: string; owner: string }
+  | { method: 'wake'; aliasArn: string; reason: WakeReason; signal?: Signal };
 
-type Item = HeldLock & { acquiredAt: string; handoffTo?: string; handoffState?: string; segment?: string };
+type Item = HeldLock & {
+  acquiredAt: string;
+  handoffTo?: string;
+  handoffState?: string;
+  segment?: string;
+  wake?: WakeReason;
+  signals?: Signal[];
+};
 
 export class FakeDeploymentLock implements DeploymentLock {
   readonly calls: LockCall[] = [];
@@ -65,6 +76,8 @@ export class FakeDeploymentLock implements DeploymentLock {
       owner: claim.owner,
       recordKey: recordKey(claim.startedAt, claim.owner),
       acquiredAt: claim.startedAt,
+      ...(claim.alarms && claim.alarms.length > 0 ? { alarms: [...claim.alarms] } : {}),
+      failOnInsufficientData: claim.failOnInsufficientData ?? false,
     });
     this.records.set(recordKey(claim.startedAt, claim.owner), { status: 'IN_PROGRESS' });
   }
@@ -156,6 +169,30 @@ export class FakeDeploymentLock implements DeploymentLock {
     return this.records.get(key);
   }
 
+  async takeSignals(aliasArn: string, owner: string): Promise<Signal[]> {
+    this.record({ method: 'takeSignals', aliasArn, owner });
+    const current = this.holding(aliasArn, owner);
+    const signals = current.signals ?? [];
+    delete current.signals;
+    delete current.wake;
+    delete current.taskToken;
+    return signals;
+  }
+
+  async wake(aliasArn: string, reason: WakeReason, signal?: Signal): Promise<HeldLock | undefined> {
+    this.record({ method: 'wake', aliasArn, reason, signal });
+    const current = this.held.get(aliasArn);
+    if (!current || current.recovering) return undefined;
+    current.wake = reason;
+    if (signal) current.signals = [...(current.signals ?? []), signal];
+    return this.view(current);
+  }
+
+  /** The signals queued on the lock of `aliasArn`. */
+  queuedSignals(aliasArn: string): Signal[] {
+    return this.held.get(aliasArn)?.signals ?? [];
+  }
+
   /** The names of the methods called, in order. */
   methods(): LockCall['method'][] {
     return this.calls.map((call) => call.method);
@@ -176,7 +213,14 @@ export class FakeDeploymentLock implements DeploymentLock {
   }
 
   private view(item: Item): HeldLock {
-    const { handoffTo: _to, handoffState: _state, segment: _segment, ...held } = item;
+    const {
+      handoffTo: _to,
+      handoffState: _state,
+      segment: _segment,
+      wake: _wake,
+      signals: _signals,
+      ...held
+    } = item;
     return { ...held };
   }
 

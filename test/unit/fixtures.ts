@@ -4,7 +4,7 @@ import type { Deployment, DeployerState } from '../../lambda/shared/deployment';
 import { logger } from '../../lambda/shared/logger';
 import { START_EVENTS } from '../../lambda/shared/budget';
 import { recordKey } from '../../lambda/shared/lock';
-import { planSteps } from '../../lambda/shared/plan';
+import { stepsOf } from '../../lambda/shared/plan';
 import { parseDeployRequest } from '../../lambda/shared/request';
 import type { RoutingEntry } from '../../lambda/shared/routing';
 
@@ -61,7 +61,7 @@ export function loopState(
       aliasArn: ALIAS_ARN,
       originVersionArn: version(2),
       targetVersionArn: version(3),
-      steps: planSteps(request.strategy, request.increment, request.intervalSeconds),
+      steps: stepsOf(request),
       stepIndex: 0,
       watchStartedAt: T0.toISOString(),
       lastCheckedAt: T0.toISOString(),

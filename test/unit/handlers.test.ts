@@ -2,8 +2,10 @@
  * Each handler is a thin shell over its function: one test each that it
  * delegates with the module's own clients (the mocks stub every SFNClient,
  * CloudWatchClient and DynamoDBClient, including those created at module
- * scope) and the deployments table named in DEPLOYMENTS_TABLE.
+ * scope), the deployments table named in DEPLOYMENTS_TABLE and the bus named
+ * in EVENT_BUS_NAME, where each step's lifecycle events go.
  */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -28,7 +30,16 @@ import { ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, STATE_MACHINE_ARN, T0, 
 const sfnMock = mockClient(SFNClient);
 const cloudWatchMock = mockClient(CloudWatchClient);
 const dynamoMock = mockClient(DynamoDBClient);
+const eventsMock = mockClient(EventBridgeClient);
 const savedTable = process.env.DEPLOYMENTS_TABLE;
+const savedBus = process.env.EVENT_BUS_NAME;
+/** The detail-types the handler put on the deployer's bus. */
+const putDetailTypes = () =>
+  eventsMock
+    .commandCalls(PutEventsCommand)
+    .flatMap((call) =>
+      (call.args[0].input.Entries ?? []).map((entry) => `${entry.EventBusName} ${entry.DetailType}`),
+    );
 
 /** The lock the fixture deployment holds. */
 const LOCK_ITEM = {
@@ -40,10 +51,13 @@ const LOCK_ITEM = {
 
 // Set before any describe captures the environment to restore.
 process.env.DEPLOYMENTS_TABLE = 'deployments';
+process.env.EVENT_BUS_NAME = 'deployments-bus';
 
 afterAll(() => {
   if (savedTable === undefined) delete process.env.DEPLOYMENTS_TABLE;
   else process.env.DEPLOYMENTS_TABLE = savedTable;
+  if (savedBus === undefined) delete process.env.EVENT_BUS_NAME;
+  else process.env.EVENT_BUS_NAME = savedBus;
 });
 
 beforeEach(() => {
@@ -51,6 +65,8 @@ beforeEach(() => {
   cloudWatchMock.reset();
   dynamoMock.reset();
   dynamoMock.on(GetItemCommand).resolves({ Item: LOCK_ITEM });
+  eventsMock.reset();
+  eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
 });
 
 describe('handlers', () => {
@@ -99,6 +115,7 @@ describe('handlers', () => {
         { weight: 20, holdSeconds: 600 },
         { weight: 100, holdSeconds: 0 },
       ]);
+      expect(putDetailTypes()).toEqual(['deployments-bus Deployment Started']);
     });
 
     it('falls back to the built-in defaults when the environment sets none', () => {
@@ -121,6 +138,7 @@ describe('handlers', () => {
       routingConfiguration: [entry(version(3), 10), entry(version(2), 90)],
     });
     expect(state.deployment?.next).toBe('POLL');
+    expect(putDetailTypes()).toEqual(['deployments-bus Weight Shifted']);
   });
 
   it('check-alarms checks the alarms', async () => {
@@ -136,6 +154,8 @@ describe('handlers', () => {
       next: 'ROLL_BACK',
       firedAlarms: ['orders-failures is ALARM: Threshold Crossed'],
     });
+    // The rollback, not the check, tells that the deployment rolled back.
+    expect(putDetailTypes()).toEqual([]);
   });
 
   it('rollback routes the alias back to the origin', async () => {
@@ -153,6 +173,7 @@ describe('handlers', () => {
       routingConfiguration: [entry(version(2), 100)],
     });
     expect(next.deployment?.rollbackCause).toContain('boom');
+    expect(putDetailTypes()).toEqual(['deployments-bus Deployment Rolled Back']);
   });
 
   it('prune-versions stops when the Lambda context says time is short', async () => {

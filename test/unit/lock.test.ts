@@ -28,6 +28,8 @@ const claim: LockClaim = {
   owner: EXECUTION_ARN,
   startedAt: T0.toISOString(),
   strategy: 'linear',
+  alarms: ['orders-errors', 'orders-latency'],
+  failOnInsufficientData: true,
 };
 
 const conditionFailed = () =>
@@ -71,6 +73,9 @@ describe('the deployment lock', () => {
           owner: { S: EXECUTION_ARN },
           recordKey: { S: RECORD_KEY },
           acquiredAt: { S: T0.toISOString() },
+          // What an alarm event needs to find the deployments it wakes.
+          alarms: { SS: ['orders-errors', 'orders-latency'] },
+          failOnInsufficientData: { BOOL: true },
           // The TTL: a year and a day after it was taken, when its owner has certainly ended.
           expiresAt: { N: String(Date.parse(T0.toISOString()) / 1000 + 366 * 24 * 3600) },
         },
@@ -566,6 +571,82 @@ describe('the deployment lock', () => {
       await expect(lock().claimHandoff(ALIAS_ARN, CHILD)).rejects.toMatchObject({
         name: 'DeploymentLockLost',
       });
+    });
+  });
+
+  describe('signals and wake-ups', () => {
+    const signal = { action: 'pause', sender: 'ana', reason: 'launch', at: at(10) } as const;
+
+    it('takes the queued signals, the wake-up and the token in one write conditioned on holding the lock', async () => {
+      dynamoMock.on(UpdateItemCommand).resolves({
+        Attributes: {
+          ...lockItem().Item,
+          signals: { L: [{ S: JSON.stringify(signal) }] },
+          wake: { S: '{}' },
+        },
+      });
+
+      const signals = await lock().takeSignals(ALIAS_ARN, EXECUTION_ARN);
+
+      expect(signals).toEqual([signal]);
+      expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        TableName: TABLE,
+        Key: LOCK_KEY,
+        UpdateExpression: 'REMOVE wake, signals, taskToken',
+        ConditionExpression: '#owner = :owner AND attribute_not_exists(recovering)',
+        ExpressionAttributeNames: OWNER_NAMES,
+        ExpressionAttributeValues: { ':owner': { S: EXECUTION_ARN } },
+        ReturnValues: 'ALL_OLD',
+      });
+    });
+
+    it('fails taking signals with DeploymentLockLost when the lock is someone else’s', async () => {
+      dynamoMock.on(UpdateItemCommand).rejects(conditionFailed());
+      dynamoMock.on(GetItemCommand).resolves(lockItem(OTHER_EXECUTION));
+
+      await expect(lock().takeSignals(ALIAS_ARN, EXECUTION_ARN)).rejects.toMatchObject({
+        name: 'DeploymentLockLost',
+      });
+    });
+
+    it('queues a signal and marks the wake-up on a running deployment’s lock only, returning its token', async () => {
+      dynamoMock.on(UpdateItemCommand).resolves({
+        Attributes: { ...lockItem().Item, taskToken: { S: 'token-1' }, alarms: { SS: ['orders-errors'] } },
+      });
+      const reason = { cause: 'signal', detail: 'pause', at: at(10) } as const;
+
+      const held = await lock().wake(ALIAS_ARN, reason, signal);
+
+      expect(held).toMatchObject({ owner: EXECUTION_ARN, taskToken: 'token-1', alarms: ['orders-errors'] });
+      expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        TableName: TABLE,
+        Key: LOCK_KEY,
+        UpdateExpression: 'SET wake = :wake, signals = list_append(if_not_exists(signals, :none), :signal)',
+        // Never creates a lock item, and never wakes one recovery took over.
+        ConditionExpression: 'attribute_exists(#owner) AND attribute_not_exists(recovering)',
+        ExpressionAttributeNames: OWNER_NAMES,
+        ExpressionAttributeValues: {
+          ':wake': { S: JSON.stringify(reason) },
+          ':none': { L: [] },
+          ':signal': { L: [{ S: JSON.stringify(signal) }] },
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+
+    it('wakes nothing when no deployment holds the alias', async () => {
+      dynamoMock.on(UpdateItemCommand).rejects(conditionFailed());
+
+      await expect(
+        lock().wake(ALIAS_ARN, { cause: 'alarm', detail: 'x is ALARM', at: at(1) }),
+      ).resolves.toBeUndefined();
+    });
+
+    it('stores no alarm set for a deployment that watches none (DynamoDB refuses an empty set)', async () => {
+      await lock().acquire({ ...claim, alarms: [] });
+
+      const item = dynamoMock.commandCalls(PutItemCommand)[0]!.args[0].input.Item!;
+      expect(item.alarms).toBeUndefined();
     });
   });
 });

@@ -188,6 +188,8 @@ describe('publish-version', () => {
         segmentExecutionArn: EXECUTION_ARN,
         eventsUsed: 8,
         segments: 1,
+        // Deployment Started was its first lifecycle event.
+        lifecycleSequence: 1,
       });
       expect(state.request).toMatchObject({
         stateMachine: 'orders',
@@ -379,6 +381,75 @@ describe('publish-version', () => {
         { weight: 10, holdSeconds: 60 },
         { weight: 100, holdSeconds: 0 },
       ]);
+    });
+  });
+
+  describe('custom steps and named configurations', () => {
+    const steps = [
+      { weight: 1, holdSeconds: 600 },
+      { weight: 10, holdSeconds: 1800 },
+      { pause: true },
+      { weight: 50, holdSeconds: 3600 },
+    ];
+
+    it("plans a request's own steps, a pause holding the weight before it, ending at 100%", async () => {
+      // Arrange
+      givenTarget();
+      const lock = new FakeDeploymentLock();
+
+      // Act
+      const state = await publishVersion(event({ steps }), { ...deps(), lock });
+
+      // Assert
+      expect(state.deployment?.steps).toEqual([
+        { weight: 1, holdSeconds: 600 },
+        { weight: 10, holdSeconds: 1800 },
+        { weight: 10, holdSeconds: 0, pause: { onTimeout: 'rollBack' } },
+        { weight: 50, holdSeconds: 3600 },
+        { weight: 100, holdSeconds: 0 },
+      ]);
+      expect(state.request.steps).toEqual(steps);
+      expect(state.request.strategy).toBeUndefined();
+      expect(lock.calls).toContainEqual({
+        method: 'acquire',
+        claim: expect.objectContaining({ strategy: 'custom steps' }),
+      });
+    });
+
+    it("takes over a split alias with custom steps, holding the current weight for the next step's hold", async () => {
+      givenTarget({ alias: [entry(version(2), 70), entry(version(3), 30)] });
+
+      const state = await publishVersion(event({ steps, force: true }), deps());
+
+      expect(state.deployment?.steps).toEqual([
+        { weight: 30, holdSeconds: 3600 },
+        { weight: 50, holdSeconds: 3600 },
+        { weight: 100, holdSeconds: 0 },
+      ]);
+    });
+
+    it("plans CodeDeploy's Canary10Percent5Minutes as 10% for 5 minutes, then 100%", async () => {
+      givenTarget();
+
+      const state = await publishVersion(
+        event({ strategy: 'CodeDeployDefault.LambdaCanary10Percent5Minutes' }),
+        deps(),
+      );
+
+      expect(state.deployment?.steps).toEqual([
+        { weight: 10, holdSeconds: 300 },
+        { weight: 100, holdSeconds: 0 },
+      ]);
+      expect(state.request.strategy).toBe('Canary10Percent5Minutes');
+    });
+
+    it('rejects steps given with a strategy before any AWS call', async () => {
+      givenTarget();
+
+      const rejection = publishVersion(event({ steps, strategy: 'canary' }), deps());
+
+      await expect(rejection).rejects.toMatchObject({ name: 'InvalidDeployRequest' });
+      expect(sfnMock.calls()).toHaveLength(0);
     });
   });
 

@@ -4,6 +4,7 @@
  * made on first use), so they are loaded after the table is named.
  */
 import { DynamoDBClient, GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient, UpdateStateMachineAliasCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DeployerState } from '../../lambda/shared/deployment';
@@ -12,6 +13,8 @@ import { ACCOUNT, ALIAS_ARN, at, entry, EXECUTION_ARN, loopState, T0, version } 
 const sfnMock = mockClient(SFNClient);
 const dynamoMock = mockClient(DynamoDBClient);
 const saved = process.env.DEPLOYMENTS_TABLE;
+const savedBus = process.env.EVENT_BUS_NAME;
+const eventsMock = mockClient(EventBridgeClient);
 let recoveryHandler: typeof import('../../lambda/recover-deployments').handler;
 let rollbackHandler: typeof import('../../lambda/rollback').handler;
 
@@ -24,16 +27,21 @@ beforeAll(() => {
   rollbackHandler = (require('../../lambda/rollback') as typeof import('../../lambda/rollback')).handler;
   /* eslint-enable @typescript-eslint/no-require-imports */
   process.env.DEPLOYMENTS_TABLE = 'deployments';
+  process.env.EVENT_BUS_NAME = 'default';
 });
 
 afterAll(() => {
   if (saved === undefined) delete process.env.DEPLOYMENTS_TABLE;
   else process.env.DEPLOYMENTS_TABLE = saved;
+  if (savedBus === undefined) delete process.env.EVENT_BUS_NAME;
+  else process.env.EVENT_BUS_NAME = savedBus;
 });
 
 beforeEach(() => {
   sfnMock.reset();
   dynamoMock.reset();
+  eventsMock.reset();
+  eventsMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
   sfnMock.on(UpdateStateMachineAliasCommand).resolves({ updateDate: T0 });
 });
 

@@ -11,7 +11,13 @@ import fc from 'fast-check';
 import { publishVersion } from '../../lambda/publish-version';
 import { ALIAS_NAME, isStateMachineArn, isVersionArn, STATE_MACHINE_NAME } from '../../lambda/shared/arns';
 import { InvalidDeployRequestError } from '../../lambda/shared/errors';
-import { MAX_DEPLOYMENT_SECONDS, planSteps, STRATEGIES, totalHoldSeconds } from '../../lambda/shared/plan';
+import {
+  isNamedStrategy,
+  MAX_DEPLOYMENT_SECONDS,
+  stepsOf,
+  STRATEGIES,
+  totalHoldSeconds,
+} from '../../lambda/shared/plan';
 import {
   BUILT_IN_DEFAULTS,
   type DeployRequest,
@@ -19,6 +25,7 @@ import {
   MAX_ALARMS,
   MAX_VERSIONS,
   parseDeployRequest,
+  parseRequestSteps,
 } from '../../lambda/shared/request';
 import { FakeDeploymentLock } from './fake-lock';
 import { EXECUTION_ARN, STATE_MACHINE_ARN, T0 } from './fixtures';
@@ -52,9 +59,16 @@ const isInteger = (value: unknown, min: number, max: number) =>
 function expectValid(request: DeployRequest): void {
   expect(STATE_MACHINE_NAME.test(request.stateMachine) || isStateMachineArn(request.stateMachine)).toBe(true);
   expect(request.alias).toMatch(ALIAS_NAME);
-  expect(STRATEGIES).toContain(request.strategy);
-  expect(isInteger(request.increment, 1, 100)).toBe(true);
-  expect(isInteger(request.intervalSeconds, 1, ONE_YEAR_SECONDS)).toBe(true);
+  if (request.steps !== undefined || isNamedStrategy(request.strategy)) {
+    // Custom steps and named configurations take no increment or interval, and steps take no strategy.
+    expect(request.steps === undefined || request.strategy === undefined).toBe(true);
+    expect([request.increment, request.intervalSeconds]).toEqual([undefined, undefined]);
+    if (request.steps !== undefined) expect(parseRequestSteps(request.steps).problems).toEqual([]);
+  } else {
+    expect(STRATEGIES).toContain(request.strategy);
+    expect(isInteger(request.increment, 1, 100)).toBe(true);
+    expect(isInteger(request.intervalSeconds, 1, ONE_YEAR_SECONDS)).toBe(true);
+  }
   expect(isInteger(request.alarmPollingSeconds, 1, ONE_YEAR_SECONDS)).toBe(true);
   expect(Array.isArray(request.alarms)).toBe(true);
   expect(request.alarms.length).toBeLessThanOrEqual(MAX_ALARMS);
@@ -79,9 +93,7 @@ function expectValid(request: DeployRequest): void {
     expect(request.definition === undefined && !request.publishRevision).toBe(true);
   }
   expect(Object.keys(request).every((key) => KNOWN_FIELDS.includes(key))).toBe(true);
-  expect(
-    totalHoldSeconds(planSteps(request.strategy, request.increment, request.intervalSeconds)),
-  ).toBeLessThanOrEqual(MAX_DEPLOYMENT_SECONDS);
+  expect(totalHoldSeconds(stepsOf(request))).toBeLessThanOrEqual(MAX_DEPLOYMENT_SECONDS);
 }
 
 /** Each problem starts with the field it is about (a dotted path for list items), or speaks of the whole request. */

@@ -2,11 +2,13 @@ import { InvalidDeployRequestError } from '../../lambda/shared/errors';
 import {
   BUILT_IN_DEFAULTS,
   definitionString,
-  deployRequestSchema,
   KNOWN_FIELDS,
   parseDeployRequest,
+  requestFieldsSchema,
 } from '../../lambda/shared/request';
 import { DEFINITION_MAX_BYTES, jsonBytes, STATE_MAX_BYTES } from '../../lambda/shared/limits';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { STATE_MACHINE_ARN } from './fixtures';
 
 const minimal = { stateMachine: 'orders', alias: 'live' };
@@ -347,6 +349,306 @@ describe('parseDeployRequest', () => {
     });
   });
 
+  describe('steps', () => {
+    const example = [
+      { weight: 1, holdSeconds: 600 },
+      { weight: 10, holdSeconds: 1800 },
+      { pause: true },
+      { weight: 50, holdSeconds: 3600 },
+    ];
+
+    it('takes custom steps instead of a strategy, filling no strategy, increment or interval', () => {
+      // Act
+      const request = parseDeployRequest({ ...minimal, steps: example });
+
+      // Assert
+      expect(request.steps).toEqual(example);
+      expect(request).not.toHaveProperty('strategy');
+      expect(request).not.toHaveProperty('increment');
+      expect(request).not.toHaveProperty('intervalSeconds');
+    });
+
+    it('ignores the configured default strategy, increment and interval for a request with steps', () => {
+      const request = parseDeployRequest(
+        { ...minimal, steps: example },
+        { strategy: 'Canary10Percent5Minutes', increment: 10, intervalSeconds: 600, alarmPollingSeconds: 30 },
+      );
+
+      expect(request).toMatchObject({ steps: example, alarmPollingSeconds: 30 });
+      expect(request.strategy).toBeUndefined();
+    });
+
+    it('makes a timed pause roll back unless it says continue, and reads its own output back', () => {
+      const request = parseDeployRequest({
+        ...minimal,
+        steps: [
+          { pause: true, timeoutSeconds: 60 },
+          { pause: true, timeoutSeconds: 5, onTimeout: 'continue' },
+        ],
+      });
+
+      expect(request.steps).toEqual([
+        { pause: true, timeoutSeconds: 60, onTimeout: 'rollBack' },
+        { pause: true, timeoutSeconds: 5, onTimeout: 'continue' },
+      ]);
+      expect(parseDeployRequest(request)).toEqual(request);
+    });
+
+    it('accepts two pauses in a row, a first pause and a last step of 100% with a hold', () => {
+      const steps = [{ pause: true }, { pause: true }, { weight: 100, holdSeconds: 600 }];
+
+      expect(parseDeployRequest({ ...minimal, steps }).steps).toEqual(steps);
+    });
+
+    it('accepts 50 steps', () => {
+      const steps = Array.from({ length: 50 }, (_, index) => ({ weight: index + 1, holdSeconds: 0 }));
+
+      expect(parseDeployRequest({ ...minimal, steps }).steps).toHaveLength(50);
+    });
+
+    it.each<[string, unknown, string]>([
+      ['empty', [], 'steps must list at least one step, got: []'],
+      [
+        'longer than 50 steps',
+        Array.from({ length: 51 }, (_, index) => ({ weight: index + 1, holdSeconds: 0 })),
+        'steps must list at most 50 steps, got: 51',
+      ],
+      ['not a list', { weight: 10 }, 'steps must be a list of steps, each a weight step'],
+      [
+        'a step that is not an object',
+        [{ weight: 10, holdSeconds: 0 }, 'pause'],
+        'steps[1] must be a weight step',
+      ],
+      [
+        'a weight of 0',
+        [{ weight: 0, holdSeconds: 60 }],
+        'steps[0].weight must be an integer between 1 and 100, got: 0',
+      ],
+      [
+        'a weight over 100',
+        [{ weight: 101, holdSeconds: 60 }],
+        'steps[0].weight must be an integer between 1 and 100, got: 101',
+      ],
+      [
+        'a fractional weight',
+        [
+          { weight: 10, holdSeconds: 60 },
+          { weight: 12.5, holdSeconds: 60 },
+        ],
+        'steps[1].weight must be an integer between 1 and 100, got: 12.5',
+      ],
+      [
+        'a missing weight',
+        [{ holdSeconds: 60 }],
+        'steps[0].weight must be an integer between 1 and 100, got: nothing',
+      ],
+      [
+        'a weight that repeats the one before',
+        [{ weight: 10, holdSeconds: 60 }, { pause: true }, { weight: 10, holdSeconds: 60 }],
+        'steps[2].weight must be above steps[0].weight (10): weights rise strictly, got: 10',
+      ],
+      [
+        'a weight below the one before',
+        [
+          { weight: 20, holdSeconds: 60 },
+          { weight: 5, holdSeconds: 60 },
+        ],
+        'steps[1].weight must be above steps[0].weight (20): weights rise strictly, got: 5',
+      ],
+      [
+        'a negative hold',
+        [{ weight: 10, holdSeconds: -1 }],
+        'steps[0].holdSeconds must be an integer between 0 and 31536000, got: -1',
+      ],
+      [
+        'a missing hold',
+        [{ weight: 10 }],
+        'steps[0].holdSeconds must be an integer between 0 and 31536000, got: nothing',
+      ],
+      [
+        'a hold given as a string',
+        [{ weight: 10, holdSeconds: '60' }],
+        'steps[0].holdSeconds must be an integer between 0 and 31536000, got: "60"',
+      ],
+      ['pause: false', [{ pause: false }], 'steps[0].pause must be true, got: false'],
+      [
+        'a pause timeout of 0',
+        [{ pause: true, timeoutSeconds: 0 }],
+        'steps[0].timeoutSeconds must be an integer between 1 and 31536000, got: 0',
+      ],
+      [
+        'an unknown onTimeout',
+        [{ pause: true, timeoutSeconds: 60, onTimeout: 'fail' }],
+        'steps[0].onTimeout must be rollBack or continue, got: "fail"',
+      ],
+      [
+        'onTimeout without timeoutSeconds',
+        [
+          { weight: 10, holdSeconds: 0 },
+          { pause: true, onTimeout: 'continue' },
+        ],
+        'steps[1].onTimeout needs steps[1].timeoutSeconds: a pause without a timeout waits for resume, promote or abort, got: "continue"',
+      ],
+      [
+        'a pause after the final 100%',
+        [{ weight: 100, holdSeconds: 60 }, { pause: true }],
+        'steps[1] must not pause after the final 100% (steps[0]): nothing is left to gate, got: {"pause":true}',
+      ],
+      [
+        'a weight step with an unknown field',
+        [{ weight: 10, holdSeconds: 0, hold: 5 }],
+        'steps[0] has unknown fields "hold": a weight step has only weight, holdSeconds',
+      ],
+      [
+        'a step that is both a weight and a pause',
+        [{ weight: 10, holdSeconds: 0, pause: true }],
+        'steps[0] has unknown fields "weight", "holdSeconds": a pause step has only pause, timeoutSeconds, onTimeout',
+      ],
+    ])('fails when steps are %s, naming the step', (_case, steps, message) => {
+      const error = rejectionOf({ ...minimal, steps });
+
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toContain(message);
+    });
+
+    it('names every bad step at once', () => {
+      const error = rejectionOf({
+        ...minimal,
+        steps: [{ weight: 10, holdSeconds: -5 }, { weight: 5, holdSeconds: 0 }, { pause: 'yes' }],
+      });
+
+      expect(error.problems).toEqual([
+        'steps[0].holdSeconds must be an integer between 0 and 31536000, got: -5',
+        'steps[1].weight must be above steps[0].weight (10): weights rise strictly, got: 5',
+        'steps[2].pause must be true, got: "yes"',
+      ]);
+    });
+
+    it('fails when the holds and pause timeouts add up to more than the deployment limit', () => {
+      const error = rejectionOf({
+        ...minimal,
+        steps: [
+          { weight: 10, holdSeconds: 200 * 86_400 },
+          { pause: true, timeoutSeconds: 100 * 86_400 },
+          { weight: 50, holdSeconds: 100 * 86_400 },
+        ],
+      });
+
+      expect(error.problems).toEqual([
+        'steps: the plan holds for 400d in total but a deployment must finish within 364d ' +
+          '(the one-year execution limit, less a day): use shorter holds or pause timeouts',
+      ]);
+    });
+
+    it('accepts holds and pause timeouts that end within the limit, not counting pauses without one', () => {
+      const steps = [
+        { weight: 10, holdSeconds: 200 * 86_400 },
+        { pause: true },
+        { pause: true, timeoutSeconds: 164 * 86_400 },
+      ];
+
+      expect(parseDeployRequest({ ...minimal, steps }).steps).toHaveLength(3);
+    });
+
+    it.each<[Record<string, unknown>, string]>([
+      [{ strategy: 'linear' }, 'strategy'],
+      [{ increment: 10 }, 'increment'],
+      [{ intervalSeconds: 60 }, 'intervalSeconds'],
+      [{ strategy: 'canary', increment: 10, intervalSeconds: 60 }, 'strategy, increment and intervalSeconds'],
+    ])('fails when steps come with %j', (shaping, named) => {
+      const error = rejectionOf({ ...minimal, steps: example, ...shaping });
+
+      expect(error.problems).toEqual([
+        `steps cannot be combined with ${named}: give either steps or strategy (with its increment and intervalSeconds)`,
+      ]);
+    });
+    const examples = path.resolve(__dirname, '..', '..', 'examples', 'requests');
+    it.each(fs.readdirSync(examples).filter((name) => name.endsWith('.json')))(
+      'parses the example request %s',
+      (name) => {
+        expect(() =>
+          parseDeployRequest(JSON.parse(fs.readFileSync(path.join(examples, name), 'utf8'))),
+        ).not.toThrow();
+      },
+    );
+  });
+
+  describe("CodeDeploy's named configurations", () => {
+    it.each([
+      'Canary10Percent5Minutes',
+      'Canary10Percent10Minutes',
+      'Canary10Percent15Minutes',
+      'Canary10Percent30Minutes',
+      'Linear10PercentEvery1Minute',
+      'Linear10PercentEvery2Minutes',
+      'Linear10PercentEvery3Minutes',
+      'Linear10PercentEvery10Minutes',
+      'AllAtOnce',
+    ])("takes strategy %s, and CodeDeploy's own spelling of it, without increment or interval", (name) => {
+      const request = parseDeployRequest({ ...minimal, strategy: name });
+      const prefixed = parseDeployRequest({ ...minimal, strategy: `CodeDeployDefault.Lambda${name}` });
+
+      expect(request.strategy).toBe(name);
+      expect(prefixed).toEqual(request);
+      expect(request).not.toHaveProperty('increment');
+      expect(request).not.toHaveProperty('intervalSeconds');
+    });
+
+    it("keeps allAtOnce, with its watched interval, apart from CodeDeploy's AllAtOnce", () => {
+      expect(parseDeployRequest({ ...minimal, strategy: 'allAtOnce' })).toMatchObject({
+        strategy: 'allAtOnce',
+        intervalSeconds: 120,
+      });
+      expect(parseDeployRequest({ ...minimal, strategy: 'AllAtOnce' }).intervalSeconds).toBeUndefined();
+    });
+
+    it.each(['increment', 'intervalSeconds'])('fails when %s comes with a named configuration', (field) => {
+      const error = rejectionOf({ ...minimal, strategy: 'Linear10PercentEvery1Minute', [field]: 30 });
+
+      expect(error.problems).toEqual([
+        `${field} cannot be combined with strategy Linear10PercentEvery1Minute: a named configuration has its own ` +
+          'steps; use canary or linear with increment and intervalSeconds, or give steps',
+      ]);
+    });
+
+    it('fails when increment comes with a named configuration configured as the default', () => {
+      let problems: string[] = [];
+      try {
+        parseDeployRequest(
+          { ...minimal, increment: 30 },
+          { ...BUILT_IN_DEFAULTS, strategy: 'Canary10Percent30Minutes' },
+        );
+      } catch (thrown) {
+        problems = (thrown as InvalidDeployRequestError).problems;
+      }
+
+      expect(problems).toEqual([
+        'increment cannot be combined with the default strategy Canary10Percent30Minutes: a named configuration ' +
+          'has its own steps; use canary or linear with increment and intervalSeconds, or give steps',
+      ]);
+    });
+
+    it('uses a named configuration configured as the default, taking no increment or interval', () => {
+      const request = parseDeployRequest(minimal, {
+        ...BUILT_IN_DEFAULTS,
+        strategy: 'Canary10Percent30Minutes',
+      });
+
+      expect(request.strategy).toBe('Canary10Percent30Minutes');
+      expect(request.increment).toBeUndefined();
+    });
+
+    it.each([
+      'canary10percent5minutes',
+      'CodeDeployDefault.Canary10Percent5Minutes',
+      'Canary10Percent6Minutes',
+    ])('fails on %s, listing the strategies', (strategy) => {
+      expect(rejectionOf({ ...minimal, strategy }).problems[0]).toContain(
+        `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes,`,
+      );
+    });
+  });
+
   describe('unknown fields', () => {
     it('fails when the request has fields it does not know, naming them and the known ones', () => {
       const error = rejectionOf({ ...minimal, interval: 300, alarm: 'orders-failures' });
@@ -356,7 +658,7 @@ describe('parseDeployRequest', () => {
     });
 
     it('lists exactly the fields of the schema as known fields', () => {
-      expect([...KNOWN_FIELDS].sort()).toEqual(Object.keys(deployRequestSchema().shape).sort());
+      expect([...KNOWN_FIELDS].sort()).toEqual(Object.keys(requestFieldsSchema().shape).sort());
     });
   });
 
@@ -384,7 +686,7 @@ describe('parseDeployRequest', () => {
     expect(error.problems).toEqual([
       'stateMachine must be a state machine name or ARN, got: nothing',
       'alias must be 1-80 letters, digits, _, - or . and not only digits, got: "INVALID ALIAS"',
-      'strategy must be one of canary, linear, allAtOnce, got: "blue"',
+      `strategy must be one of canary, linear, allAtOnce or CodeDeploy's Canary10Percent5Minutes, Canary10Percent10Minutes, Canary10Percent15Minutes, Canary10Percent30Minutes, Linear10PercentEvery1Minute, Linear10PercentEvery2Minutes, Linear10PercentEvery3Minutes, Linear10PercentEvery10Minutes, AllAtOnce (also written CodeDeployDefault.Lambda<name>), got: "blue"`,
       'increment must be an integer between 1 and 100, got: 0',
       'alarmPollingSeconds must be an integer between 1 and 31536000, got: 0',
       'force must be true or false, got: "yes"',

@@ -124,7 +124,7 @@ describe('shift-weight', () => {
     expect(next.deployment).toMatchObject({ waitSeconds: 30, stepEndsAt: at(30) });
   });
 
-  it('checks the alarms right away after the final shift of a canary, which holds 0 s', async () => {
+  it('asks for no wait after the final shift of a canary, which holds 0 s', async () => {
     givenAliasRoutes([entry(version(3), 10), entry(version(2), 90)]);
     const state = loopState(
       { strategy: 'canary', increment: 10, intervalSeconds: 300 },
@@ -133,6 +133,7 @@ describe('shift-weight', () => {
 
     const next = await shiftWeight({ state, now: T0.toISOString() }, deps());
 
+    // The state machine checks at once (Hold this step?): a token wait's timeout must be at least 1 s.
     expect(next.deployment).toMatchObject({ waitSeconds: 0, stepEndsAt: T0.toISOString(), next: 'POLL' });
   });
 
