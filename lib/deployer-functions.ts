@@ -53,7 +53,8 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:UpdateStateMachineAlias',
   ],
   'shift-weight': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
-  'check-alarms': ['states:DescribeStateMachineAlias'],
+  // ListExecutions on the two versions: the analysis counts their executions (analysis in the request).
+  'check-alarms': ['states:DescribeStateMachineAlias', 'states:ListExecutions'],
   rollback: ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'prune-versions': [
     'states:ListStateMachineVersions',

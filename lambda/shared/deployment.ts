@@ -72,6 +72,27 @@ export interface Deployment {
   gateTimedOut?: string;
   /** Lifecycle events numbered so far (lifecycle.ts): the next one is this plus one. */
   lifecycleSequence?: number;
+  /** With `analysis`: the latest verdict on the new version's executions in the current step. */
+  verdict?: RecordedVerdict;
+  /** With `analysis`: each finished step's last verdict. */
+  verdicts?: RecordedVerdict[];
+  /** Set when the analysis found the new version worse (not in a dry run): the rollback says why. */
+  analysisFailed?: string;
+  /** Set when a step's `analysis.minExecutions` were not reached in time and it rolls back. */
+  insufficientTraffic?: string;
+}
+
+/** One verdict of the analysis (lambda/shared/analysis.ts), as the deployment records it. */
+export interface RecordedVerdict {
+  /** 1-based step it judged, and when. */
+  readonly step: number;
+  readonly at: string;
+  readonly new: { finished: number; failed: number };
+  readonly old: { finished: number; failed: number };
+  readonly pValue: number;
+  readonly worse: boolean;
+  readonly dryRun: boolean;
+  readonly summary: string;
 }
 
 export type Outcome = 'PROMOTED' | 'NO_CHANGE' | 'CREATED_ALIAS';
@@ -87,6 +108,8 @@ export interface DeploymentResult {
   prunedVersionArns: string[];
   /** The operators' signals the deployment acted on, when there were any. */
   signals?: Signal[];
+  /** With `analysis`: each step's last verdict on the new version's executions. */
+  verdicts?: RecordedVerdict[];
 }
 
 /** The request as carried in the loop: the definition is uploaded already, so it is not carried again (state is capped at 256 KiB). */

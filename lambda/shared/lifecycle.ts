@@ -25,6 +25,7 @@ export const DETAIL_TYPES = {
   promoted: 'Deployment Promoted',
   rolledBack: 'Deployment Rolled Back',
   aborted: 'Deployment Aborted',
+  analyzed: 'Analysis Verdict',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 

@@ -174,6 +174,7 @@ export function requestFieldsSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
       force: flag('force').default(false),
       ignoreAlarmsAlreadyFiring: flag('ignoreAlarmsAlreadyFiring').default(false),
       failOnInsufficientData: flag('failOnInsufficientData').default(false),
+      analysis: analysisSchema().optional(),
     },
     {
       error: (issue) =>
@@ -393,7 +394,49 @@ export const KNOWN_FIELDS: readonly string[] = [
   'force',
   'ignoreAlarmsAlreadyFiring',
   'failOnInsufficientData',
+  'analysis',
 ];
+
+const ANALYSIS_FIELDS = [
+  'confidence',
+  'maxFailureRate',
+  'minExecutions',
+  'maxHoldSeconds',
+  'onInsufficientTraffic',
+  'dryRun',
+];
+
+/** `analysis`: judge the new version from its own executions (lambda/shared/analysis.ts). */
+function analysisSchema() {
+  const fraction = (field: string, expected: string, check: (value: number) => boolean) =>
+    z
+      .number({ error: (issue) => `analysis.${field} must be ${expected}, ${got(issue.input)}` })
+      .refine(check, { error: (issue) => `analysis.${field} must be ${expected}, ${got(issue.input)}` });
+  return z.strictObject(
+    {
+      confidence: fraction(
+        'confidence',
+        'a number from 0.5 to 0.9999',
+        (c) => c >= 0.5 && c <= 0.9999,
+      ).default(0.99),
+      maxFailureRate: fraction('maxFailureRate', 'a number from 0 to 1', (r) => r >= 0 && r <= 1).optional(),
+      minExecutions: integer('analysis.minExecutions', 0, 1_000_000).default(0),
+      maxHoldSeconds: integer('analysis.maxHoldSeconds', 0, ONE_YEAR_SECONDS).default(0),
+      onInsufficientTraffic: z
+        .enum(['rollBack', 'promote'], {
+          error: (issue) => `analysis.onInsufficientTraffic must be rollBack or promote, ${got(issue.input)}`,
+        })
+        .default('rollBack'),
+      dryRun: flag('analysis.dryRun').default(false),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown fields in analysis ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}: expected only ${ANALYSIS_FIELDS.join(', ')}`
+          : `analysis must be an object ({} for the defaults), ${got(issue.input)}`,
+    },
+  );
+}
 
 /** `a`, `a and b`, `a, b and c`. */
 function listed(items: readonly string[]): string {

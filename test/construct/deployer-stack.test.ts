@@ -33,7 +33,8 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:UpdateStateMachineAlias',
   ],
   'shift-weight': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
-  'check-alarms': ['states:DescribeStateMachineAlias'],
+  // ListExecutions: the analysis counts the new and the old version's executions.
+  'check-alarms': ['states:DescribeStateMachineAlias', 'states:ListExecutions'],
   rollback: ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'prune-versions': [
     'states:DeleteStateMachineVersion',
