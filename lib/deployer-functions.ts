@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -21,6 +21,7 @@ export const DEPLOYER_FUNCTIONS = [
   'recover-deployments',
   'signal-deployment',
   'wake-on-alarm',
+  'wake-on-failure',
 ] as const;
 export type DeployerFunctionName = (typeof DEPLOYER_FUNCTIONS)[number];
 
@@ -35,6 +36,7 @@ const TIMEOUTS: Record<DeployerFunctionName, Duration> = {
   'recover-deployments': Duration.minutes(5),
   'signal-deployment': Duration.seconds(30),
   'wake-on-alarm': Duration.minutes(1),
+  'wake-on-failure': Duration.minutes(1),
 };
 
 /**
@@ -66,6 +68,13 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
   // Signals and wake-ups touch only the lock and the deployer's own waits, never a target.
   'signal-deployment': [],
   'wake-on-alarm': [],
+  // Reads the failed execution only (its version): see grantTarget.
+  'wake-on-failure': [],
+};
+
+/** Actions on the executions of each target: wake-on-failure learns a failed execution's version. */
+export const TARGET_EXECUTION_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
+  'wake-on-failure': ['states:DescribeExecution'],
 };
 
 /**
@@ -101,6 +110,8 @@ export const TABLE_ACTIONS: Record<DeployerFunctionName, string[]> = {
   'signal-deployment': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   // Find the locks watching the alarm (the sweep's scan of the owner index), and mark them.
   'wake-on-alarm': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+  // Find the locks judging executions of the failed one's state machine, and mark them.
+  'wake-on-failure': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
 };
 
 /** Actions on the owner index, which only recovery uses: the Query and the sweep's Scan. */
@@ -214,6 +225,24 @@ export class DeployerFunctions extends Construct {
 
   /** Lets every Lambda act on one more target state machine, and only on what it must. */
   grantTarget(targetArn: string): void {
+    // Executions are authorized as arn:…:execution:<state machine name>:<execution name>.
+    const name = Arn.split(targetArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${name}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const [step, actions] of Object.entries(TARGET_EXECUTION_ACTIONS)) {
+      const fn = this.functions[step as DeployerFunctionName];
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [executions] }));
+      acknowledge(
+        fn.role!,
+        wildcardResource(fn, executions),
+        "The executions of this target: a failed one's version is read (DescribeExecution) to wake the " +
+          'deployment of that version; execution names are only known at run time',
+      );
+    }
     for (const name of DEPLOYER_FUNCTIONS) {
       if (TARGET_ACTIONS[name].length === 0) continue;
       const fn = this.functions[name];

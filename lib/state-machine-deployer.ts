@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -269,6 +269,26 @@ export class StateMachineDeployer extends Construct {
         }),
       ],
     });
+    // A failed execution of a target wakes the deployment judging its new version (analysis), so the
+    // verdict comes with the evidence rather than at the next poll. Best effort too: the poll stays.
+    this.wakeOnFailureRule = new events.Rule(this, 'WakeOnFailedExecution', {
+      description:
+        "Wakes the deployment judging a target's new version when one of the target's executions fails",
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: Lazy.any({ produce: () => this.targetArns.map((arn) => arnPattern(this, arn)) }),
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(this.functions['wake-on-failure'], {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+        }),
+      ],
+    });
     this.recoverySweep = new events.Rule(this, 'SweepStaleLocks', {
       description: 'Recovers deployment locks whose deployer execution is no longer running',
       schedule: events.Schedule.rate(props.recoverySweepInterval ?? Duration.minutes(5)),
@@ -280,6 +300,11 @@ export class StateMachineDeployer extends Construct {
 
   /** The EventBridge rule that wakes deployments watching an alarm when it goes to ALARM or INSUFFICIENT_DATA. */
   readonly wakeRule: events.Rule;
+
+  /** The EventBridge rule that wakes a deployment judging its new version when an execution of a target fails. */
+  readonly wakeOnFailureRule: events.Rule;
+
+  private readonly targetArns: string[] = [];
 
   /** The EventBridge rule that recovers ended deployer executions still holding an alias, on their status-change events. */
   readonly recoveryRule: events.Rule;
@@ -359,7 +384,7 @@ export class StateMachineDeployer extends Construct {
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    for (const name of ['signal-deployment', 'wake-on-alarm'] as const) {
+    for (const name of ['signal-deployment', 'wake-on-alarm', 'wake-on-failure'] as const) {
       this.functions[name].addToRolePolicy(
         new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [deployerArn] }),
       );
@@ -382,6 +407,7 @@ export class StateMachineDeployer extends Construct {
 
   /** Lets this deployer deploy one more state machine. */
   addTarget(target: sfn.IStateMachine): void {
+    this.targetArns.push(target.stateMachineArn);
     this.deployerFunctions.grantTarget(target.stateMachineArn);
   }
 
@@ -422,4 +448,20 @@ function validateProps(props: StateMachineDeployerProps): void {
       throw new Error(`${name} must be at least 1 second, got: ${duration.toHumanString()}`);
     }
   }
+}
+
+/**
+ * An event-pattern value matching a target's ARN: the ARN itself, or a
+ * `prefix` for a target named with a trailing `*` (a family IAM matches the
+ * same way), whether the ARN is known at synthesis or built by CloudFormation.
+ */
+function arnPattern(scope: Construct, arn: string): unknown {
+  const resolved: unknown = Stack.of(scope).resolve(arn);
+  if (typeof resolved === 'string') return resolved.endsWith('*') ? { prefix: resolved.slice(0, -1) } : arn;
+  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  const last = join?.[1].at(-1);
+  if (join && typeof last === 'string' && last.endsWith('*')) {
+    return { prefix: { 'Fn::Join': [join[0], [...join[1].slice(0, -1), last.slice(0, -1)]] } };
+  }
+  return arn;
 }

@@ -135,6 +135,7 @@ export async function publishVersion(
     strategy: strategyLabel(request),
     alarms: request.alarms,
     failOnInsufficientData: request.failOnInsufficientData,
+    judgesExecutions: request.analysis !== undefined && !request.analysis.dryRun,
   });
   try {
     return await start(deps, {

@@ -45,11 +45,12 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
   'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'signal-deployment': [],
   'wake-on-alarm': [],
+  'wake-on-failure': [],
 };
 
 /** The Lambdas the state machine invokes; recovery, signals and wake-ups run outside the loop. */
 const LOOP_FUNCTIONS = DEPLOYER_FUNCTIONS.filter(
-  (name) => !['recover-deployments', 'signal-deployment', 'wake-on-alarm'].includes(name),
+  (name) => !['recover-deployments', 'signal-deployment', 'wake-on-alarm', 'wake-on-failure'].includes(name),
 );
 
 function synth(props: Partial<DeployerStackProps> = {}): Template {
@@ -93,8 +94,8 @@ describe('the deployer state machine', () => {
 });
 
 describe('the deployer Lambdas', () => {
-  it('are eight functions on Node.js 22 for arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 8);
+  it('are nine functions on Node.js 22 for arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 9);
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)];
       expect(fn.Properties).toMatchObject({
@@ -111,7 +112,7 @@ describe('the deployer Lambdas', () => {
       return (fn.Properties.LoggingConfig.LogGroup as { Ref: string }).Ref;
     });
 
-    expect(new Set(logGroupOf).size).toBe(8);
+    expect(new Set(logGroupOf).size).toBe(9);
     for (const logGroupId of logGroupOf) {
       expect(template.toJSON().Resources[logGroupId]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
@@ -184,6 +185,10 @@ describe('the deployer IAM permissions', () => {
     for (const step of ['shift-weight', 'check-alarms', 'rollback', 'prune-versions'] as const) {
       expect(describes(step)).toEqual([]);
     }
+    // wake-on-failure reads a failed execution of a target, to learn its version; nothing of the deployer's.
+    expect(describes('wake-on-failure')).toEqual([
+      'states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:orders:*',
+    ]);
   });
 
   it('grant no states:* action, and no states: action on Resource "*"', () => {

@@ -13,6 +13,7 @@ import { DeployerStack, StateMachineDeployer, type StateMachineDeployerProps } f
 import { readDeployerContext } from '../../lib/context';
 import { DEPLOYER_FUNCTIONS } from '../../lib/deployer-functions';
 import {
+  flatten,
   functionGrants,
   functionLogicalId,
   grants,
@@ -150,13 +151,13 @@ describe('StateMachineDeployer', () => {
   });
 
   it('keeps the logs of the state machine and of each Lambda for the configured retention', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 9);
+    template.resourceCountIs('AWS::Logs::LogGroup', 10);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     const lambdaLogGroups = DEPLOYER_FUNCTIONS.map(
       (step) =>
         template.toJSON().Resources[functionLogicalId(template, step)].Properties.LoggingConfig.LogGroup.Ref,
     );
-    expect(new Set(lambdaLogGroups).size).toBe(8);
+    expect(new Set(lambdaLogGroups).size).toBe(9);
   });
 
   it('extends every Lambda to a target added later', () => {
@@ -229,6 +230,42 @@ describe('StateMachineDeployer', () => {
     expect(fn.Environment.Variables.EVENT_BUS_NAME).toEqual({ Ref: busId });
   });
 
+  it('wakes a deployment judging its new version when an execution of one of its targets fails', () => {
+    const rule = Object.values(template.findResources('AWS::Events::Rule')).find(
+      (resource) =>
+        (resource.Properties.EventPattern as { source: string[] }).source[0] === 'aws.states' &&
+        JSON.stringify(resource.Properties.Targets).includes(functionLogicalId(template, 'wake-on-failure')),
+    );
+    const pattern = rule!.Properties.EventPattern as {
+      detail: { status: string[]; stateMachineArn: unknown[] };
+    };
+
+    expect(pattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    // orders at construction and payments added later, both in the pattern.
+    expect(pattern.detail.stateMachineArn.map(flatten)).toEqual([ORDERS, PAYMENTS]);
+    expect(rule!.Properties.Targets[0].RetryPolicy).toEqual({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 300,
+    });
+  });
+
+  it('matches a family of targets named with a trailing * by prefix', () => {
+    const app = testApp({ targets: 'orders*' });
+    const stack = new DeployerStack(app, 'SfnDeployer', { ...readDeployerContext(app.node), env });
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'));
+    const wake = rules.find(
+      (resource) =>
+        JSON.stringify(resource.Properties.EventPattern?.detail?.status) ===
+        '["FAILED","TIMED_OUT","ABORTED"]',
+    );
+
+    expect(
+      wake!.Properties.EventPattern.detail.stateMachineArn.map((value: { prefix: unknown }) =>
+        flatten(value.prefix),
+      ),
+    ).toEqual(['arn:aws:states:us-east-1:123456789012:stateMachine:orders']);
+  });
+
   it('lets the state machine store its wait’s token on the deployments table, and nowhere else', () => {
     const smRoleId = logicalIdsAt(template, 'AWS::IAM::Role', '/Deployer/StateMachine/Role')[0]!;
     const tableId = logicalIdsAt(template, 'AWS::DynamoDB::Table', '/Deployer/Deployments/')[0]!;
@@ -286,8 +323,8 @@ describe('two deployers in one stack', () => {
 
     // Assert
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
-    template.resourceCountIs('AWS::Lambda::Function', 16);
-    template.resourceCountIs('AWS::Logs::LogGroup', 18);
+    template.resourceCountIs('AWS::Lambda::Function', 18);
+    template.resourceCountIs('AWS::Logs::LogGroup', 20);
     expect(statesResourcesOf(template, 'OrdersDeployer')).toEqual([ORDERS, `${ORDERS}:*`]);
     expect(statesResourcesOf(template, 'PaymentsDeployer')).toEqual([PAYMENTS, `${PAYMENTS}:*`]);
   });

@@ -51,6 +51,33 @@ describe('the analysis on the local cloud', () => {
     expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
   });
 
+  it('rolls back within 10 s of the first failure when every execution of the new version fails, though the poll is 600 s', async () => {
+    // Arrange: version 2 rejects every order; ten orders a second through the alias.
+    const target = await e2e.createTarget({
+      versions: 2,
+      aliases: { live: 1 },
+      failingTypes: (v) => (v === 2 ? ['order'] : []),
+    });
+    const stop = e2e.startTraffic(target.aliasArn('live'), 100, () => ({ type: 'order' }));
+
+    // Act: each failed execution's status-change event wakes the deployment, which judges at once.
+    const run = await e2e.deploy({ ...canary(target, {}), alarmPollingSeconds: 600 });
+    stop();
+
+    // Assert
+    expect(run.error).toBe('DeploymentRolledBack');
+    expect(run.cause).toContain('analysis: new ');
+    const firstFailure = Math.min(
+      ...(await e2e.executionsOf(target.versionArn(2), 'FAILED')).map((execution) =>
+        execution.startDate!.getTime(),
+      ),
+    );
+    const restoredAt = run.startedAt + run.timeline[1]!.atSeconds * 1000;
+    expect(restoredAt - firstFailure).toBeLessThan(10_000);
+    expect(run.polls.every((at) => at < 600)).toBe(true);
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+  });
+
   it('promotes a healthy version whose old version also fails now and then', async () => {
     // Arrange: both versions reject orders of type 7.
     const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 }, failingTypes: () => ['7'] });

@@ -213,6 +213,7 @@ export class DeployerUnderTest {
       case 'recover-deployments':
       case 'signal-deployment':
       case 'wake-on-alarm':
+      case 'wake-on-failure':
         throw new Error(`${step} runs outside the state machine`);
     }
   }
