@@ -102,16 +102,14 @@ describe('wake-on-failure', () => {
 
   it('marks a deployment that is not waiting, so its next wait ends at once', async () => {
     ranOn(version(3));
-    sfnMock
-      .on(SendTaskSuccessCommand)
-      .rejects(
-        new SFNServiceException({
-          name: 'TaskTimedOut',
-          $fault: 'client',
-          $metadata: {},
-          message: 'timed out',
-        }),
-      );
+    sfnMock.on(SendTaskSuccessCommand).rejects(
+      new SFNServiceException({
+        name: 'TaskTimedOut',
+        $fault: 'client',
+        $metadata: {},
+        message: 'timed out',
+      }),
+    );
 
     const result = await wakeOnFailure(event('FAILED'), deps());
 
