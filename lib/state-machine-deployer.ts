@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { signalFunctionName } from '../lambda/shared/arns';
 import { OWNER_INDEX, TTL_ATTRIBUTE } from '../lambda/shared/lock';
 import { STRATEGY_NAMES, type StrategyName } from '../lambda/shared/plan';
-import { BUILT_IN_DEFAULTS } from '../lambda/shared/request';
+import { analysisSchema, BUILT_IN_DEFAULTS } from '../lambda/shared/request';
 import { DeployerFunctions, type DeployerFunctionName } from './deployer-functions';
 import { buildDeployerWorkflow } from './deployer-workflow';
 import { acknowledge, wildcardResource } from './nag';
@@ -84,6 +84,31 @@ export interface StateMachineDeployerProps {
    * @default - the account's default event bus
    */
   readonly eventBus?: events.IEventBus;
+
+  /**
+   * Judge every deployment's new version from its own executions, with
+   * these settings, unless its request gives its own `analysis` or turns it
+   * off (`"analysis": false`). See the README's "Health judged from the new
+   * version's own executions".
+   * @default - off: only requests that ask for it
+   */
+  readonly defaultAnalysis?: DeploymentAnalysis;
+}
+
+/** The `analysis` settings of a deploy request, as a construct-level default. */
+export interface DeploymentAnalysis {
+  /** @default 0.99 */
+  readonly confidence?: number;
+  /** @default - none */
+  readonly maxFailureRate?: number;
+  /** @default 0 */
+  readonly minExecutions?: number;
+  /** @default 0 */
+  readonly maxHoldSeconds?: number;
+  /** @default 'rollBack' */
+  readonly onInsufficientTraffic?: 'rollBack' | 'promote';
+  /** @default false */
+  readonly dryRun?: boolean;
 }
 
 /** The Lambdas that put lifecycle events: each tells what its own step did. */
@@ -155,6 +180,7 @@ export class StateMachineDeployer extends Construct {
           DEFAULT_ALARM_POLLING_SECONDS: String(
             props.defaultAlarmPolling?.toSeconds() ?? BUILT_IN_DEFAULTS.alarmPollingSeconds,
           ),
+          ...(props.defaultAnalysis ? { DEFAULT_ANALYSIS: JSON.stringify(props.defaultAnalysis) } : {}),
           ...lifecycle,
         },
         'shift-weight': lifecycle,
@@ -438,6 +464,12 @@ function validateProps(props: StateMachineDeployerProps): void {
   if (defaultIncrement !== undefined && !Token.isUnresolved(defaultIncrement)) {
     if (!Number.isInteger(defaultIncrement) || defaultIncrement < 1 || defaultIncrement > 100) {
       throw new Error(`defaultIncrement must be an integer between 1 and 100, got: ${defaultIncrement}`);
+    }
+  }
+  if (props.defaultAnalysis !== undefined) {
+    const parsed = analysisSchema().safeParse(props.defaultAnalysis);
+    if (!parsed.success) {
+      throw new Error(`defaultAnalysis: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
     }
   }
   for (const [name, duration] of [

@@ -351,6 +351,9 @@ export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
     increment: Number(env.DEFAULT_INCREMENT ?? BUILT_IN_DEFAULTS.increment),
     intervalSeconds: Number(env.DEFAULT_INTERVAL_SECONDS ?? BUILT_IN_DEFAULTS.intervalSeconds),
     alarmPollingSeconds: Number(env.DEFAULT_ALARM_POLLING_SECONDS ?? BUILT_IN_DEFAULTS.alarmPollingSeconds),
+    ...(env.DEFAULT_ANALYSIS
+      ? { analysis: JSON.parse(env.DEFAULT_ANALYSIS) as Record<string, unknown> }
+      : {}),
   };
 }
 

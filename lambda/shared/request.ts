@@ -2,6 +2,7 @@
  * The deploy request: one zod schema is the single source of its type,
  * its defaults and its validation, for the deployer and the command line.
  */
+import type { AnalysisSettings } from './analysis';
 import { z } from 'zod';
 import {
   ALIAS_NAME,
@@ -38,6 +39,8 @@ export interface RequestDefaults {
   increment: number;
   intervalSeconds: number;
   alarmPollingSeconds: number;
+  /** The deployer's own `analysis` for requests that give none (`false` in a request turns it off). */
+  analysis?: Record<string, unknown>;
 }
 
 export const BUILT_IN_DEFAULTS: RequestDefaults = {
@@ -174,7 +177,7 @@ export function requestFieldsSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
       force: flag('force').default(false),
       ignoreAlarmsAlreadyFiring: flag('ignoreAlarmsAlreadyFiring').default(false),
       failOnInsufficientData: flag('failOnInsufficientData').default(false),
-      analysis: analysisSchema().optional(),
+      analysis: analysisField().optional(),
     },
     {
       error: (issue) =>
@@ -217,10 +220,19 @@ export function deployRequestSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
 }
 
 /** A validated request: either `steps`, or a `strategy` (with `increment` and `intervalSeconds` unless it is named). */
-export type DeployRequest = RequestFields;
+export type DeployRequest = Omit<RequestFields, 'analysis'> & { analysis?: AnalysisSettings };
 
-/** The plan's fields with the defaults filled in: none for steps, the strategy's own for the rest. */
-function withPlanDefaults(request: RequestFields, defaults: RequestDefaults): DeployRequest {
+/**
+ * The plan's fields with the defaults filled in: none for steps, the strategy's own for the rest; and
+ * the deployer's default analysis unless the request gives its own or turns it off (`false`).
+ */
+function withPlanDefaults(fields: RequestFields, defaults: RequestDefaults): DeployRequest {
+  const { analysis: given, ...rest } = fields;
+  const analysis =
+    given === false
+      ? undefined
+      : (given ?? (defaults.analysis ? analysisSchema().parse(defaults.analysis) : undefined));
+  const request: DeployRequest = { ...rest, ...(analysis ? { analysis } : {}) };
   if (request.steps !== undefined) return request;
   const strategy = request.strategy ?? defaults.strategy;
   if (!isStrategy(strategy)) return { ...request, strategy };
@@ -406,8 +418,27 @@ const ANALYSIS_FIELDS = [
   'dryRun',
 ];
 
+/** `analysis`: the settings, or `false` to turn off the deployer's default; each problem named on its own. */
+function analysisField() {
+  return z
+    .unknown()
+    .superRefine((value, context) => {
+      if (value === undefined || value === false) return;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        context.addIssue({ code: 'custom', message: `analysis must be an object or false, ${got(value)}` });
+        return;
+      }
+      const parsed = analysisSchema().safeParse(value);
+      for (const issue of parsed.success ? [] : parsed.error.issues)
+        context.addIssue({ code: 'custom', message: issue.message });
+    })
+    .transform((value): AnalysisSettings | false | undefined =>
+      value === undefined || value === false ? value : analysisSchema().parse(value),
+    );
+}
+
 /** `analysis`: judge the new version from its own executions (lambda/shared/analysis.ts). */
-function analysisSchema() {
+export function analysisSchema() {
   const fraction = (field: string, expected: string, check: (value: number) => boolean) =>
     z
       .number({ error: (issue) => `analysis.${field} must be ${expected}, ${got(issue.input)}` })

@@ -113,6 +113,33 @@ describe('StateMachineDeployer props', () => {
     ).not.toThrow();
   });
 
+  it('fails when defaultAnalysis is not a valid analysis, naming the field', () => {
+    const stack = newStack();
+
+    expect(
+      () =>
+        new StateMachineDeployer(stack, 'Deployer', {
+          targets: [target(stack, 'orders')],
+          defaultAnalysis: { confidence: 2 },
+        }),
+    ).toThrow('defaultAnalysis: analysis.confidence must be a number from 0.5 to 0.9999, got: 2');
+  });
+
+  it('hands defaultAnalysis to publish-version, which applies it to requests that give none', () => {
+    const stack = newStack();
+    new StateMachineDeployer(stack, 'Deployer', {
+      targets: [target(stack, 'orders')],
+      defaultAnalysis: { minExecutions: 30, maxHoldSeconds: 600 },
+    });
+    const template = Template.fromStack(stack);
+    const fn = template.toJSON().Resources[functionLogicalId(template, 'publish-version')].Properties;
+
+    expect(JSON.parse(fn.Environment.Variables.DEFAULT_ANALYSIS)).toEqual({
+      minExecutions: 30,
+      maxHoldSeconds: 600,
+    });
+  });
+
   it('accepts the bounds 1 and 100 and a one-second interval', () => {
     const stack = newStack();
     const targets = [target(stack, 'orders')];
