@@ -58,7 +58,7 @@ describe('the call journal', () => {
     await fx.sfn
       .send(
         new DescribeStateMachineCommand({
-          stateMachineArn: `${'arn:aws:states:us-east-1'}:123456789012:stateMachine:nope`,
+          stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:nope',
         }),
       )
       .catch(() => undefined);
