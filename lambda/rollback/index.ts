@@ -144,6 +144,7 @@ function reason(state: DeployerState): string {
   const aborted = state.deployment?.aborted;
   if (aborted) return `aborted by ${aborted.sender} at ${aborted.at}: ${aborted.reason}`;
   if (state.deployment?.gateTimedOut) return state.deployment.gateTimedOut;
+  if (state.deployment?.trafficTestFailure) return state.deployment.trafficTestFailure;
   if (state.failure) return `error ${state.failure.Error ?? 'unknown'}: ${errorMessage(state.failure.Cause)}`;
   const fired = state.deployment?.firedAlarms ?? [];
   return fired.length > 0 ? `alarms fired: ${fired.join('; ')}` : 'stopped';

@@ -12,6 +12,7 @@ import {
 } from './arns';
 import { InvalidDeployRequestError } from './errors';
 import { DEFINITION_MAX_BYTES } from './limits';
+import { parseTrafficTests, type TrafficPhase, type TrafficTests } from './traffic-tests';
 import {
   CODEDEPLOY_PREFIX,
   formatDuration,
@@ -174,6 +175,8 @@ export function requestFieldsSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
       force: flag('force').default(false),
       ignoreAlarmsAlreadyFiring: flag('ignoreAlarmsAlreadyFiring').default(false),
       failOnInsufficientData: flag('failOnInsufficientData').default(false),
+      preTraffic: trafficTests('preTraffic'),
+      postTraffic: trafficTests('postTraffic'),
     },
     {
       error: (issue) =>
@@ -278,6 +281,18 @@ function checkPlan(request: RequestFields, defaults: RequestDefaults, context: z
           : 'use a larger increment or a shorter interval'),
     );
   }
+}
+
+/** `preTraffic` or `postTraffic`: tests run on the new version by its version ARN, or a hook. */
+function trafficTests(field: TrafficPhase) {
+  return z
+    .unknown()
+    .transform((value, context): TrafficTests => {
+      const { value: parsed, problems } = parseTrafficTests(field, value);
+      for (const message of problems) context.issues.push({ code: 'custom', message, input: value });
+      return parsed ?? z.NEVER;
+    })
+    .optional();
 }
 
 const STEP_SHAPE =
@@ -393,6 +408,8 @@ export const KNOWN_FIELDS: readonly string[] = [
   'force',
   'ignoreAlarmsAlreadyFiring',
   'failOnInsufficientData',
+  'preTraffic',
+  'postTraffic',
 ];
 
 /** `a`, `a and b`, `a, b and c`. */

@@ -43,6 +43,7 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
   ],
   'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'signal-deployment': [],
+  'traffic-tests': ['states:DescribeStateMachineAlias', 'states:StartExecution'],
   'wake-on-alarm': [],
 };
 
@@ -92,8 +93,8 @@ describe('the deployer state machine', () => {
 });
 
 describe('the deployer Lambdas', () => {
-  it('are eight functions on Node.js 22 for arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 8);
+  it('are nine functions on Node.js 22 for arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 9);
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)];
       expect(fn.Properties).toMatchObject({
@@ -110,7 +111,7 @@ describe('the deployer Lambdas', () => {
       return (fn.Properties.LoggingConfig.LogGroup as { Ref: string }).Ref;
     });
 
-    expect(new Set(logGroupOf).size).toBe(8);
+    expect(new Set(logGroupOf).size).toBe(9);
     for (const logGroupId of logGroupOf) {
       expect(template.toJSON().Resources[logGroupId]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
@@ -267,6 +268,7 @@ describe('the state graph', () => {
         { Variable: '$.result', IsPresent: true, Next: 'Deployment done' },
         { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
         { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
+        { Variable: '$.deployment.next', StringEquals: 'PRE_TRAFFIC', Next: 'Run pre-traffic tests' },
       ],
       Default: 'Traffic may have moved?',
     });
@@ -299,6 +301,7 @@ describe('the state graph', () => {
         { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
         { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
         { Variable: '$.deployment.next', StringEquals: 'FINISH', Next: 'Prune versions' },
+        { Variable: '$.deployment.next', StringEquals: 'VERIFY', Next: 'Run post-traffic checks' },
       ],
       Default: 'Unexpected loop state',
     });
@@ -368,7 +371,15 @@ describe('the state graph', () => {
       lambdaTasks()
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['Check alarms', 'Prune versions', 'Publish version', 'Roll back', 'Shift weight']);
+    ).toEqual([
+      'Check alarms',
+      'Prune versions',
+      'Publish version',
+      'Roll back',
+      'Run post-traffic checks',
+      'Run pre-traffic tests',
+      'Shift weight',
+    ]);
     for (const [name, state] of lambdaTasks()) {
       expect({ name, ...state }).toMatchObject({
         name,
@@ -399,6 +410,8 @@ describe('the state graph', () => {
       'Prune versions',
       'Publish version',
       'Roll back',
+      'Run post-traffic checks',
+      'Run pre-traffic tests',
       'Shift weight',
       'Wait for next poll',
     ]);

@@ -150,13 +150,13 @@ describe('StateMachineDeployer', () => {
   });
 
   it('keeps the logs of the state machine and of each Lambda for the configured retention', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 9);
+    template.resourceCountIs('AWS::Logs::LogGroup', 10);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     const lambdaLogGroups = DEPLOYER_FUNCTIONS.map(
       (step) =>
         template.toJSON().Resources[functionLogicalId(template, step)].Properties.LoggingConfig.LogGroup.Ref,
     );
-    expect(new Set(lambdaLogGroups).size).toBe(8);
+    expect(new Set(lambdaLogGroups).size).toBe(9);
   });
 
   it('extends every Lambda to a target added later', () => {
@@ -199,11 +199,17 @@ describe('StateMachineDeployer', () => {
     }
   });
 
-  it('lets the four steps that tell what happened put lifecycle events on the default bus, and no other', () => {
+  it('lets the five steps that tell what happened put lifecycle events on the default bus, and no other', () => {
     const bus = 'arn:aws:events:us-east-1:123456789012:event-bus/default';
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)].Properties;
-      const publishes = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'].includes(step);
+      const publishes = [
+        'publish-version',
+        'shift-weight',
+        'check-alarms',
+        'rollback',
+        'traffic-tests',
+      ].includes(step);
       expect([step, functionGrants(template, step, 'events:')]).toEqual([
         step,
         publishes ? [`events:PutEvents on ${bus}`] : [],
@@ -286,8 +292,8 @@ describe('two deployers in one stack', () => {
 
     // Assert
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
-    template.resourceCountIs('AWS::Lambda::Function', 16);
-    template.resourceCountIs('AWS::Logs::LogGroup', 18);
+    template.resourceCountIs('AWS::Lambda::Function', 18);
+    template.resourceCountIs('AWS::Logs::LogGroup', 20);
     expect(statesResourcesOf(template, 'OrdersDeployer')).toEqual([ORDERS, `${ORDERS}:*`]);
     expect(statesResourcesOf(template, 'PaymentsDeployer')).toEqual([PAYMENTS, `${PAYMENTS}:*`]);
   });

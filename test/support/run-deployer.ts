@@ -17,6 +17,8 @@ import { pruneVersions } from '../../lambda/prune-versions';
 import { publishVersion, type PublishVersionEvent } from '../../lambda/publish-version';
 import { rollBack } from '../../lambda/rollback';
 import { shiftWeight } from '../../lambda/shift-weight';
+import { runTrafficTests } from '../../lambda/traffic-tests';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { DeployerFunctionName } from '../../lib/deployer-functions';
 import type { DeployerAssembly, StateMachineDefinition } from '../../local/deployer/assembly';
 import { FakeDeploymentLock } from '../unit/fake-lock';
@@ -64,6 +66,8 @@ export interface DeployerRun {
 
 /** Where a task's Lambda is found: the Lambda ARN of each step, as in the synthesized template. */
 export class DeployerUnderTest {
+  /** No hook is declared in the definition tests: this client is never called. */
+  private readonly hookLambda = new LambdaClient({ region: REGION });
   readonly definition: StateMachineDefinition;
   private readonly stepOfFunction: Map<string, DeployerFunctionName>;
   /** Validated once (that takes a while); each run is an independent execution. */
@@ -209,6 +213,15 @@ export class DeployerUnderTest {
           timeLeftMs: pruneClock(),
           // Conflict retries wait on the virtual clock.
           sleep: async (ms) => aws.clock.advance(ms / 1000),
+        });
+      case 'traffic-tests':
+        return runTrafficTests(loopEvent, {
+          sfn: aws.sfn,
+          lambda: this.hookLambda,
+          cloudWatch: aws.cloudWatch,
+          lock,
+          hooks: [],
+          clock,
         });
       case 'recover-deployments':
       case 'signal-deployment':
