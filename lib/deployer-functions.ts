@@ -22,6 +22,7 @@ export const DEPLOYER_FUNCTIONS = [
   'signal-deployment',
   'wake-on-alarm',
   'wake-on-failure',
+  'traffic-tests',
 ] as const;
 export type DeployerFunctionName = (typeof DEPLOYER_FUNCTIONS)[number];
 
@@ -37,6 +38,8 @@ const TIMEOUTS: Record<DeployerFunctionName, Duration> = {
   'signal-deployment': Duration.seconds(30),
   'wake-on-alarm': Duration.minutes(1),
   'wake-on-failure': Duration.minutes(1),
+  // A hook Lambda is awaited for up to 14 minutes (lambda/traffic-tests HOOK_WAIT_MAX_MS).
+  'traffic-tests': Duration.minutes(15),
 };
 
 /**
@@ -70,6 +73,8 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
   'wake-on-alarm': [],
   // Reads the failed execution only (its version): see grantTarget.
   'wake-on-failure': [],
+  // Tests run on the new version by its version ARN; the alias is read for drift after traffic moved.
+  'traffic-tests': ['states:StartExecution', 'states:DescribeStateMachineAlias'],
 };
 
 /** Actions on the executions of each target: wake-on-failure learns a failed execution's version. */
@@ -85,6 +90,8 @@ export const TARGET_EXECUTION_ACTIONS: Partial<Record<DeployerFunctionName, stri
 export const ALARM_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
   'publish-version': ['cloudwatch:DescribeAlarms'],
   'check-alarms': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+  // The alarms are still watched while post-traffic checks run.
+  'traffic-tests': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
 };
 
 /**
@@ -112,6 +119,8 @@ export const TABLE_ACTIONS: Record<DeployerFunctionName, string[]> = {
   'wake-on-alarm': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
   // Find the locks judging executions of the failed one's state machine, and mark them.
   'wake-on-failure': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+  // Check the lock, free it when a pre-traffic test fails, record the promotion after the checks.
+  'traffic-tests': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 };
 
 /** Actions on the owner index, which only recovery uses: the Query and the sweep's Scan. */
@@ -221,6 +230,34 @@ export class DeployerFunctions extends Construct {
           'status (DescribeExecution) to tell a running deployment from one that ended without freeing its alias',
       );
     }
+  }
+
+  /**
+   * Lets the traffic tests follow and stop the executions they start on a
+   * target's versions (or on a hook state machine): executions are authorized
+   * as `execution:<state machine name>:<execution name>`.
+   */
+  grantFollowExecutions(stateMachineArn: string): void {
+    const fn = this.functions['traffic-tests'];
+    const name = Arn.split(stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${name}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [executions],
+      }),
+    );
+    acknowledge(
+      fn.role!,
+      wildcardResource(fn, executions),
+      'The executions of one target (or declared hook) state machine only: traffic tests start them under names ' +
+        'made at run time, then describe them until they end and stop those still running at the timeout',
+    );
   }
 
   /** Lets every Lambda act on one more target state machine, and only on what it must. */

@@ -93,6 +93,15 @@ export interface StateMachineDeployerProps {
    * @default - off: only requests that ask for it
    */
   readonly defaultAnalysis?: DeploymentAnalysis;
+
+  /**
+   * The Lambda functions and state machines a deploy request may name as its
+   * `preTraffic` or `postTraffic` hook. Only these are invocable: a request
+   * naming any other is refused before anything happens, so whoever may
+   * start the deployer cannot make it call arbitrary functions.
+   * @default - none: requests may give tests, not hooks
+   */
+  readonly trafficTestHooks?: (lambda.IFunction | sfn.IStateMachine)[];
 }
 
 /** The `analysis` settings of a deploy request, as a construct-level default. */
@@ -112,7 +121,13 @@ export interface DeploymentAnalysis {
 }
 
 /** The Lambdas that put lifecycle events: each tells what its own step did. */
-const LIFECYCLE_PUBLISHERS = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'] as const;
+const LIFECYCLE_PUBLISHERS = [
+  'publish-version',
+  'shift-weight',
+  'check-alarms',
+  'rollback',
+  'traffic-tests',
+] as const;
 
 /**
  * A Step Functions state machine that deploys other state machines: it
@@ -164,6 +179,11 @@ export class StateMachineDeployer extends Construct {
 
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const lifecycle = { EVENT_BUS_NAME: this.eventBus.eventBusName };
+    const hooks = props.trafficTestHooks ?? [];
+    const hookArns = hooks.map((hook) => ('functionArn' in hook ? hook.functionArn : hook.stateMachineArn));
+    // Both the first step (which refuses a request naming another hook) and the tests read the list.
+    const declared: Record<string, string> =
+      hookArns.length > 0 ? { TRAFFIC_TEST_HOOKS: Stack.of(this).toJsonString(hookArns) } : {};
     this.deployerFunctions = new DeployerFunctions(this, 'Functions', {
       deployments: this.deployments,
       ownerIndexName: OWNER_INDEX,
@@ -182,16 +202,19 @@ export class StateMachineDeployer extends Construct {
           ),
           ...(props.defaultAnalysis ? { DEFAULT_ANALYSIS: JSON.stringify(props.defaultAnalysis) } : {}),
           ...lifecycle,
+          ...declared,
         },
         'shift-weight': lifecycle,
         'check-alarms': lifecycle,
         rollback: lifecycle,
+        'traffic-tests': { ...lifecycle, ...declared },
       },
     });
     for (const step of LIFECYCLE_PUBLISHERS)
       this.eventBus.grantPutEventsTo(this.deployerFunctions.functions[step]);
     this.functions = this.deployerFunctions.functions;
     for (const target of props.targets) this.addTarget(target);
+    for (const hook of hooks) this.grantHook(hook);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -435,6 +458,22 @@ export class StateMachineDeployer extends Construct {
   addTarget(target: sfn.IStateMachine): void {
     this.targetArns.push(target.stateMachineArn);
     this.deployerFunctions.grantTarget(target.stateMachineArn);
+    this.deployerFunctions.grantFollowExecutions(target.stateMachineArn);
+  }
+
+  /** Lets the traffic tests call one declared hook, and nothing more of it. */
+  private grantHook(hook: lambda.IFunction | sfn.IStateMachine): void {
+    const tests = this.functions['traffic-tests'];
+    if ('functionArn' in hook) {
+      tests.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [hook.functionArn] }),
+      );
+      return;
+    }
+    tests.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [hook.stateMachineArn] }),
+    );
+    this.deployerFunctions.grantFollowExecutions(hook.stateMachineArn);
   }
 
   /**

@@ -43,6 +43,7 @@ import type { DeploymentLock, Signal } from '../shared/lock';
 import { AlarmNotFoundError } from '../shared/errors';
 import { ALARM_REASON_MAX_CHARS, truncate } from '../shared/limits';
 import { logDeployment, logger } from '../shared/logger';
+import { recordPromotion } from '../shared/promotion';
 
 export interface CheckAlarmsDeps {
   sfn: SFNClient;
@@ -134,19 +135,10 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
       state: JSON.stringify(state),
     });
   }
-  if (deployment.next === 'FINISH') {
-    // Promoted: recorded now, so a stop or a failure while pruning leaves the alias on the new version.
-    await deps.lock.promote(deployment.aliasArn, deployment.owner, {
-      endedAt: now.toISOString(),
-      originVersionArn: deployment.originVersionArn,
-      targetVersionArn: deployment.targetVersionArn,
-      timeline: deployment.timeline,
-    });
-    events.add(DETAIL_TYPES.promoted, now, {
-      timeline: deployment.timeline,
-      signals: deployment.signals ?? [],
-    });
-  }
+  // With post-traffic checks, the promotion waits for them (lambda/traffic-tests records it).
+  if (deployment.next === 'FINISH' && request.postTraffic) deployment.next = 'VERIFY';
+  // Promoted: recorded now, so a stop or a failure while pruning leaves the alias on the new version.
+  if (deployment.next === 'FINISH') await recordPromotion(deps.lock, deployment, now, events);
   await events.flush(deps.lifecycle);
   logger.info('Checked alarms', {
     next: deployment.next,

@@ -149,6 +149,7 @@ function reason(state: DeployerState): string {
   const aborted = state.deployment?.aborted;
   if (aborted) return `aborted by ${aborted.sender} at ${aborted.at}: ${aborted.reason}`;
   if (state.deployment?.gateTimedOut) return state.deployment.gateTimedOut;
+  if (state.deployment?.trafficTestFailure) return state.deployment.trafficTestFailure;
   if (state.failure) return `error ${state.failure.Error ?? 'unknown'}: ${errorMessage(state.failure.Cause)}`;
   if (state.deployment?.insufficientTraffic)
     return `insufficient traffic: ${state.deployment.insufficientTraffic}`;

@@ -14,7 +14,19 @@ import type { RoutingEntry } from './routing';
  * promoted it, recovery took it over, or the lock was lost).
  */
 export type NextMove =
-  'SHIFT' | 'POLL' | 'ROLL_BACK' | 'FINISH' | 'PRUNE' | 'CONTINUE' | 'ROLLED_BACK' | 'ENDED' | 'PROMOTED';
+  | 'SHIFT'
+  | 'POLL'
+  | 'ROLL_BACK'
+  | 'FINISH'
+  | 'PRUNE'
+  | 'CONTINUE'
+  | 'ROLLED_BACK'
+  | 'ENDED'
+  | 'PROMOTED'
+  /** Run (or, after a wait, go on running) the pre-traffic tests, before the first shift. */
+  | 'PRE_TRAFFIC'
+  /** Run (or go on running) the post-traffic checks, at 100% before the promotion is recorded. */
+  | 'VERIFY';
 
 export interface TimelineEntry {
   /** ISO time of the shift. */
@@ -70,6 +82,10 @@ export interface Deployment {
   aborted?: Signal;
   /** Set when a pause step timed out with `onTimeout: rollBack`. */
   gateTimedOut?: string;
+  /** The traffic tests running now: what was started, and until when they may run. */
+  trafficTests?: TrafficTestRun;
+  /** Set when a post-traffic check failed: the rollback's cause names it. */
+  trafficTestFailure?: string;
   /** Lifecycle events numbered so far (lifecycle.ts): the next one is this plus one. */
   lifecycleSequence?: number;
   /** With `analysis`: the latest verdict on the new version's executions in the current step. */
@@ -93,6 +109,17 @@ export interface RecordedVerdict {
   readonly worse: boolean;
   readonly dryRun: boolean;
   readonly summary: string;
+}
+
+/** One phase's tests (or hook) under way, carried from one poll to the next. */
+export interface TrafficTestRun {
+  readonly phase: 'preTraffic' | 'postTraffic';
+  /** ISO time the tests started; they fail at this plus the phase's `timeoutSeconds`. */
+  readonly startedAt: string;
+  /** Execution ARNs of the tests still running, by test index (or of the hook state machine's execution). */
+  running: Record<string, string>;
+  /** Tests that ended as expected, by index. */
+  passed: number[];
 }
 
 export type Outcome = 'PROMOTED' | 'NO_CHANGE' | 'CREATED_ALIAS';

@@ -13,6 +13,7 @@ import {
 } from './arns';
 import { InvalidDeployRequestError } from './errors';
 import { DEFINITION_MAX_BYTES } from './limits';
+import { parseTrafficTests, type TrafficPhase, type TrafficTests } from './traffic-tests';
 import {
   CODEDEPLOY_PREFIX,
   formatDuration,
@@ -178,6 +179,8 @@ export function requestFieldsSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
       ignoreAlarmsAlreadyFiring: flag('ignoreAlarmsAlreadyFiring').default(false),
       failOnInsufficientData: flag('failOnInsufficientData').default(false),
       analysis: analysisField().optional(),
+      preTraffic: trafficTests('preTraffic'),
+      postTraffic: trafficTests('postTraffic'),
     },
     {
       error: (issue) =>
@@ -291,6 +294,18 @@ function checkPlan(request: RequestFields, defaults: RequestDefaults, context: z
           : 'use a larger increment or a shorter interval'),
     );
   }
+}
+
+/** `preTraffic` or `postTraffic`: tests run on the new version by its version ARN, or a hook. */
+function trafficTests(field: TrafficPhase) {
+  return z
+    .unknown()
+    .transform((value, context): TrafficTests => {
+      const { value: parsed, problems } = parseTrafficTests(field, value);
+      for (const message of problems) context.issues.push({ code: 'custom', message, input: value });
+      return parsed ?? z.NEVER;
+    })
+    .optional();
 }
 
 const STEP_SHAPE =
@@ -407,6 +422,8 @@ export const KNOWN_FIELDS: readonly string[] = [
   'ignoreAlarmsAlreadyFiring',
   'failOnInsufficientData',
   'analysis',
+  'preTraffic',
+  'postTraffic',
 ];
 
 const ANALYSIS_FIELDS = [

@@ -44,6 +44,7 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
   ],
   'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'signal-deployment': [],
+  'traffic-tests': ['states:DescribeStateMachineAlias', 'states:StartExecution'],
   'wake-on-alarm': [],
   'wake-on-failure': [],
 };
@@ -273,6 +274,7 @@ describe('the state graph', () => {
         { Variable: '$.result', IsPresent: true, Next: 'Deployment done' },
         { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
         { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
+        { Variable: '$.deployment.next', StringEquals: 'PRE_TRAFFIC', Next: 'Run pre-traffic tests' },
       ],
       Default: 'Traffic may have moved?',
     });
@@ -305,6 +307,7 @@ describe('the state graph', () => {
         { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
         { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
         { Variable: '$.deployment.next', StringEquals: 'FINISH', Next: 'Prune versions' },
+        { Variable: '$.deployment.next', StringEquals: 'VERIFY', Next: 'Run post-traffic checks' },
       ],
       Default: 'Unexpected loop state',
     });
@@ -374,7 +377,15 @@ describe('the state graph', () => {
       lambdaTasks()
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['Check alarms', 'Prune versions', 'Publish version', 'Roll back', 'Shift weight']);
+    ).toEqual([
+      'Check alarms',
+      'Prune versions',
+      'Publish version',
+      'Roll back',
+      'Run post-traffic checks',
+      'Run pre-traffic tests',
+      'Shift weight',
+    ]);
     for (const [name, state] of lambdaTasks()) {
       expect({ name, ...state }).toMatchObject({
         name,
@@ -405,6 +416,8 @@ describe('the state graph', () => {
       'Prune versions',
       'Publish version',
       'Roll back',
+      'Run post-traffic checks',
+      'Run pre-traffic tests',
       'Shift weight',
       'Wait for next poll',
     ]);

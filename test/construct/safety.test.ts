@@ -250,6 +250,7 @@ describe("each Lambda's IAM permissions", () => {
       const expected: Record<string, string[]> = {
         'publish-version': ['cloudwatch:DescribeAlarms on *'],
         'check-alarms': ['cloudwatch:DescribeAlarmHistory on *', 'cloudwatch:DescribeAlarms on *'],
+        'traffic-tests': ['cloudwatch:DescribeAlarmHistory on *', 'cloudwatch:DescribeAlarms on *'],
       };
       expect(onEverything).toEqual(expected[step] ?? []);
     },

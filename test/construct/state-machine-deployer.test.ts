@@ -7,6 +7,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DeployerStack, StateMachineDeployer, type StateMachineDeployerProps } from '../../lib';
@@ -22,6 +23,7 @@ import {
   testApp,
 } from '../support/deployer-template';
 import { TEST_SCOPE } from '../support/synth';
+import { deployerFromTemplate } from '../../local/deployer/assembly';
 
 const ORDERS = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
 const PAYMENTS = 'arn:aws:states:us-east-1:123456789012:stateMachine:payments';
@@ -227,11 +229,17 @@ describe('StateMachineDeployer', () => {
     }
   });
 
-  it('lets the four steps that tell what happened put lifecycle events on the default bus, and no other', () => {
+  it('lets the five steps that tell what happened put lifecycle events on the default bus, and no other', () => {
     const bus = 'arn:aws:events:us-east-1:123456789012:event-bus/default';
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)].Properties;
-      const publishes = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'].includes(step);
+      const publishes = [
+        'publish-version',
+        'shift-weight',
+        'check-alarms',
+        'rollback',
+        'traffic-tests',
+      ].includes(step);
       expect([step, functionGrants(template, step, 'events:')]).toEqual([
         step,
         publishes ? [`events:PutEvents on ${bus}`] : [],
@@ -422,5 +430,104 @@ describe('reading the deployer settings from context', () => {
     // Assert
     expect(statesResourcesOf(template)).toEqual([ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]);
     template.hasOutput('DeployerArn', {});
+  });
+});
+
+/** The deployer's definition, its references resolved. */
+function deployerDefinition(template: Template) {
+  return deployerFromTemplate(template.toJSON() as Parameters<typeof deployerFromTemplate>[0], TEST_SCOPE)
+    .definition;
+}
+
+describe('traffic tests', () => {
+  const SMOKE_FUNCTION = 'arn:aws:lambda:us-east-1:123456789012:function:orders-smoke';
+  const SMOKE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders-smoke';
+
+  function synthWithHooks(hooks: boolean): Template {
+    const stack = newStack();
+    new StateMachineDeployer(stack, 'Deployer', {
+      targets: [target(stack, 'orders')],
+      trafficTestHooks: hooks
+        ? [
+            lambda.Function.fromFunctionArn(stack, 'Smoke', SMOKE_FUNCTION),
+            sfn.StateMachine.fromStateMachineArn(stack, 'SmokeMachine', SMOKE_MACHINE),
+          ]
+        : undefined,
+    });
+    return Template.fromStack(stack);
+  }
+
+  it('lets the tests start executions of the target and follow and stop only its executions', () => {
+    const template = synthWithHooks(false);
+
+    expect(functionGrants(template, 'traffic-tests', 'states:')).toEqual(
+      [
+        `states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:orders:*`,
+        `states:DescribeStateMachineAlias on ${ORDERS}`,
+        `states:DescribeStateMachineAlias on ${ORDERS}:*`,
+        `states:StartExecution on ${ORDERS}`,
+        `states:StartExecution on ${ORDERS}:*`,
+        `states:StopExecution on arn:aws:states:us-east-1:123456789012:execution:orders:*`,
+      ].sort(),
+    );
+    expect(functionGrants(template, 'traffic-tests', 'lambda:')).toEqual([]);
+  });
+
+  it('lets the tests call the declared hooks and nothing else, and tells the first step which they are', () => {
+    const template = synthWithHooks(true);
+
+    expect(functionGrants(template, 'traffic-tests', 'lambda:')).toEqual([
+      `lambda:InvokeFunction on ${SMOKE_FUNCTION}`,
+    ]);
+    expect(functionGrants(template, 'traffic-tests', 'states:')).toEqual(
+      expect.arrayContaining([
+        `states:StartExecution on ${SMOKE_MACHINE}`,
+        'states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:orders-smoke:*',
+      ]),
+    );
+    for (const step of ['publish-version', 'traffic-tests'] as const) {
+      const fn = template.toJSON().Resources[functionLogicalId(template, step)].Properties;
+      expect(JSON.parse(fn.Environment.Variables.TRAFFIC_TEST_HOOKS)).toEqual([
+        SMOKE_FUNCTION,
+        SMOKE_MACHINE,
+      ]);
+    }
+    for (const step of DEPLOYER_FUNCTIONS.filter((name) => name !== 'traffic-tests'))
+      expect([step, functionGrants(template, step, 'lambda:')]).toEqual([step, []]);
+  });
+
+  it('runs the tests before the first shift and the checks before pruning, a Wait between polls', () => {
+    const definition = deployerDefinition(synthWithHooks(false));
+
+    expect(definition.States['Pre-traffic tests passed?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
+        { Variable: '$.deployment.next', StringEquals: 'PRE_TRAFFIC', Next: 'Wait for pre-traffic tests' },
+      ],
+      Default: 'Unexpected loop state',
+    });
+    expect(definition.States['Post-traffic checks passed?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.deployment.next', StringEquals: 'FINISH', Next: 'Prune versions' },
+        { Variable: '$.deployment.next', StringEquals: 'VERIFY', Next: 'Wait for post-traffic checks' },
+        { Variable: '$.deployment.next', StringEquals: 'ROLL_BACK', Next: 'Roll back' },
+      ],
+      Default: 'Unexpected loop state',
+    });
+    expect(definition.States['Wait for pre-traffic tests']).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.deployment.waitSeconds',
+      Next: 'Run pre-traffic tests',
+    });
+    expect(definition.States['Run pre-traffic tests']?.Catch).toEqual([
+      {
+        ErrorEquals: ['PreTrafficTestFailed', 'DeploymentLockLost'],
+        ResultPath: '$.failure',
+        Next: 'Read error message',
+      },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Roll back' },
+    ]);
   });
 });
