@@ -95,8 +95,8 @@ describe('the deployer state machine', () => {
 });
 
 describe('the deployer Lambdas', () => {
-  it('are nine functions on Node.js 22 for arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 9);
+  it('are ten functions on Node.js 22 for arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 10);
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)];
       expect(fn.Properties).toMatchObject({
@@ -113,7 +113,7 @@ describe('the deployer Lambdas', () => {
       return (fn.Properties.LoggingConfig.LogGroup as { Ref: string }).Ref;
     });
 
-    expect(new Set(logGroupOf).size).toBe(9);
+    expect(new Set(logGroupOf).size).toBe(10);
     for (const logGroupId of logGroupOf) {
       expect(template.toJSON().Resources[logGroupId]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',

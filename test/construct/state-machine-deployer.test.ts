@@ -180,13 +180,13 @@ describe('StateMachineDeployer', () => {
   });
 
   it('keeps the logs of the state machine and of each Lambda for the configured retention', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 10);
+    template.resourceCountIs('AWS::Logs::LogGroup', 11);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     const lambdaLogGroups = DEPLOYER_FUNCTIONS.map(
       (step) =>
         template.toJSON().Resources[functionLogicalId(template, step)].Properties.LoggingConfig.LogGroup.Ref,
     );
-    expect(new Set(lambdaLogGroups).size).toBe(9);
+    expect(new Set(lambdaLogGroups).size).toBe(10);
   });
 
   it('extends every Lambda to a target added later', () => {
@@ -358,8 +358,8 @@ describe('two deployers in one stack', () => {
 
     // Assert
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
-    template.resourceCountIs('AWS::Lambda::Function', 18);
-    template.resourceCountIs('AWS::Logs::LogGroup', 20);
+    template.resourceCountIs('AWS::Lambda::Function', 20);
+    template.resourceCountIs('AWS::Logs::LogGroup', 22);
     expect(statesResourcesOf(template, 'OrdersDeployer')).toEqual([ORDERS, `${ORDERS}:*`]);
     expect(statesResourcesOf(template, 'PaymentsDeployer')).toEqual([PAYMENTS, `${PAYMENTS}:*`]);
   });
