@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -21,6 +21,8 @@ export const DEPLOYER_FUNCTIONS = [
   'recover-deployments',
   'signal-deployment',
   'wake-on-alarm',
+  'wake-on-failure',
+  'traffic-tests',
 ] as const;
 export type DeployerFunctionName = (typeof DEPLOYER_FUNCTIONS)[number];
 
@@ -35,6 +37,9 @@ const TIMEOUTS: Record<DeployerFunctionName, Duration> = {
   'recover-deployments': Duration.minutes(5),
   'signal-deployment': Duration.seconds(30),
   'wake-on-alarm': Duration.minutes(1),
+  'wake-on-failure': Duration.minutes(1),
+  // A hook Lambda is awaited for up to 14 minutes (lambda/traffic-tests HOOK_WAIT_MAX_MS).
+  'traffic-tests': Duration.minutes(15),
 };
 
 /**
@@ -53,7 +58,8 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:UpdateStateMachineAlias',
   ],
   'shift-weight': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
-  'check-alarms': ['states:DescribeStateMachineAlias'],
+  // ListExecutions on the two versions: the analysis counts their executions (analysis in the request).
+  'check-alarms': ['states:DescribeStateMachineAlias', 'states:ListExecutions'],
   rollback: ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'prune-versions': [
     'states:ListStateMachineVersions',
@@ -65,6 +71,15 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
   // Signals and wake-ups touch only the lock and the deployer's own waits, never a target.
   'signal-deployment': [],
   'wake-on-alarm': [],
+  // Reads the failed execution only (its version): see grantTarget.
+  'wake-on-failure': [],
+  // Tests run on the new version by its version ARN; the alias is read for drift after traffic moved.
+  'traffic-tests': ['states:StartExecution', 'states:DescribeStateMachineAlias'],
+};
+
+/** Actions on the executions of each target: wake-on-failure learns a failed execution's version. */
+export const TARGET_EXECUTION_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
+  'wake-on-failure': ['states:DescribeExecution'],
 };
 
 /**
@@ -75,6 +90,8 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
 export const ALARM_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
   'publish-version': ['cloudwatch:DescribeAlarms'],
   'check-alarms': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+  // The alarms are still watched while post-traffic checks run.
+  'traffic-tests': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
 };
 
 /**
@@ -100,6 +117,10 @@ export const TABLE_ACTIONS: Record<DeployerFunctionName, string[]> = {
   'signal-deployment': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
   // Find the locks watching the alarm (the sweep's scan of the owner index), and mark them.
   'wake-on-alarm': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+  // Find the locks judging executions of the failed one's state machine, and mark them.
+  'wake-on-failure': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+  // Check the lock, free it when a pre-traffic test fails, record the promotion after the checks.
+  'traffic-tests': ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
 };
 
 /** Actions on the owner index, which only recovery uses: the Query and the sweep's Scan. */
@@ -211,8 +232,54 @@ export class DeployerFunctions extends Construct {
     }
   }
 
+  /**
+   * Lets the traffic tests follow and stop the executions they start on a
+   * target's versions (or on a hook state machine): executions are authorized
+   * as `execution:<state machine name>:<execution name>`.
+   */
+  grantFollowExecutions(stateMachineArn: string): void {
+    const fn = this.functions['traffic-tests'];
+    const name = Arn.split(stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${name}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [executions],
+      }),
+    );
+    acknowledge(
+      fn.role!,
+      wildcardResource(fn, executions),
+      'The executions of one target (or declared hook) state machine only: traffic tests start them under names ' +
+        'made at run time, then describe them until they end and stop those still running at the timeout',
+    );
+  }
+
   /** Lets every Lambda act on one more target state machine, and only on what it must. */
   grantTarget(targetArn: string): void {
+    // Executions are authorized as arn:…:execution:<state machine name>:<execution name>.
+    const name = Arn.split(targetArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!;
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${name}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const [step, actions] of Object.entries(TARGET_EXECUTION_ACTIONS)) {
+      const fn = this.functions[step as DeployerFunctionName];
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [executions] }));
+      acknowledge(
+        fn.role!,
+        wildcardResource(fn, executions),
+        "The executions of this target: a failed one's version is read (DescribeExecution) to wake the " +
+          'deployment of that version; execution names are only known at run time',
+      );
+    }
     for (const name of DEPLOYER_FUNCTIONS) {
       if (TARGET_ACTIONS[name].length === 0) continue;
       const fn = this.functions[name];

@@ -2,8 +2,9 @@
  * The deployer's state graph. A Standard workflow, so a deployment can run
  * for up to a year with nothing outside waiting for it:
  *
- *   Publish version → Anything to deploy? → Shift weight → Wait for next poll
- *   → Check alarms → Alarms OK? → (Wait | Shift weight | Roll back | Prune versions)
+ *   Publish version → Anything to deploy? → [Run pre-traffic tests] → Shift weight
+ *   → Wait for next poll → Check alarms → Alarms OK?
+ *   → (Wait | Shift weight | Roll back | [Run post-traffic checks] → Prune versions)
  *
  * Every Lambda returns the whole next loop state, so each task keeps only
  * its `Payload`. A failure before the first shift fails the execution with
@@ -268,6 +269,41 @@ export function buildDeployerWorkflow(
   continueInNewExecution.addCatch(rollback, { resultPath: '$.failure' });
   continueInNewExecution.next(done);
 
+  // Traffic tests: on the new version before the first shift, and at 100% before the promotion is
+  // recorded. Each run starts or describes them; a Wait apart, until they pass, fail or time out.
+  const preTraffic = loopTask('Run pre-traffic tests', 'traffic-tests', STEP_RETRY);
+  const postTraffic = loopTask('Run post-traffic checks', 'traffic-tests', STEP_RETRY);
+  const waitForTests = (id: string, next: sfn.IChainable) =>
+    new sfn.Wait(scope, id, { time: sfn.WaitTime.secondsPath('$.deployment.waitSeconds') }).next(next);
+  // A failed test has freed the alias already; nothing was shifted, so any other error rolls back
+  // only to release it (the alias still routes as it did).
+  preTraffic.addCatch(readError, {
+    errors: ['PreTrafficTestFailed', 'DeploymentLockLost'],
+    resultPath: '$.failure',
+  });
+  preTraffic.addCatch(rollback, { resultPath: '$.failure' });
+  postTraffic.addCatch(readError, { errors: ['AliasDrift', 'DeploymentLockLost'], resultPath: '$.failure' });
+  postTraffic.addCatch(rollback, { resultPath: '$.failure' });
+  preTraffic.next(
+    new sfn.Choice(scope, 'Pre-traffic tests passed?')
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'SHIFT'), shift)
+      .when(
+        sfn.Condition.stringEquals('$.deployment.next', 'PRE_TRAFFIC'),
+        waitForTests('Wait for pre-traffic tests', preTraffic),
+      )
+      .otherwise(rollBackUnexpected),
+  );
+  postTraffic.next(
+    new sfn.Choice(scope, 'Post-traffic checks passed?')
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'FINISH'), prune)
+      .when(
+        sfn.Condition.stringEquals('$.deployment.next', 'VERIFY'),
+        waitForTests('Wait for post-traffic checks', postTraffic),
+      )
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'ROLL_BACK'), rollback)
+      .otherwise(rollBackUnexpected),
+  );
+
   check.next(
     new sfn.Choice(scope, 'Alarms OK?')
       .when(sfn.Condition.stringEquals('$.deployment.next', 'ROLL_BACK'), rollback)
@@ -275,6 +311,7 @@ export function buildDeployerWorkflow(
       .when(sfn.Condition.stringEquals('$.deployment.next', 'POLL'), wait)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'SHIFT'), shift)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'FINISH'), prune)
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'VERIFY'), postTraffic)
       .otherwise(rollBackUnexpected),
   );
 
@@ -283,6 +320,7 @@ export function buildDeployerWorkflow(
       .when(sfn.Condition.isPresent('$.result'), done)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'SHIFT'), shift)
       .when(sfn.Condition.stringEquals('$.deployment.next', 'POLL'), wait)
+      .when(sfn.Condition.stringEquals('$.deployment.next', 'PRE_TRAFFIC'), preTraffic)
       .otherwise(
         new sfn.Choice(scope, 'Traffic may have moved?')
           .when(sfn.Condition.isPresent('$.deployment.aliasArn'), rollBackUnexpected)

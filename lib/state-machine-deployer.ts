@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { signalFunctionName } from '../lambda/shared/arns';
 import { OWNER_INDEX, TTL_ATTRIBUTE } from '../lambda/shared/lock';
 import { STRATEGY_NAMES, type StrategyName } from '../lambda/shared/plan';
-import { BUILT_IN_DEFAULTS } from '../lambda/shared/request';
+import { analysisSchema, BUILT_IN_DEFAULTS } from '../lambda/shared/request';
 import { DeployerFunctions, type DeployerFunctionName } from './deployer-functions';
 import { buildDeployerWorkflow } from './deployer-workflow';
 import { acknowledge, wildcardResource } from './nag';
@@ -84,10 +84,50 @@ export interface StateMachineDeployerProps {
    * @default - the account's default event bus
    */
   readonly eventBus?: events.IEventBus;
+
+  /**
+   * Judge every deployment's new version from its own executions, with
+   * these settings, unless its request gives its own `analysis` or turns it
+   * off (`"analysis": false`). See the README's "Health judged from the new
+   * version's own executions".
+   * @default - off: only requests that ask for it
+   */
+  readonly defaultAnalysis?: DeploymentAnalysis;
+
+  /**
+   * The Lambda functions and state machines a deploy request may name as its
+   * `preTraffic` or `postTraffic` hook. Only these are invocable: a request
+   * naming any other is refused before anything happens, so whoever may
+   * start the deployer cannot make it call arbitrary functions.
+   * @default - none: requests may give tests, not hooks
+   */
+  readonly trafficTestHooks?: (lambda.IFunction | sfn.IStateMachine)[];
+}
+
+/** The `analysis` settings of a deploy request, as a construct-level default. */
+export interface DeploymentAnalysis {
+  /** @default 0.99 */
+  readonly confidence?: number;
+  /** @default - none */
+  readonly maxFailureRate?: number;
+  /** @default 0 */
+  readonly minExecutions?: number;
+  /** @default 0 */
+  readonly maxHoldSeconds?: number;
+  /** @default 'rollBack' */
+  readonly onInsufficientTraffic?: 'rollBack' | 'promote';
+  /** @default false */
+  readonly dryRun?: boolean;
 }
 
 /** The Lambdas that put lifecycle events: each tells what its own step did. */
-const LIFECYCLE_PUBLISHERS = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'] as const;
+const LIFECYCLE_PUBLISHERS = [
+  'publish-version',
+  'shift-weight',
+  'check-alarms',
+  'rollback',
+  'traffic-tests',
+] as const;
 
 /**
  * A Step Functions state machine that deploys other state machines: it
@@ -139,6 +179,11 @@ export class StateMachineDeployer extends Construct {
 
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const lifecycle = { EVENT_BUS_NAME: this.eventBus.eventBusName };
+    const hooks = props.trafficTestHooks ?? [];
+    const hookArns = hooks.map((hook) => ('functionArn' in hook ? hook.functionArn : hook.stateMachineArn));
+    // Both the first step (which refuses a request naming another hook) and the tests read the list.
+    const declared: Record<string, string> =
+      hookArns.length > 0 ? { TRAFFIC_TEST_HOOKS: Stack.of(this).toJsonString(hookArns) } : {};
     this.deployerFunctions = new DeployerFunctions(this, 'Functions', {
       deployments: this.deployments,
       ownerIndexName: OWNER_INDEX,
@@ -155,17 +200,21 @@ export class StateMachineDeployer extends Construct {
           DEFAULT_ALARM_POLLING_SECONDS: String(
             props.defaultAlarmPolling?.toSeconds() ?? BUILT_IN_DEFAULTS.alarmPollingSeconds,
           ),
+          ...(props.defaultAnalysis ? { DEFAULT_ANALYSIS: JSON.stringify(props.defaultAnalysis) } : {}),
           ...lifecycle,
+          ...declared,
         },
         'shift-weight': lifecycle,
         'check-alarms': lifecycle,
         rollback: lifecycle,
+        'traffic-tests': { ...lifecycle, ...declared },
       },
     });
     for (const step of LIFECYCLE_PUBLISHERS)
       this.eventBus.grantPutEventsTo(this.deployerFunctions.functions[step]);
     this.functions = this.deployerFunctions.functions;
     for (const target of props.targets) this.addTarget(target);
+    for (const hook of hooks) this.grantHook(hook);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -269,6 +318,26 @@ export class StateMachineDeployer extends Construct {
         }),
       ],
     });
+    // A failed execution of a target wakes the deployment judging its new version (analysis), so the
+    // verdict comes with the evidence rather than at the next poll. Best effort too: the poll stays.
+    this.wakeOnFailureRule = new events.Rule(this, 'WakeOnFailedExecution', {
+      description:
+        "Wakes the deployment judging a target's new version when one of the target's executions fails",
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: Lazy.any({ produce: () => this.targetArns.map((arn) => arnPattern(this, arn)) }),
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(this.functions['wake-on-failure'], {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(5),
+        }),
+      ],
+    });
     this.recoverySweep = new events.Rule(this, 'SweepStaleLocks', {
       description: 'Recovers deployment locks whose deployer execution is no longer running',
       schedule: events.Schedule.rate(props.recoverySweepInterval ?? Duration.minutes(5)),
@@ -280,6 +349,11 @@ export class StateMachineDeployer extends Construct {
 
   /** The EventBridge rule that wakes deployments watching an alarm when it goes to ALARM or INSUFFICIENT_DATA. */
   readonly wakeRule: events.Rule;
+
+  /** The EventBridge rule that wakes a deployment judging its new version when an execution of a target fails. */
+  readonly wakeOnFailureRule: events.Rule;
+
+  private readonly targetArns: string[] = [];
 
   /** The EventBridge rule that recovers ended deployer executions still holding an alias, on their status-change events. */
   readonly recoveryRule: events.Rule;
@@ -359,7 +433,7 @@ export class StateMachineDeployer extends Construct {
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    for (const name of ['signal-deployment', 'wake-on-alarm'] as const) {
+    for (const name of ['signal-deployment', 'wake-on-alarm', 'wake-on-failure'] as const) {
       this.functions[name].addToRolePolicy(
         new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [deployerArn] }),
       );
@@ -382,7 +456,24 @@ export class StateMachineDeployer extends Construct {
 
   /** Lets this deployer deploy one more state machine. */
   addTarget(target: sfn.IStateMachine): void {
+    this.targetArns.push(target.stateMachineArn);
     this.deployerFunctions.grantTarget(target.stateMachineArn);
+    this.deployerFunctions.grantFollowExecutions(target.stateMachineArn);
+  }
+
+  /** Lets the traffic tests call one declared hook, and nothing more of it. */
+  private grantHook(hook: lambda.IFunction | sfn.IStateMachine): void {
+    const tests = this.functions['traffic-tests'];
+    if ('functionArn' in hook) {
+      tests.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [hook.functionArn] }),
+      );
+      return;
+    }
+    tests.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [hook.stateMachineArn] }),
+    );
+    this.deployerFunctions.grantFollowExecutions(hook.stateMachineArn);
   }
 
   /**
@@ -414,6 +505,12 @@ function validateProps(props: StateMachineDeployerProps): void {
       throw new Error(`defaultIncrement must be an integer between 1 and 100, got: ${defaultIncrement}`);
     }
   }
+  if (props.defaultAnalysis !== undefined) {
+    const parsed = analysisSchema().safeParse(props.defaultAnalysis);
+    if (!parsed.success) {
+      throw new Error(`defaultAnalysis: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+    }
+  }
   for (const [name, duration] of [
     ['defaultInterval', defaultInterval],
     ['defaultAlarmPolling', defaultAlarmPolling],
@@ -422,4 +519,20 @@ function validateProps(props: StateMachineDeployerProps): void {
       throw new Error(`${name} must be at least 1 second, got: ${duration.toHumanString()}`);
     }
   }
+}
+
+/**
+ * An event-pattern value matching a target's ARN: the ARN itself, or a
+ * `prefix` for a target named with a trailing `*` (a family IAM matches the
+ * same way), whether the ARN is known at synthesis or built by CloudFormation.
+ */
+function arnPattern(scope: Construct, arn: string): unknown {
+  const resolved: unknown = Stack.of(scope).resolve(arn);
+  if (typeof resolved === 'string') return resolved.endsWith('*') ? { prefix: resolved.slice(0, -1) } : arn;
+  const join = (resolved as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  const last = join?.[1].at(-1);
+  if (join && typeof last === 'string' && last.endsWith('*')) {
+    return { prefix: { 'Fn::Join': [join[0], [...join[1].slice(0, -1), last.slice(0, -1)]] } };
+  }
+  return arn;
 }

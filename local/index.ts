@@ -175,6 +175,7 @@ export class LocalCloud {
       authorize: (session, checks) => this.iam.authorize(session, checks),
     });
     this.server.authorizer = (request) => this.authorizeRequest(request);
+    this.server.callerRole = (functionArn) => this.roles.get(functionArn);
     this.server.lambdaInvoker = (functionName, payload, context) =>
       this.invokeOverTheWire(functionName, payload, context);
     this.stepFunctions.roleAuthorizer = (session, checks) => this.iam.authorize(session, checks);
@@ -256,7 +257,12 @@ export class LocalCloud {
     return this.server.faults;
   }
 
-  /** Calls received per operation (also `GET /_local/calls`). */
+  /** The execution role a registered Lambda calls as. */
+  roleOf(functionArn: string): string | undefined {
+    return this.roles.get(functionArn);
+  }
+
+  /** Calls received per operation (also `GET /_local/calls`), and the journal of the last ones (`GET /_local/calls/journal`). */
   get calls(): CallLog {
     return this.server.calls;
   }

@@ -33,14 +33,17 @@ import {
   type Deployment,
   eventTime,
   type LoopEvent,
+  type RecordedVerdict,
   systemClock,
 } from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
+import { type AnalysisSettings, countFinishedExecutions, judge } from '../shared/analysis';
 import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
 import type { DeploymentLock, Signal } from '../shared/lock';
 import { AlarmNotFoundError } from '../shared/errors';
 import { ALARM_REASON_MAX_CHARS, truncate } from '../shared/limits';
 import { logDeployment, logger } from '../shared/logger';
+import { recordPromotion } from '../shared/promotion';
 
 export interface CheckAlarmsDeps {
   sfn: SFNClient;
@@ -96,10 +99,31 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
   );
   delete state.waitFailure;
   if (fired.length > 0) deployment.firedAlarms = fired;
+  const analysis = request.analysis;
+  const previous = deployment.verdict;
+  const verdict =
+    analysis && !deployment.aborted ? await analyzeStep(deps.sfn, deployment, analysis, now) : undefined;
+  if (verdict?.worse) {
+    // Told once per step: a dry run's verdict stays "worse" at every poll after.
+    if (!(previous?.worse && previous.step === verdict.step))
+      events.add(DETAIL_TYPES.analyzed, now, { verdict });
+    if (!verdict.dryRun) deployment.analysisFailed = verdict.summary;
+  }
   decideNextMove(deployment, request.alarmPollingSeconds, now, {
     ...steering,
-    alarmsFired: fired.length > 0,
+    alarmsFired: fired.length > 0 || deployment.analysisFailed !== undefined,
+    traffic:
+      analysis && !analysis.dryRun && verdict
+        ? {
+            short: verdict.new.finished < analysis.minExecutions,
+            minExecutions: analysis.minExecutions,
+            maxHoldSeconds: analysis.maxHoldSeconds,
+            onInsufficient: analysis.onInsufficientTraffic,
+          }
+        : undefined,
   });
+  // A step that is over keeps its last verdict in the record of the deployment.
+  if (verdict && deployment.next !== 'POLL') deployment.verdicts = [...(deployment.verdicts ?? []), verdict];
 
   if ((deployment.next === 'SHIFT' || deployment.next === 'POLL') && mustContinue(deployment)) {
     // The history is nearly full: a new execution, and only that one, carries the loop on from here.
@@ -111,19 +135,10 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
       state: JSON.stringify(state),
     });
   }
-  if (deployment.next === 'FINISH') {
-    // Promoted: recorded now, so a stop or a failure while pruning leaves the alias on the new version.
-    await deps.lock.promote(deployment.aliasArn, deployment.owner, {
-      endedAt: now.toISOString(),
-      originVersionArn: deployment.originVersionArn,
-      targetVersionArn: deployment.targetVersionArn,
-      timeline: deployment.timeline,
-    });
-    events.add(DETAIL_TYPES.promoted, now, {
-      timeline: deployment.timeline,
-      signals: deployment.signals ?? [],
-    });
-  }
+  // With post-traffic checks, the promotion waits for them (lambda/traffic-tests records it).
+  if (deployment.next === 'FINISH' && request.postTraffic) deployment.next = 'VERIFY';
+  // Promoted: recorded now, so a stop or a failure while pruning leaves the alias on the new version.
+  if (deployment.next === 'FINISH') await recordPromotion(deps.lock, deployment, now, events);
   await events.flush(deps.lifecycle);
   logger.info('Checked alarms', {
     next: deployment.next,
@@ -180,7 +195,16 @@ export function decideNextMove(
   deployment: Deployment,
   pollSeconds: number,
   now: Date,
-  check: Steering & { alarmsFired: boolean },
+  check: Steering & {
+    alarmsFired: boolean;
+    /** With `analysis`: whether the step has seen too few of the new version's executions to end. */
+    traffic?: {
+      short: boolean;
+      minExecutions: number;
+      maxHoldSeconds: number;
+      onInsufficient: 'rollBack' | 'promote';
+    };
+  },
 ): void {
   const step = deployment.steps[deployment.stepIndex];
   const last = deployment.stepIndex >= deployment.steps.length - 1;
@@ -228,6 +252,20 @@ export function decideNextMove(
   } else if (due && deployment.paused) {
     // Held past the step's end until someone resumes; the alarms are still watched at every poll.
     poll(pollSeconds);
+  } else if (due && check.traffic?.short) {
+    // No blind promotion: the step holds until the new version has finished enough executions.
+    const heldSeconds = (now.getTime() - stepEndsAt) / 1000;
+    if (heldSeconds < check.traffic.maxHoldSeconds) {
+      poll(Math.min(pollSeconds, Math.ceil(check.traffic.maxHoldSeconds - heldSeconds)));
+    } else if (check.traffic.onInsufficient === 'promote') {
+      advance();
+    } else {
+      deployment.next = 'ROLL_BACK';
+      deployment.insufficientTraffic =
+        `step ${deployment.stepIndex + 1} saw ${deployment.verdict?.new.finished ?? 0} finished executions of the new ` +
+        `version, fewer than analysis.minExecutions (${check.traffic.minExecutions}), ` +
+        `${check.traffic.maxHoldSeconds} s past its end`;
+    }
   } else if (due) {
     advance();
   } else {
@@ -247,6 +285,40 @@ export interface AlarmWatch {
 }
 
 /** Descriptions of the watched alarms that are failing now, or went to a failing state since `since`. */
+/**
+ * The analysis of the current step: the new and the origin version's executions finished since the
+ * step's shift, and Fisher's exact test on them. Recorded on the deployment as its latest verdict.
+ */
+export async function analyzeStep(
+  sfn: SFNClient,
+  deployment: Deployment,
+  settings: AnalysisSettings,
+  now: Date,
+): Promise<RecordedVerdict> {
+  const since = Date.parse(deployment.timeline.at(-1)?.at ?? deployment.watchStartedAt);
+  const [newCounts, oldCounts] = await Promise.all([
+    countFinishedExecutions(sfn, deployment.targetVersionArn, since),
+    countFinishedExecutions(sfn, deployment.originVersionArn, since),
+  ]);
+  const verdict = judge(newCounts, oldCounts, settings);
+  const recorded: RecordedVerdict = {
+    step: Math.min(deployment.stepIndex + 1, deployment.steps.length),
+    at: now.toISOString(),
+    new: { finished: newCounts.finished, failed: newCounts.failed },
+    old: { finished: oldCounts.finished, failed: oldCounts.failed },
+    pValue: verdict.pValue,
+    worse: verdict.worse,
+    dryRun: settings.dryRun,
+    summary: settings.dryRun ? `${verdict.summary} (dry run)` : verdict.summary,
+  };
+  deployment.verdict = recorded;
+  logger.info('Analyzed the new version’s executions', {
+    ...recorded,
+    truncated: newCounts.truncated || oldCounts.truncated,
+  });
+  return recorded;
+}
+
 export async function firedAlarms(cloudWatch: CloudWatchClient, watch: AlarmWatch): Promise<string[]> {
   if (watch.names.length === 0) return [];
   const alarms = await describeAlarms(cloudWatch, watch.names);

@@ -77,6 +77,7 @@ export async function pruneVersions(event: LoopEvent, deps: PruneVersionsDeps): 
     timeline: deployment.timeline,
     prunedVersionArns: pruned,
     ...(deployment.signals ? { signals: deployment.signals } : {}),
+    ...(deployment.verdicts ? { verdicts: deployment.verdicts } : {}),
   };
   deployment.next = finished ? 'FINISH' : 'PRUNE';
   return state;

@@ -27,6 +27,7 @@ import {
   createDeploymentLock,
   createLifecycleEvents,
   createSfnClient,
+  declaredHooks,
   lazily,
 } from '../shared/clients';
 import {
@@ -78,6 +79,8 @@ export interface PublishVersionDeps {
   sleep?: Sleep;
   /** Where `Deployment Started` goes. @default none */
   lifecycle?: LifecycleEvents;
+  /** The traffic-test hooks the deployer construct declared; a request may name no other. @default none */
+  hooks?: readonly string[];
 }
 
 /**
@@ -93,6 +96,7 @@ export async function publishVersion(
     return resumeDeployment(event.request, event.executionArn, event.retries, deps.lock);
   refuseLoopState(event.request);
   const request = parseDeployRequest(event.request, deps.defaults);
+  refuseUndeclaredHooks(request, deps.hooks ?? []);
   const now = eventTime(event.now, deps.clock ?? systemClock).toISOString();
   const stateMachineArn = resolveStateMachineArn(request.stateMachine, scopeOf(event.executionArn));
   const aliasArn = aliasArnOf(stateMachineArn, request.alias);
@@ -114,7 +118,7 @@ export async function publishVersion(
   await recoverStaleLock(deps, aliasArn, now, event.executionArn);
 
   // Read-only checks first: a rejected request changes nothing.
-  const latestRevisionId = await describeTarget(deps.sfn, stateMachineArn);
+  const latestRevisionId = await describeTarget(deps.sfn, stateMachineArn, request);
   const routing = await readAliasRouting(deps.sfn, aliasArn);
   if (routing && !routing.some((entry) => entry.weight === 100) && !request.force) {
     throw new DeploymentInProgressError(
@@ -135,6 +139,7 @@ export async function publishVersion(
     strategy: strategyLabel(request),
     alarms: request.alarms,
     failOnInsufficientData: request.failOnInsufficientData,
+    judgesExecutions: request.analysis !== undefined && !request.analysis.dryRun,
   });
   try {
     return await start(deps, {
@@ -159,6 +164,22 @@ export async function publishVersion(
       .catch((releaseError: unknown) => logger.error('Could not release the lock', { releaseError }));
     throw error;
   }
+}
+
+/**
+ * Whoever may start the deployer must not make it call any function: a hook must be one the
+ * construct declared (`trafficTestHooks`), which is also all its IAM role may call.
+ */
+function refuseUndeclaredHooks(request: DeployRequest, hooks: readonly string[]): void {
+  const problems = (['preTraffic', 'postTraffic'] as const).flatMap((field) => {
+    const spec = request[field];
+    if (!spec || !('hook' in spec) || hooks.includes(spec.hook)) return [];
+    return [
+      `${field}.hook must be one of the hooks declared on the deployer (trafficTestHooks): ` +
+        `${hooks.length > 0 ? hooks.join(', ') : 'none are declared'}, got: ${JSON.stringify(spec.hook)}`,
+    ];
+  });
+  if (problems.length > 0) throw new InvalidDeployRequestError(problems);
 }
 
 /**
@@ -250,7 +271,8 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
     routing: normalized(routing),
     timeline: [],
     waitSeconds: 0,
-    next: 'SHIFT',
+    // Tests before traffic run on the new version first; nothing is shifted until they pass.
+    next: request.preTraffic ? 'PRE_TRAFFIC' : 'SHIFT',
     polls: 0,
     segmentExecutionArn: owner,
     eventsUsed: START_EVENTS,
@@ -342,6 +364,7 @@ const sfn = createSfnClient();
 const cloudWatch = createCloudWatchClient();
 const lock = lazily(createDeploymentLock);
 const lifecycle = lazily(createLifecycleEvents);
+const hooks = lazily(declaredHooks);
 
 /** Defaults the deployer construct sets for requests that leave them out. */
 export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): RequestDefaults {
@@ -350,6 +373,9 @@ export function defaultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): R
     increment: Number(env.DEFAULT_INCREMENT ?? BUILT_IN_DEFAULTS.increment),
     intervalSeconds: Number(env.DEFAULT_INTERVAL_SECONDS ?? BUILT_IN_DEFAULTS.intervalSeconds),
     alarmPollingSeconds: Number(env.DEFAULT_ALARM_POLLING_SECONDS ?? BUILT_IN_DEFAULTS.alarmPollingSeconds),
+    ...(env.DEFAULT_ANALYSIS
+      ? { analysis: JSON.parse(env.DEFAULT_ANALYSIS) as Record<string, unknown> }
+      : {}),
   };
 }
 
@@ -361,5 +387,6 @@ export const handler = async (event: PublishVersionEvent): Promise<DeployerState
     lock: lock(),
     defaults: defaultsFromEnvironment(),
     lifecycle: lifecycle(),
+    hooks: hooks(),
   });
 };

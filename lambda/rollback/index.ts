@@ -65,7 +65,11 @@ export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<De
       `(100%) from ${versionLabel(deployment.targetVersionArn)} at ${reachedWeight}%: ${reason(state)}`,
     CAUSE_MAX_CHARS,
   );
-  deployment.rollbackError = deployment.aborted ? 'DeploymentAborted' : 'DeploymentRolledBack';
+  deployment.rollbackError = deployment.aborted
+    ? 'DeploymentAborted'
+    : deployment.insufficientTraffic && !state.failure
+      ? 'InsufficientTraffic'
+      : 'DeploymentRolledBack';
   const events = new LifecycleLog(deployment);
   const { aborted } = deployment;
   events.add(
@@ -76,6 +80,7 @@ export async function rollBack(event: LoopEvent, deps: RollbackDeps): Promise<De
       : {
           fromWeight: reachedWeight,
           alarms: deployment.firedAlarms ?? [],
+          verdict: deployment.verdict ?? null,
           error: state.failure?.Error ?? null,
           cause: deployment.rollbackCause,
         },
@@ -144,9 +149,16 @@ function reason(state: DeployerState): string {
   const aborted = state.deployment?.aborted;
   if (aborted) return `aborted by ${aborted.sender} at ${aborted.at}: ${aborted.reason}`;
   if (state.deployment?.gateTimedOut) return state.deployment.gateTimedOut;
+  if (state.deployment?.trafficTestFailure) return state.deployment.trafficTestFailure;
   if (state.failure) return `error ${state.failure.Error ?? 'unknown'}: ${errorMessage(state.failure.Cause)}`;
+  if (state.deployment?.insufficientTraffic)
+    return `insufficient traffic: ${state.deployment.insufficientTraffic}`;
   const fired = state.deployment?.firedAlarms ?? [];
-  return fired.length > 0 ? `alarms fired: ${fired.join('; ')}` : 'stopped';
+  const reasons = [
+    ...(fired.length > 0 ? [`alarms fired: ${fired.join('; ')}`] : []),
+    ...(state.deployment?.analysisFailed ? [`analysis: ${state.deployment.analysisFailed}`] : []),
+  ];
+  return reasons.length > 0 ? reasons.join('; ') : 'stopped';
 }
 
 /**

@@ -63,3 +63,28 @@ export function countEvents(
 export function mustContinue(deployment: Deployment): boolean {
   return deployment.eventsUsed + SHIFT_EVENTS + POLL_EVENTS > SEGMENT_EVENT_BUDGET;
 }
+
+/**
+ * Traffic tests poll at most this many times per phase, however long their timeout: the
+ * post-traffic checks run after the loop's last hand-off check, inside the margin below the limit.
+ */
+export const TRAFFIC_TEST_MAX_POLLS = 120;
+/** The shortest wait between two polls of traffic tests. */
+export const TRAFFIC_TEST_MIN_POLL_SECONDS = 5;
+
+/** Seconds between two polls of traffic tests that may run `timeoutSeconds`. */
+export function trafficTestPollSeconds(timeoutSeconds: number): number {
+  return Math.max(TRAFFIC_TEST_MIN_POLL_SECONDS, Math.ceil(timeoutSeconds / TRAFFIC_TEST_MAX_POLLS));
+}
+
+/**
+ * One run of the traffic tests: the task and the Choice after it; every run but the first
+ * follows the Wait between polls.
+ */
+export function trafficTestEvents(first: boolean): number {
+  return EVENTS.lambdaTask + EVENTS.choice + (first ? 0 : EVENTS.wait);
+}
+
+/** The most a phase of traffic tests can add to an execution's history, without retries. */
+export const TRAFFIC_TEST_MAX_EVENTS =
+  trafficTestEvents(true) + TRAFFIC_TEST_MAX_POLLS * trafficTestEvents(false);

@@ -17,6 +17,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { EventBridgeLifecycleEvents, type LifecycleEvents } from './lifecycle';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type DeploymentLock, DynamoDbDeploymentLock } from './lock';
@@ -37,6 +38,31 @@ export function createSfnClient(options: { retries?: boolean } = {}): SFNClient 
 
 export function createCloudWatchClient(): CloudWatchClient {
   return new CloudWatchClient({ ...common(), maxAttempts: SDK_MAX_ATTEMPTS });
+}
+
+/**
+ * For hook Lambdas, invoked and awaited (RequestResponse): the answer may take as long as
+ * the hook runs, which the caller bounds with an abort signal. One attempt: a hook is not
+ * invoked twice because an answer was slow.
+ */
+export function createHookLambdaClient(): LambdaClient {
+  return new LambdaClient({
+    retryMode: 'standard',
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: HOOK_REQUEST_TIMEOUT_MS },
+  });
+}
+/** Lambda's own longest run. */
+export const HOOK_REQUEST_TIMEOUT_MS = 15 * 60 * 1000;
+
+/** The hooks the deployer construct declared (`trafficTestHooks`), as JSON in `TRAFFIC_TEST_HOOKS`. */
+export function declaredHooks(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = env.TRAFFIC_TEST_HOOKS;
+  if (!raw) return [];
+  const parsed = JSON.parse(raw) as unknown;
+  if (!Array.isArray(parsed) || !parsed.every((arn) => typeof arn === 'string'))
+    throw new Error(`TRAFFIC_TEST_HOOKS must be a JSON list of ARNs, got: ${raw}`);
+  return parsed;
 }
 
 /** The deployer's lock table, named by the construct in `DEPLOYMENTS_TABLE`; every step needs it. */

@@ -14,7 +14,19 @@ import type { RoutingEntry } from './routing';
  * promoted it, recovery took it over, or the lock was lost).
  */
 export type NextMove =
-  'SHIFT' | 'POLL' | 'ROLL_BACK' | 'FINISH' | 'PRUNE' | 'CONTINUE' | 'ROLLED_BACK' | 'ENDED' | 'PROMOTED';
+  | 'SHIFT'
+  | 'POLL'
+  | 'ROLL_BACK'
+  | 'FINISH'
+  | 'PRUNE'
+  | 'CONTINUE'
+  | 'ROLLED_BACK'
+  | 'ENDED'
+  | 'PROMOTED'
+  /** Run (or, after a wait, go on running) the pre-traffic tests, before the first shift. */
+  | 'PRE_TRAFFIC'
+  /** Run (or go on running) the post-traffic checks, at 100% before the promotion is recorded. */
+  | 'VERIFY';
 
 export interface TimelineEntry {
   /** ISO time of the shift. */
@@ -70,8 +82,44 @@ export interface Deployment {
   aborted?: Signal;
   /** Set when a pause step timed out with `onTimeout: rollBack`. */
   gateTimedOut?: string;
+  /** The traffic tests running now: what was started, and until when they may run. */
+  trafficTests?: TrafficTestRun;
+  /** Set when a post-traffic check failed: the rollback's cause names it. */
+  trafficTestFailure?: string;
   /** Lifecycle events numbered so far (lifecycle.ts): the next one is this plus one. */
   lifecycleSequence?: number;
+  /** With `analysis`: the latest verdict on the new version's executions in the current step. */
+  verdict?: RecordedVerdict;
+  /** With `analysis`: each finished step's last verdict. */
+  verdicts?: RecordedVerdict[];
+  /** Set when the analysis found the new version worse (not in a dry run): the rollback says why. */
+  analysisFailed?: string;
+  /** Set when a step's `analysis.minExecutions` were not reached in time and it rolls back. */
+  insufficientTraffic?: string;
+}
+
+/** One verdict of the analysis (lambda/shared/analysis.ts), as the deployment records it. */
+export interface RecordedVerdict {
+  /** 1-based step it judged, and when. */
+  readonly step: number;
+  readonly at: string;
+  readonly new: { finished: number; failed: number };
+  readonly old: { finished: number; failed: number };
+  readonly pValue: number;
+  readonly worse: boolean;
+  readonly dryRun: boolean;
+  readonly summary: string;
+}
+
+/** One phase's tests (or hook) under way, carried from one poll to the next. */
+export interface TrafficTestRun {
+  readonly phase: 'preTraffic' | 'postTraffic';
+  /** ISO time the tests started; they fail at this plus the phase's `timeoutSeconds`. */
+  readonly startedAt: string;
+  /** Execution ARNs of the tests still running, by test index (or of the hook state machine's execution). */
+  running: Record<string, string>;
+  /** Tests that ended as expected, by index. */
+  passed: number[];
 }
 
 export type Outcome = 'PROMOTED' | 'NO_CHANGE' | 'CREATED_ALIAS';
@@ -87,6 +135,8 @@ export interface DeploymentResult {
   prunedVersionArns: string[];
   /** The operators' signals the deployment acted on, when there were any. */
   signals?: Signal[];
+  /** With `analysis`: each step's last verdict on the new version's executions. */
+  verdicts?: RecordedVerdict[];
 }
 
 /** The request as carried in the loop: the definition is uploaded already, so it is not carried again (state is capped at 256 KiB). */

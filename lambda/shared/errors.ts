@@ -83,6 +83,14 @@ export class RevisionConflictError extends DeployerError {
   override readonly name = 'RevisionConflict';
 }
 
+/**
+ * A pre-traffic test (or hook) failed on the new version: nothing was shifted,
+ * the version stays published, and the alias is free again.
+ */
+export class PreTrafficTestFailedError extends DeployerError {
+  override readonly name = 'PreTrafficTestFailed';
+}
+
 /** Errors that reject a deployment before anything was shifted. */
 export const REJECTION_ERRORS = [
   'InvalidDeployRequest',
@@ -92,6 +100,7 @@ export const REJECTION_ERRORS = [
   'AlarmAlreadyFiring',
   'DeploymentInProgress',
   'RevisionConflict',
+  'PreTrafficTestFailed',
 ] as const;
 
 /** The name an unknown thrown value reports, for logs and causes. */

@@ -25,6 +25,11 @@ export const DETAIL_TYPES = {
   promoted: 'Deployment Promoted',
   rolledBack: 'Deployment Rolled Back',
   aborted: 'Deployment Aborted',
+  analyzed: 'Analysis Verdict',
+  preTrafficPassed: 'Pre-Traffic Tests Passed',
+  preTrafficFailed: 'Pre-Traffic Tests Failed',
+  postTrafficPassed: 'Post-Traffic Tests Passed',
+  postTrafficFailed: 'Post-Traffic Tests Failed',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 

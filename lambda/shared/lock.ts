@@ -64,6 +64,8 @@ export interface LockClaim {
   alarms?: readonly string[];
   /** Whether `INSUFFICIENT_DATA` fails the deployment, so that state's events wake it too. */
   failOnInsufficientData?: boolean;
+  /** Whether the analysis judges the new version's executions (not in a dry run), so their failures wake it. */
+  judgesExecutions?: boolean;
 }
 
 export interface LockProgress {
@@ -93,6 +95,7 @@ export interface HeldLock {
   recovering?: string;
   alarms?: string[];
   failOnInsufficientData?: boolean;
+  judgesExecutions?: boolean;
   /** The token of the loop's wait, while it waits: `SendTaskSuccess` with it wakes the loop. */
   taskToken?: string;
 }
@@ -114,8 +117,8 @@ export interface Signal {
 
 /** Why a waiting loop was woken, stored on the lock until the loop's next check takes it. */
 export interface WakeReason {
-  /** An alarm changed state, or a signal arrived. */
-  cause: 'alarm' | 'signal';
+  /** An alarm changed state, a signal arrived, or an execution of the new version failed. */
+  cause: 'alarm' | 'signal' | 'execution';
   detail: string;
   at: string;
 }
@@ -244,6 +247,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
             // A string set cannot be empty: a deployment without alarms stores none.
             ...(claim.alarms && claim.alarms.length > 0 ? { alarms: { SS: [...claim.alarms] } } : {}),
             failOnInsufficientData: { BOOL: claim.failOnInsufficientData ?? false },
+            judgesExecutions: { BOOL: claim.judgesExecutions ?? false },
             [TTL_ATTRIBUTE]: { N: String(Math.floor(Date.parse(claim.startedAt) / 1000) + LOCK_TTL_SECONDS) },
           },
           // The conditional write is the lock; re-acquiring one's own lock is a retry, not a conflict.
@@ -381,6 +385,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
       recovering: item.recovering?.S,
       alarms: item.alarms?.SS,
       failOnInsufficientData: item.failOnInsufficientData?.BOOL,
+      judgesExecutions: item.judgesExecutions?.BOOL,
       taskToken: item.taskToken?.S,
     };
   }
@@ -532,6 +537,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
         targetVersionArn: item.targetVersionArn?.S,
         alarms: item.alarms?.SS,
         failOnInsufficientData: item.failOnInsufficientData?.BOOL,
+        judgesExecutions: item.judgesExecutions?.BOOL,
         taskToken: item[TOKEN_ATTRIBUTE]?.S,
       };
     } catch (error) {

@@ -15,16 +15,25 @@ import { describeAlarms, isNamed } from './aws';
 import {
   AlarmAlreadyFiringError,
   AlarmNotFoundError,
+  InvalidDeployRequestError,
   StateMachineNotFoundError,
   VersionNotFoundError,
 } from './errors';
 import type { DeployRequest } from './request';
 
-/** The target's latest revision id; `StateMachineNotFound` when there is no such state machine. */
-export async function describeTarget(sfn: SFNClient, stateMachineArn: string): Promise<string | undefined> {
+/**
+ * The target's latest revision id; `StateMachineNotFound` when there is no such state machine.
+ * Traffic tests need a Standard target: an Express execution cannot be described or awaited
+ * with DescribeExecution, so a request with tests for an Express target is refused.
+ */
+export async function describeTarget(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  request?: Pick<DeployRequest, 'preTraffic' | 'postTraffic'>,
+): Promise<string | undefined> {
+  let described;
   try {
-    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
-    return described.revisionId;
+    described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
   } catch (error) {
     if (isNamed(error, 'StateMachineDoesNotExist') || isNamed(error, 'InvalidArn')) {
       throw new StateMachineNotFoundError(`State machine ${stateMachineArn} does not exist`, {
@@ -33,6 +42,18 @@ export async function describeTarget(sfn: SFNClient, stateMachineArn: string): P
     }
     throw error;
   }
+  if (described.type === 'EXPRESS') {
+    const tested = (['preTraffic', 'postTraffic'] as const).filter(
+      (field) => request?.[field] !== undefined && 'tests' in request[field],
+    );
+    if (tested.length > 0) {
+      throw new InvalidDeployRequestError([
+        `${tested.join(' and ')} tests need a Standard target, got: ${stateMachineArn}, an Express state machine ` +
+          '(its executions cannot be followed with DescribeExecution); use a hook that tests it instead',
+      ]);
+    }
+  }
+  return described.revisionId;
 }
 
 /** Every alarm exists, and none is failing unless the request ignores alarms already firing. */

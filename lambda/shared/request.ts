@@ -2,6 +2,7 @@
  * The deploy request: one zod schema is the single source of its type,
  * its defaults and its validation, for the deployer and the command line.
  */
+import type { AnalysisSettings } from './analysis';
 import { z } from 'zod';
 import {
   ALIAS_NAME,
@@ -12,6 +13,7 @@ import {
 } from './arns';
 import { InvalidDeployRequestError } from './errors';
 import { DEFINITION_MAX_BYTES } from './limits';
+import { parseTrafficTests, type TrafficPhase, type TrafficTests } from './traffic-tests';
 import {
   CODEDEPLOY_PREFIX,
   formatDuration,
@@ -38,6 +40,8 @@ export interface RequestDefaults {
   increment: number;
   intervalSeconds: number;
   alarmPollingSeconds: number;
+  /** The deployer's own `analysis` for requests that give none (`false` in a request turns it off). */
+  analysis?: Record<string, unknown>;
 }
 
 export const BUILT_IN_DEFAULTS: RequestDefaults = {
@@ -174,6 +178,9 @@ export function requestFieldsSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
       force: flag('force').default(false),
       ignoreAlarmsAlreadyFiring: flag('ignoreAlarmsAlreadyFiring').default(false),
       failOnInsufficientData: flag('failOnInsufficientData').default(false),
+      analysis: analysisField().optional(),
+      preTraffic: trafficTests('preTraffic'),
+      postTraffic: trafficTests('postTraffic'),
     },
     {
       error: (issue) =>
@@ -216,10 +223,19 @@ export function deployRequestSchema(defaults: RequestDefaults = BUILT_IN_DEFAULT
 }
 
 /** A validated request: either `steps`, or a `strategy` (with `increment` and `intervalSeconds` unless it is named). */
-export type DeployRequest = RequestFields;
+export type DeployRequest = Omit<RequestFields, 'analysis'> & { analysis?: AnalysisSettings };
 
-/** The plan's fields with the defaults filled in: none for steps, the strategy's own for the rest. */
-function withPlanDefaults(request: RequestFields, defaults: RequestDefaults): DeployRequest {
+/**
+ * The plan's fields with the defaults filled in: none for steps, the strategy's own for the rest; and
+ * the deployer's default analysis unless the request gives its own or turns it off (`false`).
+ */
+function withPlanDefaults(fields: RequestFields, defaults: RequestDefaults): DeployRequest {
+  const { analysis: given, ...rest } = fields;
+  const analysis =
+    given === false
+      ? undefined
+      : (given ?? (defaults.analysis ? analysisSchema().parse(defaults.analysis) : undefined));
+  const request: DeployRequest = { ...rest, ...(analysis ? { analysis } : {}) };
   if (request.steps !== undefined) return request;
   const strategy = request.strategy ?? defaults.strategy;
   if (!isStrategy(strategy)) return { ...request, strategy };
@@ -278,6 +294,18 @@ function checkPlan(request: RequestFields, defaults: RequestDefaults, context: z
           : 'use a larger increment or a shorter interval'),
     );
   }
+}
+
+/** `preTraffic` or `postTraffic`: tests run on the new version by its version ARN, or a hook. */
+function trafficTests(field: TrafficPhase) {
+  return z
+    .unknown()
+    .transform((value, context): TrafficTests => {
+      const { value: parsed, problems } = parseTrafficTests(field, value);
+      for (const message of problems) context.issues.push({ code: 'custom', message, input: value });
+      return parsed ?? z.NEVER;
+    })
+    .optional();
 }
 
 const STEP_SHAPE =
@@ -393,7 +421,70 @@ export const KNOWN_FIELDS: readonly string[] = [
   'force',
   'ignoreAlarmsAlreadyFiring',
   'failOnInsufficientData',
+  'analysis',
+  'preTraffic',
+  'postTraffic',
 ];
+
+const ANALYSIS_FIELDS = [
+  'confidence',
+  'maxFailureRate',
+  'minExecutions',
+  'maxHoldSeconds',
+  'onInsufficientTraffic',
+  'dryRun',
+];
+
+/** `analysis`: the settings, or `false` to turn off the deployer's default; each problem named on its own. */
+function analysisField() {
+  return z
+    .unknown()
+    .superRefine((value, context) => {
+      if (value === undefined || value === false) return;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        context.addIssue({ code: 'custom', message: `analysis must be an object or false, ${got(value)}` });
+        return;
+      }
+      const parsed = analysisSchema().safeParse(value);
+      for (const issue of parsed.success ? [] : parsed.error.issues)
+        context.addIssue({ code: 'custom', message: issue.message });
+    })
+    .transform((value): AnalysisSettings | false | undefined =>
+      value === undefined || value === false ? value : analysisSchema().parse(value),
+    );
+}
+
+/** `analysis`: judge the new version from its own executions (lambda/shared/analysis.ts). */
+export function analysisSchema() {
+  const fraction = (field: string, expected: string, check: (value: number) => boolean) =>
+    z
+      .number({ error: (issue) => `analysis.${field} must be ${expected}, ${got(issue.input)}` })
+      .refine(check, { error: (issue) => `analysis.${field} must be ${expected}, ${got(issue.input)}` });
+  return z.strictObject(
+    {
+      confidence: fraction(
+        'confidence',
+        'a number from 0.5 to 0.9999',
+        (c) => c >= 0.5 && c <= 0.9999,
+      ).default(0.99),
+      maxFailureRate: fraction('maxFailureRate', 'a number from 0 to 1', (r) => r >= 0 && r <= 1).optional(),
+      minExecutions: integer('analysis.minExecutions', 0, 1_000_000).default(0),
+      maxHoldSeconds: integer('analysis.maxHoldSeconds', 0, ONE_YEAR_SECONDS).default(0),
+      onInsufficientTraffic: z
+        .enum(['rollBack', 'promote'], {
+          error: (issue) => `analysis.onInsufficientTraffic must be rollBack or promote, ${got(issue.input)}`,
+        })
+        .default('rollBack'),
+      dryRun: flag('analysis.dryRun').default(false),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown fields in analysis ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}: expected only ${ANALYSIS_FIELDS.join(', ')}`
+          : `analysis must be an object ({} for the defaults), ${got(issue.input)}`,
+    },
+  );
+}
 
 /** `a`, `a and b`, `a, b and c`. */
 function listed(items: readonly string[]): string {

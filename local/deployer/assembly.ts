@@ -126,7 +126,7 @@ function deployerFunctions(
 }
 
 /** Locally every Lambda is named after the deployer; the signal function as on AWS, so `sfn-deploy` finds it. */
-function localFunctionName(step: DeployerFunctionName): string {
+export function localFunctionName(step: DeployerFunctionName): string {
   return step === 'signal-deployment' ? signalFunctionName(DEPLOYER_NAME) : `${DEPLOYER_NAME}-${step}`;
 }
 

@@ -82,6 +82,12 @@ export class IdentityPolicies {
     this.decisions.clear();
   }
 
+  /** The policies of `roleArn`, if the cloud enforces it. */
+  get(roleArn: string): PolicyDocument[] | undefined {
+    const policies = this.roles.get(roleArn);
+    return policies && [...policies];
+  }
+
   /** Whether calls made as `roleArn` are checked. */
   enforces(roleArn: string): boolean {
     return this.roles.has(roleArn);

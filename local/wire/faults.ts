@@ -16,6 +16,8 @@ export interface FaultSpec {
   readonly hold?: boolean;
   /** How many of the next calls fail. @default 1 */
   readonly count?: number;
+  /** How many matching calls to let through first, e.g. the first deletes of a batch. @default 0 */
+  readonly skip?: number;
   /** Restrict to one service's target prefix, e.g. `AWSStepFunctions`. @default - any service */
   readonly target?: string;
 }
@@ -25,6 +27,8 @@ export interface PendingFault {
   readonly error: FaultError;
   readonly hold: boolean;
   readonly remaining: number;
+  /** Matching calls still to let through before failing. */
+  readonly skip: number;
   readonly target?: string;
 }
 
@@ -55,6 +59,7 @@ export class FaultInjector {
     error: FaultError;
     hold: boolean;
     remaining: number;
+    skip: number;
     target?: string;
   }[] = [];
   private holding: (() => void)[] = [];
@@ -72,11 +77,14 @@ export class FaultInjector {
     }
     if (!Number.isInteger(count) || count < 1)
       throw new Error(`count must be an integer >= 1, got: ${count}`);
+    const skip = spec.skip ?? 0;
+    if (!Number.isInteger(skip) || skip < 0) throw new Error(`skip must be an integer >= 0, got: ${skip}`);
     this.faults.push({
       operation: spec.operation,
       error,
       hold: spec.hold ?? false,
       remaining: count,
+      skip,
       target: spec.target,
     });
   }
@@ -109,6 +117,10 @@ export class FaultInjector {
       (f) => f.operation === operation && (f.target === undefined || f.target === target),
     );
     if (!fault) return undefined;
+    if (fault.skip > 0) {
+      fault.skip--;
+      return undefined;
+    }
     fault.remaining--;
     if (fault.remaining === 0) this.faults = this.faults.filter((f) => f !== fault);
     if (fault.hold) return { held: new Promise<void>((resolve) => this.holding.push(resolve)) };
@@ -116,14 +128,102 @@ export class FaultInjector {
   }
 }
 
-/** Counts calls per `<targetPrefix>.<Operation>`, so tests can assert how often the cloud was called. */
+/** One AWS call the server served, as {@link CallLog.journal} lists it. */
+export interface JournalEntry {
+  /** Order of arrival, from 1; keeps counting when old entries are dropped. */
+  readonly seq: number;
+  /** Virtual ms since the epoch when the call arrived. */
+  readonly atMs: number;
+  /** e.g. `AWSStepFunctions`, `GraniteServiceVersion20100801`, `Lambda`, `sts`. */
+  readonly target: string;
+  readonly operation: string;
+  /** The request as parsed JSON (`{}` when the body was not a JSON object). */
+  readonly input: Record<string, unknown>;
+  /** Who called: a local Lambda (its ARN and execution role), else none. */
+  readonly caller?: { readonly functionArn: string; readonly roleArn?: string };
+  /** The AWS error code the call was answered with, if it failed. */
+  readonly error?: string;
+}
+
+/** A call being served: the server sets its error when it answers with one. */
+export interface JournalRecord {
+  failed(code: string): void;
+}
+
+/** The journal keeps the newest calls only: enough for a test's deployment, bounded for a year-long run. */
+export const JOURNAL_LIMIT = 10_000;
+
+/**
+ * Counts calls per `<targetPrefix>.<Operation>`, so tests can assert how often the cloud was called,
+ * and journals the last {@link JOURNAL_LIMIT} calls with their time, input, caller and error.
+ */
 export class CallLog {
   private readonly counts = new Map<string, number>();
   private readonly throttles = new Map<string, number>();
+  /** A ring buffer: `entries[(next - 1) % limit]` is the newest once it has wrapped. */
+  private entries: JournalEntry[] = [];
+  private next = 0;
+  private seq = 0;
 
-  record(target: string, operation: string): void {
+  /**
+   * @param now virtual time of the cloud, for the journal's times
+   * @param roleOf a local Lambda's execution role, to name it as the caller
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly roleOf: (functionArn: string) => string | undefined = () => undefined,
+    private readonly limit = JOURNAL_LIMIT,
+  ) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`limit must be an integer >= 1, got: ${limit}`);
+  }
+
+  /** Counts a call and journals it; the returned record takes the error it was answered with, if any. */
+  record(
+    target: string,
+    operation: string,
+    input: Record<string, unknown> = {},
+    functionArn?: string,
+  ): JournalRecord {
     const key = `${target}.${operation}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    const entry: { -readonly [K in keyof JournalEntry]: JournalEntry[K] } = {
+      seq: ++this.seq,
+      atMs: this.now(),
+      target,
+      operation,
+      input,
+      ...(functionArn === undefined ? {} : { caller: { functionArn, roleArn: this.roleOf(functionArn) } }),
+    };
+    if (this.entries.length < this.limit) this.entries.push(entry);
+    else this.entries[this.next] = entry;
+    this.next = (this.next + 1) % this.limit;
+    return {
+      failed: (code) => {
+        entry.error = code;
+      },
+    };
+  }
+
+  /**
+   * The journaled calls, oldest first, optionally only those of one operation (`Operation` or
+   * `Prefix.Operation`) or from `sinceMs` of virtual time on.
+   */
+  journal(filter: { operation?: string; sinceMs?: number } = {}): JournalEntry[] {
+    const ordered =
+      this.entries.length < this.limit
+        ? this.entries
+        : [...this.entries.slice(this.next), ...this.entries.slice(0, this.next)];
+    const { operation, sinceMs } = filter;
+    return ordered
+      .filter(
+        (entry) =>
+          (operation === undefined ||
+            entry.operation === operation ||
+            `${entry.target}.${entry.operation}` === operation) &&
+          (sinceMs === undefined || entry.atMs >= sinceMs),
+      )
+      .map((entry) => ({ ...entry, ...(entry.caller ? { caller: { ...entry.caller } } : {}) }));
   }
 
   /** Calls of `operation` (any service), or of `Prefix.Operation` when the name has a dot. */
@@ -151,8 +251,11 @@ export class CallLog {
     return Object.fromEntries(this.counts);
   }
 
+  /** Forgets the counts and the journal (the journal's `seq` goes on counting). */
   reset(): void {
     this.counts.clear();
     this.throttles.clear();
+    this.entries = [];
+    this.next = 0;
   }
 }

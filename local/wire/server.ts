@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AwsServiceError } from './aws-error';
 import { CALLER_HEADER, type Caller } from './caller';
 import type { BusyClock } from '../clock/clock';
-import { CallLog, FaultInjector, faultError, type FaultSpec } from './faults';
+import { CallLog, FaultInjector, faultError, type FaultSpec, type JournalRecord } from './faults';
 import type { AwsJsonService, RequestContext } from './service';
 import { TokenBuckets } from './token-bucket';
 import { queryError, serveStsQuery } from '../sts/query';
@@ -60,7 +60,9 @@ const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
  */
 export class LocalServer {
   readonly faults = new FaultInjector();
-  readonly calls = new CallLog();
+  readonly calls: CallLog;
+  /** A local Lambda's execution role, by function ARN: the journal names it as the caller. */
+  callerRole: ((functionArn: string) => string | undefined) | undefined;
   /** Checked before every AWS request, proxied ones included (IAM). */
   authorizer: RequestAuthorizer | undefined;
   /** Serves Lambda's Invoke API when set. */
@@ -82,6 +84,10 @@ export class LocalServer {
     this.defaultRegion = options.defaultRegion ?? 'us-east-1';
     this.throttling = options.throttling ?? false;
     this.buckets = new TokenBuckets(options.clock);
+    this.calls = new CallLog(
+      () => this.clock.now(),
+      (functionArn) => this.callerRole?.(functionArn),
+    );
     this.server = http.createServer((req, res) => void this.clock.busy(this.serve(req, res)));
     this.server.keepAliveTimeout = 1000;
   }
@@ -176,57 +182,59 @@ export class LocalServer {
         false,
       );
     }
-    this.calls.record(prefix, operation);
     const context: RequestContext = {
       region: regionOf(req) ?? this.defaultRegion,
       accountId: this.accountId,
       caller: callerOf(req),
     };
+    const parsed = parseObject(body);
+    const journal = this.calls.record(prefix, operation, parsed ?? {}, context.caller?.functionArn);
     const queryCompatible = service?.awsQueryCompatible ?? false;
+    const fail = (err: AwsServiceError) => {
+      journal.failed(err.code);
+      sendError(res, err, queryCompatible);
+    };
     if (this.authorizer) {
       const denied = await this.authorizer({
         targetPrefix: prefix,
         operation,
-        input: parseObject(body) ?? {},
+        input: parsed ?? {},
         context,
       });
-      if (denied) return sendError(res, denied, queryCompatible);
+      if (denied) return fail(denied);
     }
 
     const injected = this.faults.take(prefix, operation);
-    if (injected && 'error' in injected) return sendError(res, injected.error, queryCompatible);
+    if (injected && 'error' in injected) return fail(injected.error);
     if (injected) await injected.held;
     const limit = this.throttling ? service?.rateLimit?.(operation, context.region) : undefined;
     if (limit && !this.buckets.take(`${context.region}/${prefix}.${operation}`, limit)) {
       this.calls.recordThrottled(prefix, operation);
-      return sendError(res, faultError('ThrottlingException'), queryCompatible);
+      return fail(faultError('ThrottlingException'));
     }
 
-    if (proxyUrl) return forward(req, body, proxyUrl, res);
-    let input: unknown;
-    try {
-      input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-    } catch {
-      return sendError(
-        res,
-        new AwsServiceError('SerializationException', 'Malformed JSON request body'),
-        queryCompatible,
-      );
-    }
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      return sendError(
-        res,
-        new AwsServiceError('SerializationException', 'Expected a JSON object'),
-        queryCompatible,
+    if (proxyUrl) return forward(req, body, proxyUrl, res, journal);
+    if (!parsed) {
+      let malformed = false;
+      try {
+        JSON.parse(body.toString('utf8'));
+      } catch {
+        malformed = true;
+      }
+      return fail(
+        new AwsServiceError(
+          'SerializationException',
+          malformed ? 'Malformed JSON request body' : 'Expected a JSON object',
+        ),
       );
     }
     try {
-      const output = await service!.handle(operation, input as Record<string, unknown>, context);
+      const output = await service!.handle(operation, parsed, context);
       sendJson(res, 200, output ?? {});
     } catch (err) {
-      if (err instanceof AwsServiceError) return sendError(res, err, queryCompatible);
+      if (err instanceof AwsServiceError) return fail(err);
       console.error(`local cloud: ${target} failed:`, err);
-      sendError(res, internalFailure(), queryCompatible);
+      fail(internalFailure());
     }
   }
 
@@ -242,14 +250,20 @@ export class LocalServer {
     body: Buffer,
     res: http.ServerResponse,
   ): Promise<void> {
-    this.calls.record('Lambda', 'Invoke');
     const context: RequestContext = {
       region: regionOf(req) ?? this.defaultRegion,
       accountId: this.accountId,
       caller: callerOf(req),
     };
     const type = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
+    const journal = this.calls.record(
+      'Lambda',
+      'Invoke',
+      { FunctionName: functionName, InvocationType: type },
+      context.caller?.functionArn,
+    );
     const restError = (status: number, code: string, message: string) => {
+      journal.failed(code);
       const text = JSON.stringify({ Type: 'User', message });
       res.writeHead(status, {
         'content-type': 'application/json',
@@ -304,7 +318,11 @@ export class LocalServer {
             'InvalidAction',
             `The local cloud serves the query protocol for STS only, not for ${signedFor ?? 'an unsigned request'}`,
           );
-    this.calls.record('sts', new URLSearchParams(form).get('Action') ?? 'MissingAction');
+    const params = new URLSearchParams(form);
+    const journal = this.calls.record('sts', params.get('Action') ?? 'MissingAction', {
+      ...Object.fromEntries(params),
+    });
+    if (answer.status >= 400) journal.failed(/<Code>([^<]+)<\/Code>/.exec(answer.xml)?.[1] ?? 'UnknownError');
     res.writeHead(answer.status, {
       'content-type': 'text/xml',
       'content-length': Buffer.byteLength(answer.xml),
@@ -335,6 +353,8 @@ export class LocalServer {
         return sendJson(res, 200, { faults: [] });
       case 'GET /_local/calls':
         return sendJson(res, 200, { calls: this.calls.all() });
+      case 'GET /_local/calls/journal':
+        return sendJson(res, 200, { journal: this.calls.journal() });
       case 'DELETE /_local/calls':
         this.calls.reset();
         return sendJson(res, 200, { calls: {} });
@@ -426,11 +446,13 @@ function internalFailure(): AwsServiceError {
   return faultError('InternalFailure');
 }
 
+/** Forwards a request as is; an error answer's `__type` (e.g. DynamoDB's) goes to the journal. */
 function forward(
   req: http.IncomingMessage,
   body: Buffer,
   base: URL,
   res: http.ServerResponse,
+  journal: JournalRecord,
 ): Promise<void> {
   return new Promise((resolve) => {
     const upstream = http.request(
@@ -442,7 +464,13 @@ function forward(
         headers: { ...req.headers, host: base.host, 'content-length': String(body.length) },
       },
       (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        const status = upstreamRes.statusCode ?? 502;
+        res.writeHead(status, upstreamRes.headers);
+        if (status >= 400) {
+          const chunks: Buffer[] = [];
+          upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+          upstreamRes.on('end', () => journal.failed(errorCodeOf(Buffer.concat(chunks), status)));
+        }
         upstreamRes.pipe(res);
         upstreamRes.on('end', () => resolve());
         upstreamRes.on('error', () => resolve());
@@ -450,9 +478,16 @@ function forward(
     );
     upstream.on('error', (err) => {
       console.error(`local cloud: proxy to ${base.href} failed:`, err);
+      journal.failed('ServiceUnavailable');
       if (!res.headersSent) sendError(res, faultError('ServiceUnavailable'), false);
       resolve();
     });
     upstream.end(body);
   });
+}
+
+/** An AWS JSON error body's code (`__type`, less any `namespace#`), else the HTTP status. */
+function errorCodeOf(body: Buffer, status: number): string {
+  const type = parseObject(body)?.__type;
+  return typeof type === 'string' ? type.slice(type.lastIndexOf('#') + 1) : `HTTP ${status}`;
 }

@@ -238,7 +238,7 @@ async function printReactions(deployer: LocalDeployer): Promise<void> {
   let eventRun: Reaction | undefined;
   for (const [index, variant] of VARIANTS.entries()) {
     const run = await measureReaction(deployer, variant, index);
-    if (variant.events) eventRun = run;
+    if (variant.events && !variant.analysis) eventRun = run;
     process.stdout.write(
       line([
         variant.title,

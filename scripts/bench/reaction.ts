@@ -42,6 +42,8 @@ export interface Variant {
   readonly pollSeconds: number;
   /** Whether the alarm's state-change events reach the deployer. */
   readonly events: boolean;
+  /** Whether the deployment judges the new version's executions (`analysis`), and watches the alarm too. */
+  readonly analysis?: { readonly withAlarm: boolean };
 }
 
 export const VARIANTS: readonly Variant[] = [
@@ -49,6 +51,18 @@ export const VARIANTS: readonly Variant[] = [
   { title: 'sfn-deployer, polling only', pollSeconds: 300, events: false },
   { title: 'sfn-deployer, polling only', pollSeconds: 600, events: false },
   { title: 'sfn-deployer, alarm events', pollSeconds: 600, events: true },
+  {
+    title: 'sfn-deployer, analysis, no alarm',
+    pollSeconds: 600,
+    events: true,
+    analysis: { withAlarm: false },
+  },
+  {
+    title: 'sfn-deployer, analysis and alarm',
+    pollSeconds: 600,
+    events: true,
+    analysis: { withAlarm: true },
+  },
 ];
 
 export interface Reaction {
@@ -129,7 +143,8 @@ export async function measureReaction(
             increment: CANARY_PERCENT,
             intervalSeconds: INTERVAL_SECONDS,
             alarmPollingSeconds: variant.pollSeconds,
-            alarms: [alarm],
+            alarms: variant.analysis && !variant.analysis.withAlarm ? [] : [alarm],
+            ...(variant.analysis ? { analysis: {} } : {}),
             version: 2,
           }),
         }),

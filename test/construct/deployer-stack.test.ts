@@ -33,7 +33,8 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
     'states:UpdateStateMachineAlias',
   ],
   'shift-weight': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
-  'check-alarms': ['states:DescribeStateMachineAlias'],
+  // ListExecutions: the analysis counts the new and the old version's executions.
+  'check-alarms': ['states:DescribeStateMachineAlias', 'states:ListExecutions'],
   rollback: ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'prune-versions': [
     'states:DeleteStateMachineVersion',
@@ -43,12 +44,14 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
   ],
   'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'signal-deployment': [],
+  'traffic-tests': ['states:DescribeStateMachineAlias', 'states:StartExecution'],
   'wake-on-alarm': [],
+  'wake-on-failure': [],
 };
 
 /** The Lambdas the state machine invokes; recovery, signals and wake-ups run outside the loop. */
 const LOOP_FUNCTIONS = DEPLOYER_FUNCTIONS.filter(
-  (name) => !['recover-deployments', 'signal-deployment', 'wake-on-alarm'].includes(name),
+  (name) => !['recover-deployments', 'signal-deployment', 'wake-on-alarm', 'wake-on-failure'].includes(name),
 );
 
 function synth(props: Partial<DeployerStackProps> = {}): Template {
@@ -92,8 +95,8 @@ describe('the deployer state machine', () => {
 });
 
 describe('the deployer Lambdas', () => {
-  it('are eight functions on Node.js 22 for arm64', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 8);
+  it('are ten functions on Node.js 22 for arm64', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 10);
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)];
       expect(fn.Properties).toMatchObject({
@@ -110,7 +113,7 @@ describe('the deployer Lambdas', () => {
       return (fn.Properties.LoggingConfig.LogGroup as { Ref: string }).Ref;
     });
 
-    expect(new Set(logGroupOf).size).toBe(8);
+    expect(new Set(logGroupOf).size).toBe(10);
     for (const logGroupId of logGroupOf) {
       expect(template.toJSON().Resources[logGroupId]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
@@ -183,6 +186,10 @@ describe('the deployer IAM permissions', () => {
     for (const step of ['shift-weight', 'check-alarms', 'rollback', 'prune-versions'] as const) {
       expect(describes(step)).toEqual([]);
     }
+    // wake-on-failure reads a failed execution of a target, to learn its version; nothing of the deployer's.
+    expect(describes('wake-on-failure')).toEqual([
+      'states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:orders:*',
+    ]);
   });
 
   it('grant no states:* action, and no states: action on Resource "*"', () => {
@@ -267,6 +274,7 @@ describe('the state graph', () => {
         { Variable: '$.result', IsPresent: true, Next: 'Deployment done' },
         { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
         { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
+        { Variable: '$.deployment.next', StringEquals: 'PRE_TRAFFIC', Next: 'Run pre-traffic tests' },
       ],
       Default: 'Traffic may have moved?',
     });
@@ -299,6 +307,7 @@ describe('the state graph', () => {
         { Variable: '$.deployment.next', StringEquals: 'POLL', Next: 'Wait for next poll' },
         { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
         { Variable: '$.deployment.next', StringEquals: 'FINISH', Next: 'Prune versions' },
+        { Variable: '$.deployment.next', StringEquals: 'VERIFY', Next: 'Run post-traffic checks' },
       ],
       Default: 'Unexpected loop state',
     });
@@ -368,7 +377,15 @@ describe('the state graph', () => {
       lambdaTasks()
         .map(([name]) => name)
         .sort(),
-    ).toEqual(['Check alarms', 'Prune versions', 'Publish version', 'Roll back', 'Shift weight']);
+    ).toEqual([
+      'Check alarms',
+      'Prune versions',
+      'Publish version',
+      'Roll back',
+      'Run post-traffic checks',
+      'Run pre-traffic tests',
+      'Shift weight',
+    ]);
     for (const [name, state] of lambdaTasks()) {
       expect({ name, ...state }).toMatchObject({
         name,
@@ -399,6 +416,8 @@ describe('the state graph', () => {
       'Prune versions',
       'Publish version',
       'Roll back',
+      'Run post-traffic checks',
+      'Run pre-traffic tests',
       'Shift weight',
       'Wait for next poll',
     ]);

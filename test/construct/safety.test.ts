@@ -116,6 +116,8 @@ describe("each Lambda's access to the deployments table", () => {
       // A signal names the alias or the execution that owns the deployment; an alarm event wakes every lock watching it.
       `signal-deployment: dynamodb:Query on ${table()}/index/owner-index`,
       `wake-on-alarm: dynamodb:Scan on ${table()}/index/owner-index`,
+      // A failed execution of a target wakes the deployment judging its version.
+      `wake-on-failure: dynamodb:Scan on ${table()}/index/owner-index`,
     ]);
   });
 
@@ -181,7 +183,7 @@ const queueId = () => logicalIdsAt(template, 'AWS::SQS::Queue', '/Deployer/Recov
 
 describe('recovery that does not hang on one event', () => {
   it('sweeps the locks every five minutes by default, with the same recovery Lambda', () => {
-    template.resourceCountIs('AWS::Events::Rule', 3);
+    template.resourceCountIs('AWS::Events::Rule', 4);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
@@ -248,6 +250,7 @@ describe("each Lambda's IAM permissions", () => {
       const expected: Record<string, string[]> = {
         'publish-version': ['cloudwatch:DescribeAlarms on *'],
         'check-alarms': ['cloudwatch:DescribeAlarmHistory on *', 'cloudwatch:DescribeAlarms on *'],
+        'traffic-tests': ['cloudwatch:DescribeAlarmHistory on *', 'cloudwatch:DescribeAlarms on *'],
       };
       expect(onEverything).toEqual(expected[step] ?? []);
     },

@@ -7,12 +7,14 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { DeployerStack, StateMachineDeployer, type StateMachineDeployerProps } from '../../lib';
 import { readDeployerContext } from '../../lib/context';
 import { DEPLOYER_FUNCTIONS } from '../../lib/deployer-functions';
 import {
+  flatten,
   functionGrants,
   functionLogicalId,
   grants,
@@ -21,6 +23,7 @@ import {
   testApp,
 } from '../support/deployer-template';
 import { TEST_SCOPE } from '../support/synth';
+import { deployerFromTemplate } from '../../local/deployer/assembly';
 
 const ORDERS = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
 const PAYMENTS = 'arn:aws:states:us-east-1:123456789012:stateMachine:payments';
@@ -112,6 +115,33 @@ describe('StateMachineDeployer props', () => {
     ).not.toThrow();
   });
 
+  it('fails when defaultAnalysis is not a valid analysis, naming the field', () => {
+    const stack = newStack();
+
+    expect(
+      () =>
+        new StateMachineDeployer(stack, 'Deployer', {
+          targets: [target(stack, 'orders')],
+          defaultAnalysis: { confidence: 2 },
+        }),
+    ).toThrow('defaultAnalysis: analysis.confidence must be a number from 0.5 to 0.9999, got: 2');
+  });
+
+  it('hands defaultAnalysis to publish-version, which applies it to requests that give none', () => {
+    const stack = newStack();
+    new StateMachineDeployer(stack, 'Deployer', {
+      targets: [target(stack, 'orders')],
+      defaultAnalysis: { minExecutions: 30, maxHoldSeconds: 600 },
+    });
+    const template = Template.fromStack(stack);
+    const fn = template.toJSON().Resources[functionLogicalId(template, 'publish-version')].Properties;
+
+    expect(JSON.parse(fn.Environment.Variables.DEFAULT_ANALYSIS)).toEqual({
+      minExecutions: 30,
+      maxHoldSeconds: 600,
+    });
+  });
+
   it('accepts the bounds 1 and 100 and a one-second interval', () => {
     const stack = newStack();
     const targets = [target(stack, 'orders')];
@@ -150,13 +180,13 @@ describe('StateMachineDeployer', () => {
   });
 
   it('keeps the logs of the state machine and of each Lambda for the configured retention', () => {
-    template.resourceCountIs('AWS::Logs::LogGroup', 9);
+    template.resourceCountIs('AWS::Logs::LogGroup', 11);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
     const lambdaLogGroups = DEPLOYER_FUNCTIONS.map(
       (step) =>
         template.toJSON().Resources[functionLogicalId(template, step)].Properties.LoggingConfig.LogGroup.Ref,
     );
-    expect(new Set(lambdaLogGroups).size).toBe(8);
+    expect(new Set(lambdaLogGroups).size).toBe(10);
   });
 
   it('extends every Lambda to a target added later', () => {
@@ -199,11 +229,17 @@ describe('StateMachineDeployer', () => {
     }
   });
 
-  it('lets the four steps that tell what happened put lifecycle events on the default bus, and no other', () => {
+  it('lets the five steps that tell what happened put lifecycle events on the default bus, and no other', () => {
     const bus = 'arn:aws:events:us-east-1:123456789012:event-bus/default';
     for (const step of DEPLOYER_FUNCTIONS) {
       const fn = template.toJSON().Resources[functionLogicalId(template, step)].Properties;
-      const publishes = ['publish-version', 'shift-weight', 'check-alarms', 'rollback'].includes(step);
+      const publishes = [
+        'publish-version',
+        'shift-weight',
+        'check-alarms',
+        'rollback',
+        'traffic-tests',
+      ].includes(step);
       expect([step, functionGrants(template, step, 'events:')]).toEqual([
         step,
         publishes ? [`events:PutEvents on ${bus}`] : [],
@@ -227,6 +263,42 @@ describe('StateMachineDeployer', () => {
     ]);
     const fn = busTemplate.toJSON().Resources[functionLogicalId(busTemplate, 'shift-weight')].Properties;
     expect(fn.Environment.Variables.EVENT_BUS_NAME).toEqual({ Ref: busId });
+  });
+
+  it('wakes a deployment judging its new version when an execution of one of its targets fails', () => {
+    const rule = Object.values(template.findResources('AWS::Events::Rule')).find(
+      (resource) =>
+        (resource.Properties.EventPattern as { source: string[] }).source[0] === 'aws.states' &&
+        JSON.stringify(resource.Properties.Targets).includes(functionLogicalId(template, 'wake-on-failure')),
+    );
+    const pattern = rule!.Properties.EventPattern as {
+      detail: { status: string[]; stateMachineArn: unknown[] };
+    };
+
+    expect(pattern.detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    // orders at construction and payments added later, both in the pattern.
+    expect(pattern.detail.stateMachineArn.map(flatten)).toEqual([ORDERS, PAYMENTS]);
+    expect(rule!.Properties.Targets[0].RetryPolicy).toEqual({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 300,
+    });
+  });
+
+  it('matches a family of targets named with a trailing * by prefix', () => {
+    const app = testApp({ targets: 'orders*' });
+    const stack = new DeployerStack(app, 'SfnDeployer', { ...readDeployerContext(app.node), env });
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'));
+    const wake = rules.find(
+      (resource) =>
+        JSON.stringify(resource.Properties.EventPattern?.detail?.status) ===
+        '["FAILED","TIMED_OUT","ABORTED"]',
+    );
+
+    expect(
+      wake!.Properties.EventPattern.detail.stateMachineArn.map((value: { prefix: unknown }) =>
+        flatten(value.prefix),
+      ),
+    ).toEqual(['arn:aws:states:us-east-1:123456789012:stateMachine:orders']);
   });
 
   it('lets the state machine store its wait’s token on the deployments table, and nowhere else', () => {
@@ -286,8 +358,8 @@ describe('two deployers in one stack', () => {
 
     // Assert
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
-    template.resourceCountIs('AWS::Lambda::Function', 16);
-    template.resourceCountIs('AWS::Logs::LogGroup', 18);
+    template.resourceCountIs('AWS::Lambda::Function', 20);
+    template.resourceCountIs('AWS::Logs::LogGroup', 22);
     expect(statesResourcesOf(template, 'OrdersDeployer')).toEqual([ORDERS, `${ORDERS}:*`]);
     expect(statesResourcesOf(template, 'PaymentsDeployer')).toEqual([PAYMENTS, `${PAYMENTS}:*`]);
   });
@@ -358,5 +430,104 @@ describe('reading the deployer settings from context', () => {
     // Assert
     expect(statesResourcesOf(template)).toEqual([ORDERS, `${ORDERS}:*`, PAYMENTS, `${PAYMENTS}:*`]);
     template.hasOutput('DeployerArn', {});
+  });
+});
+
+/** The deployer's definition, its references resolved. */
+function deployerDefinition(template: Template) {
+  return deployerFromTemplate(template.toJSON() as Parameters<typeof deployerFromTemplate>[0], TEST_SCOPE)
+    .definition;
+}
+
+describe('traffic tests', () => {
+  const SMOKE_FUNCTION = 'arn:aws:lambda:us-east-1:123456789012:function:orders-smoke';
+  const SMOKE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders-smoke';
+
+  function synthWithHooks(hooks: boolean): Template {
+    const stack = newStack();
+    new StateMachineDeployer(stack, 'Deployer', {
+      targets: [target(stack, 'orders')],
+      trafficTestHooks: hooks
+        ? [
+            lambda.Function.fromFunctionArn(stack, 'Smoke', SMOKE_FUNCTION),
+            sfn.StateMachine.fromStateMachineArn(stack, 'SmokeMachine', SMOKE_MACHINE),
+          ]
+        : undefined,
+    });
+    return Template.fromStack(stack);
+  }
+
+  it('lets the tests start executions of the target and follow and stop only its executions', () => {
+    const template = synthWithHooks(false);
+
+    expect(functionGrants(template, 'traffic-tests', 'states:')).toEqual(
+      [
+        `states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:orders:*`,
+        `states:DescribeStateMachineAlias on ${ORDERS}`,
+        `states:DescribeStateMachineAlias on ${ORDERS}:*`,
+        `states:StartExecution on ${ORDERS}`,
+        `states:StartExecution on ${ORDERS}:*`,
+        `states:StopExecution on arn:aws:states:us-east-1:123456789012:execution:orders:*`,
+      ].sort(),
+    );
+    expect(functionGrants(template, 'traffic-tests', 'lambda:')).toEqual([]);
+  });
+
+  it('lets the tests call the declared hooks and nothing else, and tells the first step which they are', () => {
+    const template = synthWithHooks(true);
+
+    expect(functionGrants(template, 'traffic-tests', 'lambda:')).toEqual([
+      `lambda:InvokeFunction on ${SMOKE_FUNCTION}`,
+    ]);
+    expect(functionGrants(template, 'traffic-tests', 'states:')).toEqual(
+      expect.arrayContaining([
+        `states:StartExecution on ${SMOKE_MACHINE}`,
+        'states:DescribeExecution on arn:aws:states:us-east-1:123456789012:execution:orders-smoke:*',
+      ]),
+    );
+    for (const step of ['publish-version', 'traffic-tests'] as const) {
+      const fn = template.toJSON().Resources[functionLogicalId(template, step)].Properties;
+      expect(JSON.parse(fn.Environment.Variables.TRAFFIC_TEST_HOOKS)).toEqual([
+        SMOKE_FUNCTION,
+        SMOKE_MACHINE,
+      ]);
+    }
+    for (const step of DEPLOYER_FUNCTIONS.filter((name) => name !== 'traffic-tests'))
+      expect([step, functionGrants(template, step, 'lambda:')]).toEqual([step, []]);
+  });
+
+  it('runs the tests before the first shift and the checks before pruning, a Wait between polls', () => {
+    const definition = deployerDefinition(synthWithHooks(false));
+
+    expect(definition.States['Pre-traffic tests passed?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.deployment.next', StringEquals: 'SHIFT', Next: 'Shift weight' },
+        { Variable: '$.deployment.next', StringEquals: 'PRE_TRAFFIC', Next: 'Wait for pre-traffic tests' },
+      ],
+      Default: 'Unexpected loop state',
+    });
+    expect(definition.States['Post-traffic checks passed?']).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.deployment.next', StringEquals: 'FINISH', Next: 'Prune versions' },
+        { Variable: '$.deployment.next', StringEquals: 'VERIFY', Next: 'Wait for post-traffic checks' },
+        { Variable: '$.deployment.next', StringEquals: 'ROLL_BACK', Next: 'Roll back' },
+      ],
+      Default: 'Unexpected loop state',
+    });
+    expect(definition.States['Wait for pre-traffic tests']).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.deployment.waitSeconds',
+      Next: 'Run pre-traffic tests',
+    });
+    expect(definition.States['Run pre-traffic tests']?.Catch).toEqual([
+      {
+        ErrorEquals: ['PreTrafficTestFailed', 'DeploymentLockLost'],
+        ResultPath: '$.failure',
+        Next: 'Read error message',
+      },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Roll back' },
+    ]);
   });
 });

@@ -19,6 +19,7 @@ import {
   DescribeExecutionCommand,
   DescribeStateMachineAliasCommand,
   DescribeStateMachineCommand,
+  type ExecutionListItem,
   type ExecutionStatus,
   GetExecutionHistoryCommand,
   type HistoryEvent,
@@ -332,16 +333,21 @@ export class E2e {
 
   /** Executions a version ran, optionally only those with a status. */
   async countExecutions(versionArn: string, statusFilter?: ExecutionStatus): Promise<number> {
-    let count = 0;
+    return (await this.executionsOf(versionArn, statusFilter)).length;
+  }
+
+  /** Every execution of a version (or state machine, or alias), newest first. */
+  async executionsOf(versionArn: string, statusFilter?: ExecutionStatus): Promise<ExecutionListItem[]> {
+    const executions: ExecutionListItem[] = [];
     let nextToken: string | undefined;
     do {
       const page = await this.sfn.send(
         new ListExecutionsCommand({ stateMachineArn: versionArn, statusFilter, maxResults: 1000, nextToken }),
       );
-      count += page.executions?.length ?? 0;
+      executions.push(...(page.executions ?? []));
       nextToken = page.nextToken;
     } while (nextToken);
-    return count;
+    return executions;
   }
 
   /** Starts a deployer execution with the request as its input. */

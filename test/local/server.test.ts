@@ -173,6 +173,20 @@ describe('LocalServer', () => {
       expect(server.calls.count('ListStateMachines')).toBe(3);
     });
 
+    it('lets the first `skip` matching calls through before failing', async () => {
+      await start();
+      server.faults.inject({ operation: 'ListStateMachines', skip: 2, count: 1 });
+      await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
+      await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
+      await expect(sfn.send(new ListStateMachinesCommand({}))).rejects.toMatchObject({
+        name: 'ThrottlingException',
+      });
+      await expect(sfn.send(new ListStateMachinesCommand({}))).resolves.toBeDefined();
+      expect(() => server.faults.inject({ operation: 'ListStateMachines', skip: -1 })).toThrow(
+        'skip must be an integer >= 0, got: -1',
+      );
+    });
+
     it('injects 5xx errors through the HTTP admin endpoint', async () => {
       const endpoint = await start();
       const res = await fetch(`${endpoint}/_local/faults`, {
@@ -180,7 +194,9 @@ describe('LocalServer', () => {
         body: JSON.stringify({ operation: 'ListStateMachines', error: 'ServiceUnavailable' }),
       });
       expect(await res.json()).toEqual({
-        faults: [{ operation: 'ListStateMachines', error: 'ServiceUnavailable', hold: false, remaining: 1 }],
+        faults: [
+          { operation: 'ListStateMachines', error: 'ServiceUnavailable', hold: false, remaining: 1, skip: 0 },
+        ],
       });
       const err = await sfn.send(new ListStateMachinesCommand({})).catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });

@@ -10,8 +10,8 @@ describe('the CDK app', () => {
     const built = app({});
     expect(built.deployOnPublish).toBeUndefined();
     expect(built.pipelineStack).toBeUndefined();
-    // Only the deployer's own rules: recovery, its sweep, and alarm wake-ups.
-    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 3);
+    // Only the deployer's own rules: recovery, its sweep, and wake-ups on alarms and failed executions.
+    Template.fromStack(built.deployerStack).resourceCountIs('AWS::Events::Rule', 4);
   });
 
   it('adds deploy-on-publish rules for the targets given settings, with -c deployOnPublish=true', () => {

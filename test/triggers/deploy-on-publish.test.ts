@@ -188,8 +188,8 @@ describe('DeployOnPublish', () => {
         targets: [{ stateMachine: target, alias: 'live' }],
       });
     }
-    // Two publish rules per deployer, and each deployer's own recovery, stale-lock sweep and alarm wake-up rules.
-    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 10);
+    // Two publish rules per deployer, and each deployer's own recovery, stale-lock sweep and wake-up rules.
+    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 12);
   });
 
   it('fails when a target default is not valid in a deploy request', () => {

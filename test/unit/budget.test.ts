@@ -8,6 +8,9 @@ import {
   SEGMENT_EVENT_BUDGET,
   SHIFT_EVENTS,
   START_EVENTS,
+  TRAFFIC_TEST_MAX_EVENTS,
+  TRAFFIC_TEST_MAX_POLLS,
+  trafficTestPollSeconds,
 } from '../../lambda/shared/budget';
 import { EXECUTION_ARN, loopState } from './fixtures';
 
@@ -70,5 +73,18 @@ describe('the history budget', () => {
     // 525,600 polls at 13 events is ~6.8 million events: at 20,000 per execution, ~342 executions.
     const polls = 365 * 24 * 60;
     expect(Math.ceil((polls * POLL_EVENTS) / (SEGMENT_EVENT_BUDGET - RESUME_EVENTS))).toBe(342);
+  });
+});
+
+describe('traffic tests in the history budget', () => {
+  it('poll at most 120 times per phase, every 5 s or more, so the checks after the last hand-off fit the margin', () => {
+    expect(trafficTestPollSeconds(60)).toBe(5);
+    expect(trafficTestPollSeconds(3600)).toBe(30);
+    expect(Math.ceil(3600 / trafficTestPollSeconds(3600))).toBeLessThanOrEqual(TRAFFIC_TEST_MAX_POLLS);
+    // The longest check phase plus a rollback with all its retries, after the budget is spent.
+    const rollbackWithRetries = EVENTS.lambdaTask + 10 * EVENTS.retry + EVENTS.choice + 2;
+    expect(SEGMENT_EVENT_BUDGET + TRAFFIC_TEST_MAX_EVENTS + rollbackWithRetries).toBeLessThan(
+      HISTORY_EVENT_LIMIT,
+    );
   });
 });

@@ -134,6 +134,7 @@ describe('publish-version with the lock', () => {
         // What an alarm event needs to find the deployments to wake.
         alarms: ['orders-failures'],
         failOnInsufficientData: false,
+        judgesExecutions: false,
       },
     });
     expect(callsWhenAcquired).toEqual([

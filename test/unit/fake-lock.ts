@@ -78,6 +78,7 @@ export class FakeDeploymentLock implements DeploymentLock {
       acquiredAt: claim.startedAt,
       ...(claim.alarms && claim.alarms.length > 0 ? { alarms: [...claim.alarms] } : {}),
       failOnInsufficientData: claim.failOnInsufficientData ?? false,
+      judgesExecutions: claim.judgesExecutions ?? false,
     });
     this.records.set(recordKey(claim.startedAt, claim.owner), { status: 'IN_PROGRESS' });
   }

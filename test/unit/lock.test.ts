@@ -76,6 +76,7 @@ describe('the deployment lock', () => {
           // What an alarm event needs to find the deployments it wakes.
           alarms: { SS: ['orders-errors', 'orders-latency'] },
           failOnInsufficientData: { BOOL: true },
+          judgesExecutions: { BOOL: false },
           // The TTL: a year and a day after it was taken, when its owner has certainly ended.
           expiresAt: { N: String(Date.parse(T0.toISOString()) / 1000 + 366 * 24 * 3600) },
         },

@@ -733,3 +733,25 @@ describe('publish-version', () => {
     });
   });
 });
+
+describe('publish-version with traffic tests', () => {
+  const HOOK = 'arn:aws:lambda:us-east-1:123456789012:function:orders-smoke';
+
+  it('refuses a hook the deployer did not declare before reading or locking anything', async () => {
+    // Arrange
+    const lock = new FakeDeploymentLock();
+
+    // Act
+    const result = publishVersion(event({ version: 3, preTraffic: { hook: HOOK } }), { ...deps(), lock });
+
+    // Assert
+    await expect(result).rejects.toMatchObject({
+      name: 'InvalidDeployRequest',
+      message: expect.stringContaining(
+        `preTraffic.hook must be one of the hooks declared on the deployer (trafficTestHooks): none are declared, got: "${HOOK}"`,
+      ),
+    });
+    expect(lock.calls).toEqual([]);
+    expect(sfnMock.calls()).toEqual([]);
+  });
+});

@@ -694,3 +694,77 @@ describe('parseDeployRequest', () => {
     expect(error.message).toBe(`Invalid deploy request: ${error.problems.join('; ')}`);
   });
 });
+
+describe('preTraffic and postTraffic', () => {
+  const test = {
+    name: 'rejects type B',
+    input: { type: 'B' },
+    expect: { status: 'FAILED', error: 'Invalid' },
+  };
+
+  it('takes tests with a default timeout of 300 s, and a hook', () => {
+    const request = parseDeployRequest({
+      ...minimal,
+      preTraffic: { tests: [test] },
+      postTraffic: { hook: `${STATE_MACHINE_ARN}-smoke`, timeoutSeconds: 600 },
+    });
+
+    expect(request.preTraffic).toEqual({ tests: [test], timeoutSeconds: 300 });
+    expect(request.postTraffic).toEqual({ hook: `${STATE_MACHINE_ARN}-smoke`, timeoutSeconds: 600 });
+  });
+
+  it('fails when tests and hook are both given, or neither', () => {
+    expect(
+      rejectionOf({ ...minimal, preTraffic: { tests: [test], hook: STATE_MACHINE_ARN } }).problems,
+    ).toEqual(['preTraffic must give either tests or hook, not both']);
+    expect(rejectionOf({ ...minimal, postTraffic: { timeoutSeconds: 5 } }).problems).toEqual([
+      'postTraffic must give either tests or hook, not neither',
+    ]);
+  });
+
+  it('fails on each bad test, naming it by its index, with what was given', () => {
+    const problems = rejectionOf({
+      ...minimal,
+      preTraffic: {
+        timeoutSeconds: 3601,
+        tests: [
+          test,
+          { ...test, expect: { status: 'DONE' } },
+          { name: 'rejects type B', expect: { status: 'SUCCEEDED', output: 1, error: 'E' } },
+        ],
+      },
+    }).problems;
+
+    expect(problems).toEqual([
+      'preTraffic.timeoutSeconds must be an integer between 1 and 3600, got: 3601',
+      'preTraffic.tests[1].name must be unique: preTraffic.tests[0] has the same name, got: "rejects type B"',
+      'preTraffic.tests[1].expect.status must be one of SUCCEEDED, FAILED, TIMED_OUT, ABORTED, got: "DONE"',
+      'preTraffic.tests[2].name must be unique: preTraffic.tests[0] has the same name, got: "rejects type B"',
+      'preTraffic.tests[2].expect.error needs status FAILED or TIMED_OUT: only a failed execution has an error, got: "E"',
+    ]);
+  });
+
+  it('fails on no tests, more than 20, or an input over 256 KiB', () => {
+    const many = Array.from({ length: 21 }, (_, index) => ({ ...test, name: `t${index}` }));
+    expect(rejectionOf({ ...minimal, preTraffic: { tests: [] } }).problems).toEqual([
+      'preTraffic.tests must list 1 to 20 tests, got: 0',
+    ]);
+    expect(rejectionOf({ ...minimal, preTraffic: { tests: many } }).problems).toEqual([
+      'preTraffic.tests must list 1 to 20 tests, got: 21',
+    ]);
+    expect(
+      rejectionOf({
+        ...minimal,
+        preTraffic: { tests: [{ ...test, input: { big: 'x'.repeat(STATE_MAX_BYTES) } }] },
+      }).problems[0],
+    ).toMatch(/^preTraffic\.tests\[0\]\.input must be at most 262144 bytes of JSON/);
+  });
+
+  it('fails on a hook that is neither a Lambda function nor a state machine', () => {
+    expect(
+      rejectionOf({ ...minimal, postTraffic: { hook: 'arn:aws:sns:us-east-1:123456789012:topic' } }).problems,
+    ).toEqual([
+      'postTraffic.hook must be a Lambda function ARN or an unqualified state machine ARN, got: "arn:aws:sns:us-east-1:123456789012:topic"',
+    ]);
+  });
+});
