@@ -122,8 +122,11 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
           }
         : undefined,
   });
-  // A step that is over keeps its last verdict in the record of the deployment.
-  if (verdict && deployment.next !== 'POLL') deployment.verdicts = [...(deployment.verdicts ?? []), verdict];
+  // A step that is over keeps its last verdict, in the state and on the deployment's record.
+  if (verdict && deployment.next !== 'POLL') {
+    deployment.verdicts = [...(deployment.verdicts ?? []), verdict];
+    await deps.lock.update(deployment.aliasArn, deployment.owner, { verdicts: deployment.verdicts });
+  }
 
   if ((deployment.next === 'SHIFT' || deployment.next === 'POLL') && mustContinue(deployment)) {
     // The history is nearly full: a new execution, and only that one, carries the loop on from here.

@@ -144,6 +144,9 @@ describe('the analysis at each check', () => {
 
     expect(checked.deployment?.next).toBe('SHIFT');
     expect(checked.deployment?.verdicts).toMatchObject([{ step: 1, new: { finished: 30 }, worse: false }]);
+    expect(lock.calls.filter((call) => call.method === 'update').at(-1)).toMatchObject({
+      progress: { verdicts: [{ step: 1, new: { finished: 30 }, worse: false }] },
+    });
   });
 });
 
