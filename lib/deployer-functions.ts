@@ -89,7 +89,12 @@ export const TARGET_EXECUTION_ACTIONS: Partial<Record<DeployerFunctionName, stri
  */
 export const ALARM_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
   'publish-version': ['cloudwatch:DescribeAlarms'],
-  'check-alarms': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+  // GetMetricData: the analysis counts an Express target's executions from its AWS/States metrics.
+  'check-alarms': [
+    'cloudwatch:DescribeAlarms',
+    'cloudwatch:DescribeAlarmHistory',
+    'cloudwatch:GetMetricData',
+  ],
   // The alarms are still watched while post-traffic checks run.
   'traffic-tests': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
 };
@@ -198,8 +203,9 @@ export class DeployerFunctions extends Construct {
         acknowledge(
           role,
           'AwsSolutions-IAM5[Resource::*]',
-          `${alarmActions.join(' and ')} on "*" only: they are read-only, and CloudWatch returns composite alarms ` +
-            'only to a principal allowed on every alarm (alarm ARNs are not enough); no other action is granted on "*"',
+          `${alarmActions.join(' and ')} on "*" only: they are read-only, CloudWatch returns composite alarms ` +
+            'only to a principal allowed on every alarm (alarm ARNs are not enough), and GetMetricData supports no ' +
+            'resource-level permission; no other action is granted on "*"',
         );
       }
       acknowledge(

@@ -30,7 +30,7 @@ export async function describeTarget(
   sfn: SFNClient,
   stateMachineArn: string,
   request?: Pick<DeployRequest, 'preTraffic' | 'postTraffic'>,
-): Promise<string | undefined> {
+): Promise<{ revisionId?: string; type?: string }> {
   let described;
   try {
     described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
@@ -53,7 +53,7 @@ export async function describeTarget(
       ]);
     }
   }
-  return described.revisionId;
+  return { revisionId: described.revisionId, type: described.type };
 }
 
 /** Every alarm exists, and none is failing unless the request ignores alarms already firing. */
