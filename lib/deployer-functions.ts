@@ -74,7 +74,8 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
   // Reads the failed execution only (its version): see grantTarget.
   'wake-on-failure': [],
   // Tests run on the new version by its version ARN; the alias is read for drift after traffic moved.
-  'traffic-tests': ['states:StartExecution', 'states:DescribeStateMachineAlias'],
+  // StartSyncExecution: an Express target's tests run within the call.
+  'traffic-tests': ['states:StartExecution', 'states:StartSyncExecution', 'states:DescribeStateMachineAlias'],
 };
 
 /** Actions on the executions of each target: wake-on-failure learns a failed execution's version. */

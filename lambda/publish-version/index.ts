@@ -118,7 +118,7 @@ export async function publishVersion(
   await recoverStaleLock(deps, aliasArn, now, event.executionArn);
 
   // Read-only checks first: a rejected request changes nothing.
-  const target = await describeTarget(deps.sfn, stateMachineArn, request);
+  const target = await describeTarget(deps.sfn, stateMachineArn);
   const latestRevisionId = target.revisionId;
   const routing = await readAliasRouting(deps.sfn, aliasArn);
   if (routing && !routing.some((entry) => entry.weight === 100) && !request.force) {

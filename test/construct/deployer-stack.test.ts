@@ -44,7 +44,7 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
   ],
   'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'signal-deployment': [],
-  'traffic-tests': ['states:DescribeStateMachineAlias', 'states:StartExecution'],
+  'traffic-tests': ['states:DescribeStateMachineAlias', 'states:StartExecution', 'states:StartSyncExecution'],
   'wake-on-alarm': [],
   'wake-on-failure': [],
 };
