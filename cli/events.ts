@@ -13,6 +13,8 @@ export type DeployEvent =
   | { type: 'shifted'; at: string; weight: number; step: number; of: number; stepEndsAt?: string }
   | { type: 'alarm'; at: string; alarm: string; state: string; previous?: string }
   | { type: 'alarms-fired'; at: string; alarms: string[]; alarmNames: string[] }
+  | { type: 'signal'; at: string; action: string; sender: string; reason?: string }
+  | { type: 'verdict'; at: string; summary: string; worse: boolean }
   | { type: 'rolling-back'; at: string }
   | { type: 'rolled-back'; at: string; cause: string; toVersionArn?: string }
   | { type: 'pruned'; at: string; versionArns: string[] }
@@ -33,10 +35,21 @@ export interface Progress {
   weight: number;
   stepEndsAt?: string;
   alarmStates: Record<string, string>;
+  /** Signals and the analysis's verdict already told, so each is told once. */
+  signalsTold: number;
+  verdictTold?: string;
 }
 
 export function initialProgress(executionArn: string): Progress {
-  return { executionArn, status: 'RUNNING', alarmNames: [], steps: [], weight: 0, alarmStates: {} };
+  return {
+    executionArn,
+    status: 'RUNNING',
+    alarmNames: [],
+    steps: [],
+    weight: 0,
+    alarmStates: {},
+    signalsTold: 0,
+  };
 }
 
 /** Updates `progress` with one history event and returns the events worth telling. */
@@ -93,16 +106,34 @@ export function readHistoryEvent(event: HistoryEvent, progress: Progress): Deplo
         },
       ];
     }
-    case 'Check alarms':
-      if (deployment.next !== 'ROLL_BACK') return [];
-      return [
-        {
+    case 'Check alarms': {
+      const told: DeployEvent[] = [];
+      // Who steered it, and the analysis's verdict when it changed: each told once.
+      for (const signal of (deployment.signals ?? []).slice(progress.signalsTold)) {
+        told.push({
+          type: 'signal',
+          at,
+          action: signal.action,
+          sender: signal.sender,
+          reason: signal.reason,
+        });
+      }
+      progress.signalsTold = deployment.signals?.length ?? 0;
+      const verdict = deployment.verdict;
+      if (verdict && verdict.summary !== progress.verdictTold) {
+        progress.verdictTold = verdict.summary;
+        told.push({ type: 'verdict', at, summary: verdict.summary, worse: verdict.worse });
+      }
+      if (deployment.next === 'ROLL_BACK' && (deployment.firedAlarms ?? []).length > 0) {
+        told.push({
           type: 'alarms-fired',
           at,
           alarms: deployment.firedAlarms ?? [],
           alarmNames: firedAlarmNames(deployment.firedAlarms ?? [], progress.alarmNames),
-        },
-      ];
+        });
+      }
+      return told;
+    }
     case 'Roll back':
       progress.weight = 0;
       return [

@@ -48,7 +48,7 @@ export async function preflight(
   }
   try {
     await skipIfUnreadable(deps, `state machine ${stateMachineArn}`, () =>
-      describeTarget(deps.sfn, stateMachineArn, request),
+      describeTarget(deps.sfn, stateMachineArn),
     );
     await skipIfUnreadable(deps, 'the version to deploy', () =>
       findExistingVersion(deps.sfn, request, stateMachineArn),

@@ -89,6 +89,10 @@ export function formatEvent(event: DeployEvent): string {
     // The alarms' reasons and the rollback's cause are told once, in the outcome on stderr.
     case 'alarms-fired':
       return line('alarm fired', event.alarmNames.join(', '));
+    case 'signal':
+      return line(event.action, `by ${event.sender}${event.reason ? `: ${event.reason}` : ''}`);
+    case 'verdict':
+      return line('analysis', event.summary);
     case 'rolling-back':
       return line('rolling back');
     case 'rolled-back':

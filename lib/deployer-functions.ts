@@ -74,7 +74,8 @@ export const TARGET_ACTIONS: Record<DeployerFunctionName, string[]> = {
   // Reads the failed execution only (its version): see grantTarget.
   'wake-on-failure': [],
   // Tests run on the new version by its version ARN; the alias is read for drift after traffic moved.
-  'traffic-tests': ['states:StartExecution', 'states:DescribeStateMachineAlias'],
+  // StartSyncExecution: an Express target's tests run within the call.
+  'traffic-tests': ['states:StartExecution', 'states:StartSyncExecution', 'states:DescribeStateMachineAlias'],
 };
 
 /** Actions on the executions of each target: wake-on-failure learns a failed execution's version. */
@@ -89,7 +90,12 @@ export const TARGET_EXECUTION_ACTIONS: Partial<Record<DeployerFunctionName, stri
  */
 export const ALARM_ACTIONS: Partial<Record<DeployerFunctionName, string[]>> = {
   'publish-version': ['cloudwatch:DescribeAlarms'],
-  'check-alarms': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+  // GetMetricData: the analysis counts an Express target's executions from its AWS/States metrics.
+  'check-alarms': [
+    'cloudwatch:DescribeAlarms',
+    'cloudwatch:DescribeAlarmHistory',
+    'cloudwatch:GetMetricData',
+  ],
   // The alarms are still watched while post-traffic checks run.
   'traffic-tests': ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
 };
@@ -198,8 +204,9 @@ export class DeployerFunctions extends Construct {
         acknowledge(
           role,
           'AwsSolutions-IAM5[Resource::*]',
-          `${alarmActions.join(' and ')} on "*" only: they are read-only, and CloudWatch returns composite alarms ` +
-            'only to a principal allowed on every alarm (alarm ARNs are not enough); no other action is granted on "*"',
+          `${alarmActions.join(' and ')} on "*" only: they are read-only, CloudWatch returns composite alarms ` +
+            'only to a principal allowed on every alarm (alarm ARNs are not enough), and GetMetricData supports no ' +
+            'resource-level permission; no other action is granted on "*"',
         );
       }
       acknowledge(

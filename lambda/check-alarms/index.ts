@@ -37,7 +37,12 @@ import {
   systemClock,
 } from '../shared/deployment';
 import { assertNoDrift, releasingOnDrift } from '../shared/drift';
-import { type AnalysisSettings, countFinishedExecutions, judge } from '../shared/analysis';
+import {
+  type AnalysisSettings,
+  countFinishedExecutions,
+  countFinishedFromMetrics,
+  judge,
+} from '../shared/analysis';
 import { DETAIL_TYPES, type LifecycleEvents, LifecycleLog } from '../shared/lifecycle';
 import type { DeploymentLock, Signal } from '../shared/lock';
 import { AlarmNotFoundError } from '../shared/errors';
@@ -102,7 +107,9 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
   const analysis = request.analysis;
   const previous = deployment.verdict;
   const verdict =
-    analysis && !deployment.aborted ? await analyzeStep(deps.sfn, deployment, analysis, now) : undefined;
+    analysis && !deployment.aborted
+      ? await analyzeStep(deps.sfn, deps.cloudWatch, deployment, analysis, now)
+      : undefined;
   if (verdict?.worse) {
     // Told once per step: a dry run's verdict stays "worse" at every poll after.
     if (!(previous?.worse && previous.step === verdict.step))
@@ -122,8 +129,11 @@ export async function checkAlarms(event: LoopEvent, deps: CheckAlarmsDeps): Prom
           }
         : undefined,
   });
-  // A step that is over keeps its last verdict in the record of the deployment.
-  if (verdict && deployment.next !== 'POLL') deployment.verdicts = [...(deployment.verdicts ?? []), verdict];
+  // A step that is over keeps its last verdict, in the state and on the deployment's record.
+  if (verdict && deployment.next !== 'POLL') {
+    deployment.verdicts = [...(deployment.verdicts ?? []), verdict];
+    await deps.lock.update(deployment.aliasArn, deployment.owner, { verdicts: deployment.verdicts });
+  }
 
   if ((deployment.next === 'SHIFT' || deployment.next === 'POLL') && mustContinue(deployment)) {
     // The history is nearly full: a new execution, and only that one, carries the loop on from here.
@@ -291,14 +301,20 @@ export interface AlarmWatch {
  */
 export async function analyzeStep(
   sfn: SFNClient,
+  cloudWatch: CloudWatchClient,
   deployment: Deployment,
   settings: AnalysisSettings,
   now: Date,
 ): Promise<RecordedVerdict> {
   const since = Date.parse(deployment.timeline.at(-1)?.at ?? deployment.watchStartedAt);
+  // Standard executions are listed (Step Functions' own record); Express ones only counted in metrics.
+  const count = (versionArn: string) =>
+    deployment.express
+      ? countFinishedFromMetrics(cloudWatch, versionArn, since, now.getTime())
+      : countFinishedExecutions(sfn, versionArn, since);
   const [newCounts, oldCounts] = await Promise.all([
-    countFinishedExecutions(sfn, deployment.targetVersionArn, since),
-    countFinishedExecutions(sfn, deployment.originVersionArn, since),
+    count(deployment.targetVersionArn),
+    count(deployment.originVersionArn),
   ]);
   const verdict = judge(newCounts, oldCounts, settings);
   const recorded: RecordedVerdict = {

@@ -118,7 +118,8 @@ export async function publishVersion(
   await recoverStaleLock(deps, aliasArn, now, event.executionArn);
 
   // Read-only checks first: a rejected request changes nothing.
-  const latestRevisionId = await describeTarget(deps.sfn, stateMachineArn, request);
+  const target = await describeTarget(deps.sfn, stateMachineArn);
+  const latestRevisionId = target.revisionId;
   const routing = await readAliasRouting(deps.sfn, aliasArn);
   if (routing && !routing.some((entry) => entry.weight === 100) && !request.force) {
     throw new DeploymentInProgressError(
@@ -150,6 +151,7 @@ export async function publishVersion(
       routing,
       existingVersion,
       latestRevisionId,
+      targetType: target.type,
       now,
       owner,
     });
@@ -218,6 +220,8 @@ interface Start {
   routing: RoutingEntry[] | undefined;
   existingVersion: string | undefined;
   latestRevisionId: string | undefined;
+  /** STANDARD or EXPRESS: how the analysis counts the versions' executions. */
+  targetType: string | undefined;
   now: string;
   owner: string;
 }
@@ -266,6 +270,7 @@ async function start(deps: PublishVersionDeps, run: Start): Promise<DeployerStat
     targetVersionArn,
     steps,
     stepIndex: 0,
+    ...(run.targetType === 'EXPRESS' ? { express: true } : {}),
     watchStartedAt: now,
     lastCheckedAt: now,
     routing: normalized(routing),

@@ -11,6 +11,11 @@
  * failure rate (`maxFailureRate`) catches a version worse than any baseline
  * once enough executions have finished, even when the old one fails too.
  */
+import {
+  type CloudWatchClient,
+  GetMetricDataCommand,
+  type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import hypergeometricPmf from '@stdlib/stats-base-dists-hypergeometric-pmf';
 
@@ -130,4 +135,67 @@ export async function countFinishedExecutions(
     if (!nextToken) return { finished, failed, truncated: false };
   }
   return { finished, failed, truncated: true };
+}
+
+/** The `AWS/States` metrics that end an execution; all but the first are failures. */
+const ENDINGS = [
+  'ExecutionsSucceeded',
+  'ExecutionsFailed',
+  'ExecutionsTimedOut',
+  'ExecutionsAborted',
+] as const;
+
+/**
+ * An Express version's finished executions and failures since `sinceMs`, from its `AWS/States`
+ * metrics (`StateMachineArn` and `Version` dimensions, Sum per minute): Express executions cannot
+ * be listed. Metrics are best effort and per minute, so the window starts at the minute of
+ * `sinceMs` and a datapoint may come late; the next check counts it.
+ */
+export async function countFinishedFromMetrics(
+  cloudWatch: CloudWatchClient,
+  versionArn: string,
+  sinceMs: number,
+  nowMs: number,
+): Promise<VersionCounts & { truncated: boolean }> {
+  const qualifier = versionArn.lastIndexOf(':');
+  const stateMachineArn = versionArn.slice(0, qualifier);
+  const version = versionArn.slice(qualifier + 1);
+  const queries: MetricDataQuery[] = ENDINGS.map((metricName, index) => ({
+    Id: `m${index}`,
+    MetricStat: {
+      Metric: {
+        Namespace: 'AWS/States',
+        MetricName: metricName,
+        Dimensions: [
+          { Name: 'StateMachineArn', Value: stateMachineArn },
+          { Name: 'Version', Value: version },
+        ],
+      },
+      Period: 60,
+      Stat: 'Sum',
+    },
+  }));
+  const start = Math.floor(sinceMs / 60_000) * 60_000;
+  // The minute now is in counts too: its datapoint holds what finished so far.
+  const end = Math.max(start + 60_000, Math.ceil((nowMs + 1) / 60_000) * 60_000);
+  const totals = new Map<string, number>();
+  let nextToken: string | undefined;
+  do {
+    const out = await cloudWatch.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: queries,
+        StartTime: new Date(start),
+        EndTime: new Date(end),
+        NextToken: nextToken,
+      }),
+    );
+    for (const result of out.MetricDataResults ?? []) {
+      const sum = (result.Values ?? []).reduce((total, value) => total + value, 0);
+      totals.set(result.Id ?? '', (totals.get(result.Id ?? '') ?? 0) + sum);
+    }
+    nextToken = out.NextToken;
+  } while (nextToken);
+  const count = (index: number) => Math.round(totals.get(`m${index}`) ?? 0);
+  const failed = count(1) + count(2) + count(3);
+  return { finished: count(0) + failed, failed, truncated: false };
 }

@@ -33,7 +33,12 @@ const common = () => ({
 
 /** `retries: false` for writes that check the lock before every attempt themselves (`writeAliasRoutingGuarded`). */
 export function createSfnClient(options: { retries?: boolean } = {}): SFNClient {
-  return new SFNClient({ ...common(), maxAttempts: options.retries === false ? 1 : SDK_MAX_ATTEMPTS });
+  return new SFNClient({
+    ...common(),
+    maxAttempts: options.retries === false ? 1 : SDK_MAX_ATTEMPTS,
+    // StartSyncExecution goes to the sync-states host on AWS; an endpoint given by URL has no such host.
+    disableHostPrefix: Boolean(process.env.AWS_ENDPOINT_URL ?? process.env.AWS_ENDPOINT_URL_SFN),
+  });
 }
 
 export function createCloudWatchClient(): CloudWatchClient {

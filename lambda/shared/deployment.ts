@@ -48,6 +48,8 @@ export interface Deployment {
   steps: PlanStep[];
   /** The step the next shift applies, or the step being held. */
   stepIndex: number;
+  /** The target is an Express state machine: its executions are counted from metrics, not listed. */
+  readonly express?: boolean;
   /** When alarms started being watched: transitions to ALARM from here on count. */
   readonly watchStartedAt: string;
   /** End of the window already checked for alarm transitions. */

@@ -27,7 +27,7 @@ import {
   DeleteItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import type { TimelineEntry } from './deployment';
+import type { RecordedVerdict, TimelineEntry } from './deployment';
 import { DeploymentInProgressError, DeploymentLockLostError } from './errors';
 import { CAUSE_MAX_CHARS, truncate } from './limits';
 
@@ -74,6 +74,8 @@ export interface LockProgress {
   timeline?: TimelineEntry[];
   /** The operators' signals the deployment acted on: recorded on its record, not on the lock. */
   signals?: Signal[];
+  /** Each finished step's last verdict of the analysis: on the record only. */
+  verdicts?: readonly RecordedVerdict[];
 }
 
 export interface LockOutcome extends LockProgress {
@@ -211,6 +213,10 @@ function progressUpdate(progress: LockProgress): { sets: string[]; values: Recor
     sets.push('signalsActedOn = :signalsActedOn');
     values[':signalsActedOn'] = s(JSON.stringify(progress.signals));
   }
+  if (progress.verdicts && progress.verdicts.length > 0) {
+    sets.push('verdicts = :verdicts');
+    values[':verdicts'] = s(JSON.stringify(progress.verdicts));
+  }
   return { sets, values };
 }
 
@@ -293,7 +299,8 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
     const held = await this.assertHeld(aliasArn, owner);
     const { sets, values } = progressUpdate(progress);
     if (sets.length === 0) return;
-    const lockSets = sets.filter((set) => !set.startsWith('timeline') && !set.startsWith('signalsActedOn'));
+    // What only the record keeps: the timeline, the signals acted on and the verdicts.
+    const lockSets = sets.filter((set) => !/^(timeline|signalsActedOn|verdicts) /.test(set));
     if (lockSets.length > 0) {
       await this.conditionally(aliasArn, owner, () =>
         this.dynamo.send(

@@ -15,22 +15,20 @@ import { describeAlarms, isNamed } from './aws';
 import {
   AlarmAlreadyFiringError,
   AlarmNotFoundError,
-  InvalidDeployRequestError,
   StateMachineNotFoundError,
   VersionNotFoundError,
 } from './errors';
 import type { DeployRequest } from './request';
 
 /**
- * The target's latest revision id; `StateMachineNotFound` when there is no such state machine.
- * Traffic tests need a Standard target: an Express execution cannot be described or awaited
- * with DescribeExecution, so a request with tests for an Express target is refused.
+ * The target's latest revision id, and its type (an Express target's traffic tests run with
+ * StartSyncExecution and its executions are counted from metrics); `StateMachineNotFound` when
+ * there is no such state machine.
  */
 export async function describeTarget(
   sfn: SFNClient,
   stateMachineArn: string,
-  request?: Pick<DeployRequest, 'preTraffic' | 'postTraffic'>,
-): Promise<string | undefined> {
+): Promise<{ revisionId?: string; type?: string }> {
   let described;
   try {
     described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
@@ -42,18 +40,7 @@ export async function describeTarget(
     }
     throw error;
   }
-  if (described.type === 'EXPRESS') {
-    const tested = (['preTraffic', 'postTraffic'] as const).filter(
-      (field) => request?.[field] !== undefined && 'tests' in request[field],
-    );
-    if (tested.length > 0) {
-      throw new InvalidDeployRequestError([
-        `${tested.join(' and ')} tests need a Standard target, got: ${stateMachineArn}, an Express state machine ` +
-          '(its executions cannot be followed with DescribeExecution); use a hook that tests it instead',
-      ]);
-    }
-  }
-  return described.revisionId;
+  return { revisionId: described.revisionId, type: described.type };
 }
 
 /** Every alarm exists, and none is failing unless the request ignores alarms already firing. */

@@ -21,6 +21,7 @@ import {
   DescribeExecutionCommand,
   type SFNClient,
   StartExecutionCommand,
+  StartSyncExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { firedAlarms } from '../check-alarms';
@@ -233,6 +234,10 @@ async function progress(
       }
     }
     const target = 'hook' in spec ? spec.hook : deployment.targetVersionArn;
+    if (deployment.express && 'tests' in spec) {
+      run.running = {};
+      return runExpressTests(deps.sfn, target, tests, phase, deadline - now.getTime(), run);
+    }
     for (const [index, test] of tests.entries()) {
       const name = testExecutionName(phase, 'hook' in spec ? 'hook' : index, deployment.owner);
       run.running[String(index)] = await start(deps.sfn, target, name, test.input);
@@ -279,6 +284,43 @@ async function start(sfn: SFNClient, stateMachineArn: string, name: string, inpu
     if (isNamed(error, 'ExecutionAlreadyExists')) return executionArnOf(stateMachineArn, name);
     throw error;
   }
+}
+
+/**
+ * An Express target's tests: each runs to its end within StartSyncExecution on the version ARN
+ * (Express executions cannot be described later), one after the other, within the phase's timeout.
+ */
+async function runExpressTests(
+  sfn: SFNClient,
+  versionArn: string,
+  tests: readonly TrafficTest[],
+  phase: TrafficPhase,
+  budgetMs: number,
+  run: TrafficTestRun,
+): Promise<string | undefined> {
+  const until = Date.now() + Math.max(1, Math.min(budgetMs, HOOK_WAIT_MAX_MS));
+  for (const [index, test] of tests.entries()) {
+    let ended;
+    try {
+      ended = await sfn.send(
+        new StartSyncExecutionCommand({ stateMachineArn: versionArn, input: JSON.stringify(test.input) }),
+        { abortSignal: AbortSignal.timeout(Math.max(1, until - Date.now())) },
+      );
+    } catch (error) {
+      if (isNamed(error, 'AbortError') || isNamed(error, 'TimeoutError'))
+        return `"${test.name}" did not finish within the ${LABELS[phase].toLowerCase()} tests' timeout`;
+      throw error;
+    }
+    const failed = judgeTest(test, {
+      status: ended.status ?? 'UNKNOWN',
+      error: ended.error,
+      cause: ended.cause,
+      output: ended.output,
+    });
+    if (failed) return `${failed} (execution ${ended.executionArn})`;
+    run.passed.push(index);
+  }
+  return undefined;
 }
 
 /** Stops what still runs, so a failed or timed-out phase leaves nothing behind; an ended one is left alone. */

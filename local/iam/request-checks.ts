@@ -91,6 +91,7 @@ const STEP_FUNCTIONS: Record<string, Checks> = {
   DeleteStateMachineAlias: onStateMachine('DeleteStateMachineAlias', 'stateMachineAliasArn'),
   ListStateMachineAliases: onStateMachine('ListStateMachineAliases', 'stateMachineArn'),
   StartExecution: onStateMachine('StartExecution', 'stateMachineArn'),
+  StartSyncExecution: onStateMachine('StartSyncExecution', 'stateMachineArn'),
   ListExecutions: onStateMachine('ListExecutions', 'stateMachineArn'),
   DescribeExecution: onResource('states:DescribeExecution', 'executionArn'),
   DescribeStateMachineForExecution: onResource('states:DescribeStateMachineForExecution', 'executionArn'),

@@ -13,6 +13,7 @@ import {
   sendTaskHeartbeat,
   sendTaskSuccess,
   startExecution,
+  startSyncExecution,
   stopExecution,
 } from './executions';
 import { DEFAULT_HISTORY_LIMIT } from './history';
@@ -110,6 +111,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
       DeleteStateMachineAlias: (input) => aliases.deleteStateMachineAlias(core, input),
       ListStateMachineAliases: (input) => aliases.listStateMachineAliases(core, input),
       StartExecution: (input) => startExecution(this.engine, input),
+      StartSyncExecution: (input, ctx) => startSyncExecution(this.engine, core, input, ctx),
       DescribeExecution: (input) => describeExecution(core, input),
       DescribeStateMachineForExecution: (input) => describeStateMachineForExecution(core, input),
       ListExecutions: (input) => listExecutions(core, input),

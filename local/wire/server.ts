@@ -88,7 +88,20 @@ export class LocalServer {
       () => this.clock.now(),
       (functionArn) => this.callerRole?.(functionArn),
     );
-    this.server = http.createServer((req, res) => void this.clock.busy(this.serve(req, res)));
+    // Each request holds the clock while it is served, so no fast-forward jump overtakes it; it lends
+    // the hold back only while waiting for work that needs virtual time (RequestContext.whileWaiting).
+    this.server = http.createServer((req, res) => {
+      let hold = this.clock.hold();
+      const whileWaiting = async <T>(work: Promise<T>): Promise<T> => {
+        hold.release();
+        try {
+          return await work;
+        } finally {
+          hold = this.clock.hold();
+        }
+      };
+      void this.serve(req, res, whileWaiting).finally(() => hold.release());
+    });
     this.server.keepAliveTimeout = 1000;
   }
 
@@ -138,7 +151,11 @@ export class LocalServer {
     });
   }
 
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async serve(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    whileWaiting: RequestContext['whileWaiting'],
+  ): Promise<void> {
     try {
       const body = await readBody(req);
       // Every HTTP response carries the server's time (RFC 9110 §6.6.1); here that is the virtual clock,
@@ -158,14 +175,19 @@ export class LocalServer {
           message: `No route for ${req.method} ${path}`,
         });
       }
-      await this.serveAws(req, body, res);
+      await this.serveAws(req, body, res, whileWaiting);
     } catch (err) {
       console.error('local cloud: request failed:', err);
       if (!res.headersSent) sendError(res, internalFailure(), false);
     }
   }
 
-  private async serveAws(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): Promise<void> {
+  private async serveAws(
+    req: http.IncomingMessage,
+    body: Buffer,
+    res: http.ServerResponse,
+    whileWaiting?: RequestContext['whileWaiting'],
+  ): Promise<void> {
     if (!header(req, 'x-amz-target') && (header(req, 'content-type') ?? '').startsWith(FORM_CONTENT_TYPE)) {
       return this.serveQuery(req, body, res);
     }
@@ -186,6 +208,7 @@ export class LocalServer {
       region: regionOf(req) ?? this.defaultRegion,
       accountId: this.accountId,
       caller: callerOf(req),
+      whileWaiting,
     };
     const parsed = parseObject(body);
     const journal = this.calls.record(prefix, operation, parsed ?? {}, context.caller?.functionArn);

@@ -6,6 +6,11 @@ export interface RequestContext {
   readonly accountId: string;
   /** Set for requests that came over HTTP. */
   readonly caller?: Caller;
+  /**
+   * Lets virtual time pass while the request waits for `work` that needs it (StartSyncExecution
+   * waiting for its execution): the request holds the clock otherwise.
+   */
+  readonly whileWaiting?: <T>(work: Promise<T>) => Promise<T>;
 }
 
 /** An AWS token bucket: `bucketSize` calls at once, refilled at `refillPerSecond`. */

@@ -6,8 +6,8 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { firedAlarmNames, type Progress } from '../../cli/events';
-import { progressBar, statusBlock } from '../../cli/render';
+import { firedAlarmNames, initialProgress, type Progress, readHistoryEvent } from '../../cli/events';
+import { formatEvent, progressBar, statusBlock } from '../../cli/render';
 import { run, testClients } from './harness';
 import { at, EXECUTION_ARN, FIRED, promotion, rollback, ROLLBACK_CAUSE, T0 } from './scripted-execution';
 
@@ -277,6 +277,7 @@ describe('the live status', () => {
     weight: 30,
     stepEndsAt: at(1200),
     alarmStates: { 'orders-failures': 'OK' },
+    signalsTold: 0,
   };
 
   it('shows the step, the weight as a bar, the time to the next shift and each alarm', () => {
@@ -328,5 +329,49 @@ describe('firedAlarmNames', () => {
 
   it('keeps a description that names no watched alarm as it is', () => {
     expect(firedAlarmNames(['composite is ALARM: x'], ['orders'])).toEqual(['composite is ALARM: x']);
+  });
+});
+
+describe('signals and verdicts in the history', () => {
+  const checked = (deployment: Record<string, unknown>, at: string) => ({
+    type: 'TaskStateExited' as const,
+    timestamp: new Date(at),
+    id: 1,
+    stateExitedEventDetails: {
+      name: 'Check alarms',
+      output: JSON.stringify({
+        request: { stateMachine: 'orders', alias: 'live', strategy: 'canary', alarms: [] },
+        deployment: { steps: [], timeline: [], next: 'POLL', ...deployment },
+      }),
+    },
+  });
+  const ana = { action: 'pause', sender: 'arn:aws:iam::123456789012:user/ana', reason: 'launch', at: at(10) };
+  const verdict = (summary: string) => ({ summary, worse: false, step: 1 });
+
+  it('tells each signal and each change of the analysis’s verdict once', () => {
+    const progress = initialProgress(EXECUTION_ARN);
+
+    const first = readHistoryEvent(
+      checked({ signals: [ana], verdict: verdict('new 0/10 failed · old 0/90 · p=1.00 → healthy') }, at(60)),
+      progress,
+    );
+    const again = readHistoryEvent(
+      checked({ signals: [ana], verdict: verdict('new 0/10 failed · old 0/90 · p=1.00 → healthy') }, at(120)),
+      progress,
+    );
+    const changed = readHistoryEvent(
+      checked(
+        { signals: [ana], verdict: verdict('new 1/20 failed · old 0/180 · p=0.10 → healthy') },
+        at(180),
+      ),
+      progress,
+    );
+
+    expect(first.map(formatEvent)).toEqual([
+      `${at(60).slice(11, 19)}  pause        by arn:aws:iam::123456789012:user/ana: launch`,
+      `${at(60).slice(11, 19)}  analysis     new 0/10 failed · old 0/90 · p=1.00 → healthy`,
+    ]);
+    expect(again).toEqual([]);
+    expect(changed.map((event) => event.type)).toEqual(['verdict']);
   });
 });

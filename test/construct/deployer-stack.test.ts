@@ -44,7 +44,7 @@ const STATES_ACTIONS: Record<DeployerFunctionName, string[]> = {
   ],
   'recover-deployments': ['states:DescribeStateMachineAlias', 'states:UpdateStateMachineAlias'],
   'signal-deployment': [],
-  'traffic-tests': ['states:DescribeStateMachineAlias', 'states:StartExecution'],
+  'traffic-tests': ['states:DescribeStateMachineAlias', 'states:StartExecution', 'states:StartSyncExecution'],
   'wake-on-alarm': [],
   'wake-on-failure': [],
 };
@@ -204,9 +204,11 @@ describe('the deployer IAM permissions', () => {
     expect(functionGrants(template, 'publish-version', 'cloudwatch:')).toEqual([
       'cloudwatch:DescribeAlarms on *',
     ]);
+    // GetMetricData too: the analysis counts an Express target's executions from metrics.
     expect(functionGrants(template, 'check-alarms', 'cloudwatch:')).toEqual([
       'cloudwatch:DescribeAlarmHistory on *',
       'cloudwatch:DescribeAlarms on *',
+      'cloudwatch:GetMetricData on *',
     ]);
     for (const step of ['shift-weight', 'rollback', 'prune-versions', 'recover-deployments'] as const) {
       expect(functionGrants(template, step, 'cloudwatch:')).toEqual([]);

@@ -249,7 +249,11 @@ describe("each Lambda's IAM permissions", () => {
 
       const expected: Record<string, string[]> = {
         'publish-version': ['cloudwatch:DescribeAlarms on *'],
-        'check-alarms': ['cloudwatch:DescribeAlarmHistory on *', 'cloudwatch:DescribeAlarms on *'],
+        'check-alarms': [
+          'cloudwatch:DescribeAlarmHistory on *',
+          'cloudwatch:DescribeAlarms on *',
+          'cloudwatch:GetMetricData on *',
+        ],
         'traffic-tests': ['cloudwatch:DescribeAlarmHistory on *', 'cloudwatch:DescribeAlarms on *'],
       };
       expect(onEverything).toEqual(expected[step] ?? []);

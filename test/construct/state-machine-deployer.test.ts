@@ -467,6 +467,9 @@ describe('traffic tests', () => {
         `states:DescribeStateMachineAlias on ${ORDERS}:*`,
         `states:StartExecution on ${ORDERS}`,
         `states:StartExecution on ${ORDERS}:*`,
+        // An Express target's tests run within StartSyncExecution.
+        `states:StartSyncExecution on ${ORDERS}`,
+        `states:StartSyncExecution on ${ORDERS}:*`,
         `states:StopExecution on arn:aws:states:us-east-1:123456789012:execution:orders:*`,
       ].sort(),
     );

@@ -78,6 +78,27 @@ describe('the analysis on the local cloud', () => {
     expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
   });
 
+  it('judges an Express target from its AWS/States metrics by version, and rolls back a failing one', async () => {
+    // Arrange: Express executions cannot be listed; the deployer counts them from their metrics.
+    const target = await e2e.createTarget({
+      versions: 2,
+      aliases: { live: 1 },
+      type: 'EXPRESS',
+      failingTypes: (v) => (v === 2 ? ['7'] : []),
+    });
+    const stop = e2e.startTraffic(target.aliasArn('live'), 500, (n) => ({ type: String(n % 10) }));
+
+    // Act
+    const run = await e2e.deploy(canary(target, {}));
+    stop();
+
+    // Assert
+    expect(run.error).toBe('DeploymentRolledBack');
+    expect(run.cause).toMatch(/analysis: new \d+\/\d+ failed · old 0\/\d+ · p=\S+ < 0\.01 → roll back/);
+    expect(run.timeline[1]!.atSeconds).toBeLessThan(1800);
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+  });
+
   it('promotes a healthy version whose old version also fails now and then', async () => {
     // Arrange: both versions reject orders of type 7.
     const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 }, failingTypes: () => ['7'] });

@@ -165,6 +165,8 @@ export class E2e {
     failingTypes?: (version: number) => readonly string[];
     /** @default a unique name starting with `orders` */
     name?: string;
+    /** @default STANDARD */
+    type?: 'STANDARD' | 'EXPRESS';
   }): Promise<Target> {
     const name = options.name ?? this.uniqueName('orders');
     const definition = (version: number) =>
@@ -175,6 +177,7 @@ export class E2e {
         definition: definition(1),
         roleArn: `arn:aws:iam::${this.deployer.cloud.accountId}:role/${name}`,
         publish: options.versions > 0,
+        ...(options.type ? { type: options.type } : {}),
       }),
     );
     const arn = created.stateMachineArn!;

@@ -71,6 +71,44 @@ describe('traffic tests on the local cloud', () => {
     expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(3)));
   });
 
+  it('runs an Express target’s tests with StartSyncExecution on the version, before any shift', async () => {
+    // Arrange: an Express target whose version 2 rejects type B orders, version 3 accepts them.
+    const target = await e2e.createTarget({
+      versions: 3,
+      aliases: { live: 1 },
+      type: 'EXPRESS',
+      failingTypes: (version) => (version === 2 ? ['B'] : []),
+    });
+    const request = {
+      stateMachine: target.name,
+      alias: 'live',
+      strategy: 'canary',
+      increment: 10,
+      intervalSeconds: 300,
+      preTraffic: { tests: ordersTests },
+    };
+
+    // Act
+    const failed = await e2e.deploy({ ...request, version: 2 });
+    const passed = await e2e.deploy({ ...request, version: 3 });
+
+    // Assert
+    expect(failed.error).toBe('PreTrafficTestFailed');
+    expect(failed.cause).toContain('test "accepts type B" expected status SUCCEEDED, got: status FAILED');
+    // Each test ran within one StartSyncExecution call on the version: Express executions cannot be described later.
+    const synced = e2e.deployer.cloud.calls.journal({ operation: 'StartSyncExecution' });
+    expect(synced.map((call) => call.input.stateMachineArn)).toEqual([
+      target.versionArn(2),
+      target.versionArn(2),
+      target.versionArn(3),
+      target.versionArn(3),
+    ]);
+    expect(failed.aliasWrites).toEqual([]);
+    expect(passed.status).toBe('SUCCEEDED');
+    expect(passed.timeline.map((entry) => entry.weight)).toEqual([10, 100]);
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(3)));
+  });
+
   it('rolls back from 100% when a post-traffic check fails, naming it', async () => {
     // Arrange
     const target = await e2e.createTarget({

@@ -88,6 +88,8 @@ describe('LocalServer', () => {
             functionArn: undefined,
             sourceIPAddress: '127.0.0.1',
           }),
+          // Lends the request's hold on the clock while it waits on work that needs virtual time.
+          whileWaiting: expect.any(Function),
         },
       },
     ]);

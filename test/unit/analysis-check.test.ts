@@ -8,6 +8,7 @@ import {
   CloudWatchClient,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  GetMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeStateMachineAliasCommand,
@@ -144,6 +145,63 @@ describe('the analysis at each check', () => {
 
     expect(checked.deployment?.next).toBe('SHIFT');
     expect(checked.deployment?.verdicts).toMatchObject([{ step: 1, new: { finished: 30 }, worse: false }]);
+    expect(lock.calls.filter((call) => call.method === 'update').at(-1)).toMatchObject({
+      progress: { verdicts: [{ step: 1, new: { finished: 30 }, worse: false }] },
+    });
+  });
+});
+
+describe('the analysis of an Express target', () => {
+  it('counts each version’s executions from its AWS/States metrics, from the minute of the shift', async () => {
+    const sums: Record<string, Record<string, number[]>> = {
+      '3': {
+        ExecutionsSucceeded: [10, 17],
+        ExecutionsFailed: [2, 1],
+        ExecutionsTimedOut: [0],
+        ExecutionsAborted: [],
+      },
+      '2': {
+        ExecutionsSucceeded: [150, 149],
+        ExecutionsFailed: [1],
+        ExecutionsTimedOut: [],
+        ExecutionsAborted: [],
+      },
+    };
+    cloudWatchMock.on(GetMetricDataCommand).callsFake((input) => ({
+      MetricDataResults: input.MetricDataQueries.map(
+        (query: {
+          Id: string;
+          MetricStat: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } };
+        }) => {
+          const version = query.MetricStat.Metric.Dimensions.find((d) => d.Name === 'Version')!.Value;
+          return { Id: query.Id, Values: sums[version]![query.MetricStat.Metric.MetricName] };
+        },
+      ),
+    }));
+    const state = holding({});
+    state.deployment = { ...state.deployment!, express: true, timeline: [{ at: at(30), weight: 10 }] };
+
+    const checked = await check(state, 90);
+
+    expect(checked.deployment?.verdict).toMatchObject({
+      new: { finished: 30, failed: 3 },
+      old: { finished: 300, failed: 1 },
+    });
+    expect(checked.deployment?.next).toBe('ROLL_BACK');
+    const query = cloudWatchMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(query.StartTime).toEqual(new Date(at(0)));
+    expect(query.MetricDataQueries![0]!.MetricStat).toMatchObject({
+      Period: 60,
+      Stat: 'Sum',
+      Metric: {
+        Namespace: 'AWS/States',
+        Dimensions: [
+          { Name: 'StateMachineArn', Value: 'arn:aws:states:us-east-1:123456789012:stateMachine:orders' },
+          { Name: 'Version', Value: expect.stringMatching(/^[23]$/) },
+        ],
+      },
+    });
+    expect(sfnMock.commandCalls(ListExecutionsCommand)).toEqual([]);
   });
 });
 

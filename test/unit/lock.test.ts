@@ -204,6 +204,35 @@ describe('the deployment lock', () => {
       });
     });
 
+    it('records the signals acted on and the verdicts on the deployment record only, the lock keeping its own queue', async () => {
+      dynamoMock.on(GetItemCommand).resolves(lockItem());
+      const signals = [{ action: 'pause' as const, sender: 'ana', reason: 'launch', at: at(10) }];
+      const verdicts = [
+        {
+          step: 1,
+          at: at(300),
+          new: { finished: 30, failed: 0 },
+          old: { finished: 270, failed: 1 },
+          pValue: 1,
+          worse: false,
+          dryRun: false,
+          summary: 'new 0/30 failed · old 1/270 · p=1.00 → healthy',
+        },
+      ];
+
+      await lock().update(ALIAS_ARN, EXECUTION_ARN, { signals, verdicts });
+
+      expect(dynamoMock).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+      expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+        Key: { aliasArn: { S: ALIAS_ARN }, sk: { S: RECORD_KEY } },
+        UpdateExpression: 'SET signalsActedOn = :signalsActedOn, verdicts = :verdicts',
+        ExpressionAttributeValues: {
+          ':signalsActedOn': { S: JSON.stringify(signals) },
+          ':verdicts': { S: JSON.stringify(verdicts) },
+        },
+      });
+    });
+
     it.each([
       ['released', {}, 'no deployment holds it any more'],
       ['held by another execution', lockItem(OTHER_EXECUTION), `execution ${OTHER_EXECUTION} holds it now`],

@@ -6,6 +6,7 @@ import {
   ExecutionAlreadyExists,
   SFNClient,
   StartExecutionCommand,
+  StartSyncExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -357,5 +358,43 @@ describe('traffic-tests', () => {
       expect(next.deployment!.firedAlarms).toEqual(['orders-failures is ALARM: Threshold crossed']);
       expect(sfnMock).toHaveReceivedCommandWith(StopExecutionCommand, { executionArn: execution(0, 'post') });
     });
+  });
+});
+
+describe('an Express target’s tests', () => {
+  const synced = () => sfnMock.commandCalls(StartSyncExecutionCommand).map((call) => call.args[0].input);
+
+  it('run each within StartSyncExecution on the version, in order, and pass in one step', async () => {
+    sfnMock
+      .on(StartSyncExecutionCommand, { input: '{"type":"A"}' })
+      .resolves({ executionArn: 'express-a', status: 'SUCCEEDED', output: '{"ok":true}' })
+      .on(StartSyncExecutionCommand, { input: '{"type":"B"}' })
+      .resolves({ executionArn: 'express-b', status: 'FAILED', error: 'InvalidOrderType' });
+
+    const next = await runTrafficTests(
+      { state: preState({}, { express: true }), now: T0.toISOString() },
+      deps(),
+    );
+
+    expect(synced()).toEqual([
+      { stateMachineArn: version(3), input: '{"type":"A"}' },
+      { stateMachineArn: version(3), input: '{"type":"B"}' },
+    ]);
+    expect(next.deployment?.next).toBe('SHIFT');
+    expect(sfnMock.commandCalls(StartExecutionCommand)).toEqual([]);
+  });
+
+  it('fail PreTrafficTestFailed on the first test that ends otherwise than expected, naming it', async () => {
+    sfnMock
+      .on(StartSyncExecutionCommand)
+      .resolves({ executionArn: 'express-a', status: 'FAILED', error: 'Boom' });
+
+    await expect(
+      runTrafficTests({ state: preState({}, { express: true }), now: T0.toISOString() }, deps()),
+    ).rejects.toMatchObject({
+      name: 'PreTrafficTestFailed',
+      message: expect.stringContaining('accepts type A'),
+    });
+    expect(synced()).toHaveLength(1);
   });
 });
