@@ -98,6 +98,8 @@ export interface HeldLock {
   alarms?: string[];
   failOnInsufficientData?: boolean;
   judgesExecutions?: boolean;
+  /** A wake-up is queued and not yet taken by a check: waking again changes nothing. */
+  wakePending?: boolean;
   /** The token of the loop's wait, while it waits: `SendTaskSuccess` with it wakes the loop. */
   taskToken?: string;
 }
@@ -393,6 +395,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
       alarms: item.alarms?.SS,
       failOnInsufficientData: item.failOnInsufficientData?.BOOL,
       judgesExecutions: item.judgesExecutions?.BOOL,
+      ...(item[WAKE_ATTRIBUTE] !== undefined ? { wakePending: true } : {}),
       taskToken: item.taskToken?.S,
     };
   }

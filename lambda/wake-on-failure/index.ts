@@ -49,6 +49,8 @@ export async function wakeOnFailure(
     (held) =>
       held.judgesExecutions === true &&
       !held.recovering &&
+      // Already woken: its check is coming and counts this failure too, so nothing to describe.
+      !held.wakePending &&
       held.targetVersionArn !== undefined &&
       held.aliasArn.startsWith(`${stateMachineArn}:`),
   );

@@ -218,11 +218,11 @@ export class FakeDeploymentLock implements DeploymentLock {
       handoffTo: _to,
       handoffState: _state,
       segment: _segment,
-      wake: _wake,
+      wake,
       signals: _signals,
       ...held
     } = item;
-    return { ...held };
+    return { ...held, ...(wake !== undefined ? { wakePending: true } : {}) };
   }
 
   private record(call: LockCall): void {

@@ -116,4 +116,17 @@ describe('wake-on-failure', () => {
     expect(result.marked).toEqual([alias('live')]);
     expect(lock.held.get(alias('live'))?.wake).toMatchObject({ cause: 'execution' });
   });
+
+  it('leaves alone a deployment with a wake-up pending: its check counts this failure too', async () => {
+    ranOn(version(3));
+    lock.held.get(alias('live'))!.wake = { cause: 'execution', detail: 'an earlier failure', at: at(4) };
+    lock.held.get(alias('gamma'))!.wake = { cause: 'execution', detail: 'an earlier failure', at: at(4) };
+
+    const result = await wakeOnFailure(event('FAILED'), deps());
+
+    // Nobody left to wake: the execution is not even described.
+    expect(result.woken).toEqual([]);
+    expect(sfnMock.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+    expect(lock.calls.filter((call) => call.method === 'wake')).toEqual([]);
+  });
 });
