@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { InvalidDeployRequestError } from '../lambda/shared/errors';
 import { printPlan } from './commands/plan';
+import { listDeployments } from './commands/list';
 import { sendSignal } from './commands/signal';
 import { SIGNAL_ACTIONS } from '../lambda/shared/lock';
 import { runLocal } from './commands/local';
@@ -157,6 +158,22 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
       );
     });
   }
+
+  const list = program
+    .command('list')
+    .description('The deployments running now: alias, versions, weight and step, and the execution to steer.')
+    .option(
+      '--deployer <arn>',
+      `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
+    )
+    .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME)
+    .option('--json', 'print one JSON object per deployment');
+  addAwsOptions(list);
+  list.action(async (options) => {
+    setExitCode(
+      await listDeployments(options, { clients: deps.createClients(options, deps.env), io, env: deps.env }),
+    );
+  });
 
   program
     .command('local')

@@ -4,6 +4,7 @@
  * Lambda's Invoke API as `aws lambda invoke` would, each acting within
  * seconds whatever the poll.
  */
+import { runningDeployments } from '../../cli/commands/list';
 import { allTo, E2e, type Target } from './harness';
 
 describe('steering a deployment on the local cloud', () => {
@@ -177,6 +178,44 @@ describe('steering a deployment on the local cloud', () => {
     expect(run.timeline[1]!.weight).toBe(0);
     expect(run.timeline[1]!.atSeconds).toBeLessThan(105);
     expect(await e2e.routing(target.aliasArn('live'))).toEqual(allTo(target.versionArn(1)));
+  });
+
+  it('lists the running deployments, with their weight, step and whether they are paused (sfn-deploy list)', async () => {
+    // Arrange: a deployment paused at 10%.
+    const target = await e2e.createTarget({ versions: 2, aliases: { live: 1 } });
+    const executionArn = await e2e.startDeployment(canary(target));
+    let listed: Awaited<ReturnType<typeof runningDeployments>> = [];
+
+    // Act: list it at 200 s, while paused; then abort it so the test ends.
+    const [run] = await Promise.all([
+      e2e.follow(executionArn),
+      e2e.after(100_000, async () => {
+        await e2e.signal({ action: 'pause', target: executionArn, sender: ANA });
+      }),
+      e2e.after(200_000, async () => {
+        listed = await runningDeployments(e2e.sfn, e2e.deployer.deployerArn);
+        await e2e.signal({ action: 'abort', target: executionArn, sender: ANA, reason: 'listed' });
+      }),
+    ]);
+
+    // Assert
+    expect(listed.filter((deployment) => deployment.executionArn === executionArn)).toEqual([
+      {
+        executionArn,
+        startDate: new Date(run.startedAt).toISOString(),
+        stateMachine: target.name,
+        alias: 'live',
+        aliasArn: target.aliasArn('live'),
+        fromVersionArn: target.versionArn(1),
+        toVersionArn: target.versionArn(2),
+        weight: 10,
+        step: 1,
+        steps: 2,
+        paused: true,
+      },
+    ]);
+    expect(run.error).toBe('DeploymentAborted');
+    expect(await runningDeployments(e2e.sfn, e2e.deployer.deployerArn)).toEqual([]);
   });
 
   it('refuses a signal to an alias with no running deployment, naming it', async () => {
