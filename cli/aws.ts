@@ -1,5 +1,6 @@
 /** SDK clients configured like the AWS CLI: `--region`, `--profile`, `--endpoint-url` and their variables. */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -40,6 +41,7 @@ export function createClients(options: AwsOptions, env: Env = process.env): AwsC
     cloudFormation: new CloudFormationClient(config),
     lambda: new LambdaClient(config),
     sts: new STSClient(config),
+    dynamo: new DynamoDBClient(config),
     serviceNow: () => clock.now(),
   };
 }

@@ -2,6 +2,7 @@
  * What the commands need from the outside world, passed in rather than taken
  * from `process`, so every command runs in tests without a terminal or AWS.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -37,6 +38,8 @@ export interface AwsClients {
   lambda: LambdaClient;
   /** Who is sending a signal: the caller's identity is recorded with it. */
   sts: STSClient;
+  /** Reads the deployments table (`sfn-deploy history`). */
+  dynamo: DynamoDBClient;
   /** The service's time, from its responses' `Date` header (the virtual clock on the local cloud); default: the machine's. */
   serviceNow?: () => Date;
 }

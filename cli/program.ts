@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { InvalidDeployRequestError } from '../lambda/shared/errors';
 import { printPlan } from './commands/plan';
+import { showHistory } from './commands/history';
 import { listDeployments } from './commands/list';
 import { sendSignal } from './commands/signal';
 import { SIGNAL_ACTIONS } from '../lambda/shared/lock';
@@ -172,6 +173,30 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   list.action(async (options) => {
     setExitCode(
       await listDeployments(options, { clients: deps.createClients(options, deps.env), io, env: deps.env }),
+    );
+  });
+
+  const history = program
+    .command('history')
+    .description(
+      "An alias's deployments, newest first: versions, outcome and cause, who steered them, verdicts.",
+    )
+    .argument('<alias-arn>', 'the alias: arn:aws:states:<region>:<account>:stateMachine:<name>:<alias>')
+    .option('--limit <n>', 'how many, 1 to 100', '10')
+    .option(
+      '--deployer <arn>',
+      `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
+    )
+    .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME)
+    .option('--json', 'print one JSON object per deployment');
+  addAwsOptions(history);
+  history.action(async (aliasArn: string, options) => {
+    setExitCode(
+      await showHistory(aliasArn, options, {
+        clients: deps.createClients(options, deps.env),
+        io,
+        env: deps.env,
+      }),
     );
   });
 

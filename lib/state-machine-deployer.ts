@@ -449,6 +449,21 @@ export class StateMachineDeployer extends Construct {
     return this.signalFunction.grantInvoke(grantee);
   }
 
+  /**
+   * Lets `grantee` read the deployments' history (`sfn-deploy history`):
+   * the deployer's definition, where the table is named, and `Query` on the
+   * table. Nothing it can change.
+   */
+  grantReadHistory(grantee: iam.IGrantable): iam.Grant {
+    this.stateMachine.grant(grantee, 'states:DescribeStateMachine');
+    // The table only: `ITable.grant` would add its indexes, which hold the locks by owner.
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.deployments.tableArn],
+    });
+  }
+
   /** The function operators invoke with a signal; named `<deployer name>-signal`. */
   get signalFunction(): lambda.IFunction {
     return this.functions['signal-deployment'];

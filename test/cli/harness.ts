@@ -1,5 +1,6 @@
 /** Runs `sfn-deploy` in-process with captured streams, a fake clock and mocked AWS clients. */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -60,6 +61,7 @@ export function testClients(): AwsClients {
     cloudFormation: new CloudFormationClient(CLIENT_CONFIG),
     lambda: new LambdaClient(CLIENT_CONFIG),
     sts: new STSClient(CLIENT_CONFIG),
+    dynamo: new DynamoDBClient(CLIENT_CONFIG),
   };
 }
 

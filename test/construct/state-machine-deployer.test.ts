@@ -176,6 +176,8 @@ describe('StateMachineDeployer', () => {
     deployer.grantStartDeployment(pipelineRole);
     operatorRole = new iam.Role(stack, 'OperatorRole', { assumedBy: new iam.AccountRootPrincipal() });
     deployer.grantOperate(operatorRole);
+    const readerRole = new iam.Role(stack, 'ReaderRole', { assumedBy: new iam.AccountRootPrincipal() });
+    deployer.grantReadHistory(readerRole);
     template = Template.fromStack(stack);
   });
 
@@ -307,6 +309,21 @@ describe('StateMachineDeployer', () => {
 
     expect(grants(roleStatements(template, smRoleId), 'dynamodb:')).toEqual([
       `dynamodb:UpdateItem on \${${tableId}.Arn}`,
+    ]);
+  });
+
+  it('lets a reader of the history describe the deployer and query its table, and nothing else', () => {
+    const roleId = logicalIdsAt(template, 'AWS::IAM::Role', '/ReaderRole/')[0]!;
+    const tableId = logicalIdsAt(template, 'AWS::DynamoDB::Table', '/Deployer/Deployments/')[0]!;
+    const deployerId = logicalIdsAt(
+      template,
+      'AWS::StepFunctions::StateMachine',
+      '/Deployer/StateMachine/',
+    )[0]!;
+
+    expect(grants(roleStatements(template, roleId), '')).toEqual([
+      `dynamodb:Query on \${${tableId}.Arn}`,
+      `states:DescribeStateMachine on \${${deployerId}}`,
     ]);
   });
 

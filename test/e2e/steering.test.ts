@@ -4,7 +4,10 @@
  * Lambda's Invoke API as `aws lambda invoke` would, each acting within
  * seconds whatever the poll.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { deploymentRecords, deploymentsTable } from '../../cli/commands/history';
 import { runningDeployments } from '../../cli/commands/list';
+import { localClientConfig } from '../../local/deployer';
 import { allTo, E2e, type Target } from './harness';
 
 describe('steering a deployment on the local cloud', () => {
@@ -216,6 +219,48 @@ describe('steering a deployment on the local cloud', () => {
     ]);
     expect(run.error).toBe('DeploymentAborted');
     expect(await runningDeployments(e2e.sfn, e2e.deployer.deployerArn)).toEqual([]);
+  });
+
+  it('keeps each deployment of an alias on its record: outcome, cause, who steered it (sfn-deploy history)', async () => {
+    // Arrange: one deployment aborted after a pause, then one promoted.
+    const target = await e2e.createTarget({ versions: 3, aliases: { live: 1 } });
+    const first = await e2e.startDeployment({ ...canary(target), version: 2 });
+    await Promise.all([
+      e2e.follow(first),
+      e2e.after(100_000, async () => {
+        await e2e.signal({ action: 'pause', target: first, sender: ANA, reason: 'hold' });
+      }),
+      e2e.after(200_000, async () => {
+        await e2e.signal({ action: 'abort', target: first, sender: ANA, reason: 'wrong build' });
+      }),
+    ]);
+    const second = await e2e.deploy({ ...canary(target), version: 3 });
+    const dynamo = new DynamoDBClient(localClientConfig(e2e.deployer.endpoint, e2e.deployer.cloud.region));
+
+    try {
+      // Act
+      const table = await deploymentsTable(e2e.sfn, e2e.deployer.deployerArn);
+      const records = await deploymentRecords(dynamo, table, target.aliasArn('live'), 10);
+
+      // Assert: newest first.
+      expect(records.map((record) => [record.executionArn, record.status])).toEqual([
+        [second.executionArn, 'PROMOTED'],
+        [first, 'ROLLED_BACK'],
+      ]);
+      expect(records[1]).toMatchObject({
+        fromVersionArn: target.versionArn(1),
+        toVersionArn: target.versionArn(2),
+        error: 'DeploymentAborted',
+        signals: [
+          { action: 'pause', sender: ANA, reason: 'hold' },
+          { action: 'abort', sender: ANA, reason: 'wrong build' },
+        ],
+      });
+      expect(records[1]!.cause).toContain(`aborted by ${ANA}`);
+      expect(records[0]!.timeline.map((entry) => entry.weight)).toEqual([10, 100]);
+    } finally {
+      dynamo.destroy();
+    }
   });
 
   it('refuses a signal to an alias with no running deployment, naming it', async () => {
