@@ -55,6 +55,22 @@ export async function findDeployer(lookup: DeployerLookup): Promise<string> {
   );
 }
 
+/** `findDeployer` from a command's `--deployer`, `--stack-name` and `--endpoint-url` (or `AWS_ENDPOINT_URL`). */
+export function deployerFromOptions(
+  options: { deployer?: string; stackName?: string; endpointUrl?: string },
+  clients: { cloudFormation: CloudFormationClient; sfn: SFNClient },
+  env: Record<string, string | undefined>,
+): Promise<string> {
+  return findDeployer({
+    deployer: options.deployer,
+    stackName: options.stackName,
+    endpointUrl: options.endpointUrl ?? env.AWS_ENDPOINT_URL,
+    env,
+    cloudFormation: clients.cloudFormation,
+    sfn: clients.sfn,
+  });
+}
+
 /** The state machine with this exact name, if the endpoint has one; an endpoint that cannot list is treated as having none. */
 async function findByName(sfn: SFNClient, name: string): Promise<string | undefined> {
   try {

@@ -78,11 +78,6 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
     .description(
       'Start a deployment (sfndeploy.py flags); prints the execution ARN, or follows it with --wait.',
     )
-    .option(
-      '--deployer <arn>',
-      `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
-    )
-    .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME)
     .option('--name <execution-name>', 'execution name (default: <state machine>-<alias>-<time>-<random>)')
     .option(
       '--wait',
@@ -90,6 +85,7 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
     );
   addRequestOptions(start);
   addFollowOptions(start);
+  addDeployerOptions(start);
   addAwsOptions(start);
   start.addHelpText('after', HELP.start).action(async (options) => {
     setExitCode(
@@ -141,13 +137,9 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
         'the alias being deployed, or the deployer execution that started it',
       )
       .option('--reason <text>', 'why: recorded with the signal and your IAM identity')
-      .option(
-        '--deployer <arn>',
-        `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
-      )
-      .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME)
       .option('--json', 'print the result as one JSON object');
     if (action === 'promote') command.option('--full', 'skip the remaining bake at 100% too');
+    addDeployerOptions(command);
     addAwsOptions(command);
     command.addHelpText('after', HELP.signal).action(async (target: string, options) => {
       setExitCode(
@@ -163,12 +155,8 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   const list = program
     .command('list')
     .description('The deployments running now: alias, versions, weight and step, and the execution to steer.')
-    .option(
-      '--deployer <arn>',
-      `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
-    )
-    .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME)
     .option('--json', 'print one JSON object per deployment');
+  addDeployerOptions(list);
   addAwsOptions(list);
   list.action(async (options) => {
     setExitCode(
@@ -183,12 +171,8 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
     )
     .argument('<alias-arn>', 'the alias: arn:aws:states:<region>:<account>:stateMachine:<name>:<alias>')
     .option('--limit <n>', 'how many, 1 to 100', '10')
-    .option(
-      '--deployer <arn>',
-      `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
-    )
-    .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME)
     .option('--json', 'print one JSON object per deployment');
+  addDeployerOptions(history);
   addAwsOptions(history);
   history.action(async (aliasArn: string, options) => {
     setExitCode(
@@ -280,6 +264,16 @@ function addFollowOptions(command: Command): void {
   command
     .option('--refresh <seconds>', 'seconds between polls while following', '2')
     .option('--json', 'JSON lines: every line of output is one JSON object');
+}
+
+/** How a command finds the deployer: `--deployer`, else the stack's output (cli/deployer.ts). */
+function addDeployerOptions(command: Command): void {
+  command
+    .option(
+      '--deployer <arn>',
+      `the deployer state machine (default: $${DEPLOYER_ENV}, else the DeployerArn output of the stack)`,
+    )
+    .option('--stack-name <name>', 'stack whose DeployerArn output names the deployer', DEFAULT_STACK_NAME);
 }
 
 function addAwsOptions(command: Command): void {

@@ -14,7 +14,7 @@ import type { RecordedVerdict, TimelineEntry } from '../../lambda/shared/deploym
 import type { Signal } from '../../lambda/shared/lock';
 import { versionLabel } from '../../lambda/shared/routing';
 import { checkAwsSetup } from '../aws';
-import { findDeployer } from '../deployer';
+import { deployerFromOptions } from '../deployer';
 import { EXIT, UsageError } from '../errors';
 import type { AwsClients, AwsOptions, Io } from '../io';
 
@@ -61,14 +61,7 @@ export async function showHistory(
     throw new UsageError(`--limit must be an integer from 1 to 100, got: ${JSON.stringify(options.limit)}`);
   }
   await checkAwsSetup(deps.clients.sfn);
-  const deployerArn = await findDeployer({
-    deployer: options.deployer,
-    stackName: options.stackName,
-    endpointUrl: options.endpointUrl ?? deps.env.AWS_ENDPOINT_URL,
-    env: deps.env,
-    cloudFormation: deps.clients.cloudFormation,
-    sfn: deps.clients.sfn,
-  });
+  const deployerArn = await deployerFromOptions(options, deps.clients, deps.env);
   const table = await deploymentsTable(deps.clients.sfn, deployerArn);
   const records = await deploymentRecords(deps.clients.dynamo, table, aliasArn, limit);
   if (options.json) {

@@ -16,7 +16,7 @@ import {
 import type { DeployerState } from '../../lambda/shared/deployment';
 import { versionLabel } from '../../lambda/shared/routing';
 import { checkAwsSetup } from '../aws';
-import { findDeployer } from '../deployer';
+import { deployerFromOptions } from '../deployer';
 import { EXIT } from '../errors';
 import type { AwsClients, AwsOptions, Io } from '../io';
 
@@ -51,14 +51,7 @@ export interface RunningDeployment {
 
 export async function listDeployments(options: ListOptions, deps: ListDeps): Promise<number> {
   await checkAwsSetup(deps.clients.sfn);
-  const deployerArn = await findDeployer({
-    deployer: options.deployer,
-    stackName: options.stackName,
-    endpointUrl: options.endpointUrl ?? deps.env.AWS_ENDPOINT_URL,
-    env: deps.env,
-    cloudFormation: deps.clients.cloudFormation,
-    sfn: deps.clients.sfn,
-  });
+  const deployerArn = await deployerFromOptions(options, deps.clients, deps.env);
   const running = await runningDeployments(deps.clients.sfn, deployerArn);
   if (options.json) {
     for (const deployment of running) deps.io.stdout.write(`${JSON.stringify(deployment)}\n`);

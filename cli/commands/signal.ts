@@ -11,7 +11,7 @@ import { isAliasArn, isExecutionArn, signalFunctionName } from '../../lambda/sha
 import type { SignalAction } from '../../lambda/shared/lock';
 import type { SignalResult } from '../../lambda/signal-deployment';
 import { checkAwsSetup } from '../aws';
-import { findDeployer } from '../deployer';
+import { deployerFromOptions } from '../deployer';
 import { EXIT, UsageError } from '../errors';
 import type { AwsClients, AwsOptions, Io } from '../io';
 
@@ -54,14 +54,7 @@ export async function sendSignal(
   }
   if (options.full && action !== 'promote') throw new UsageError('--full applies only to promote');
   await checkAwsSetup(deps.clients.sfn);
-  const deployerArn = await findDeployer({
-    deployer: options.deployer,
-    stackName: options.stackName,
-    endpointUrl: options.endpointUrl ?? deps.env.AWS_ENDPOINT_URL,
-    env: deps.env,
-    cloudFormation: deps.clients.cloudFormation,
-    sfn: deps.clients.sfn,
-  });
+  const deployerArn = await deployerFromOptions(options, deps.clients, deps.env);
   const [, partition, , region, account, , deployerName] = deployerArn.split(':');
   const functionArn = `arn:${partition}:lambda:${region}:${account}:function:${signalFunctionName(deployerName!)}`;
   const sender = await callerArn(deps.clients);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DeployRequest } from '../../lambda/shared/request';
 import { checkAwsSetup } from '../aws';
-import { findDeployer } from '../deployer';
+import { deployerFromOptions } from '../deployer';
 import { preflight } from '../preflight';
 import { EXIT } from '../errors';
 import type { AwsClients, AwsOptions, Io } from '../io';
@@ -33,14 +33,7 @@ export async function startDeployment(options: StartOptions, deps: StartDeps): P
   const { input, request } = buildDeployRequest(options, deps.readFile);
   if (options.wait) refreshOf(options.refresh);
   await checkAwsSetup(deps.clients.sfn);
-  const deployerArn = await findDeployer({
-    deployer: options.deployer,
-    stackName: options.stackName,
-    endpointUrl: options.endpointUrl ?? deps.env.AWS_ENDPOINT_URL,
-    env: deps.env,
-    cloudFormation: deps.clients.cloudFormation,
-    sfn: deps.clients.sfn,
-  });
+  const deployerArn = await deployerFromOptions(options, deps.clients, deps.env);
   await preflight(request, deployerArn, {
     sfn: deps.clients.sfn,
     cloudWatch: deps.clients.cloudWatch,

@@ -224,6 +224,28 @@ function progressUpdate(progress: LockProgress): { sets: string[]; values: Recor
 
 const HOLDS = '#owner = :owner AND attribute_not_exists(recovering)';
 
+/** A lock item as the deployer reads it, or `undefined` when there is none. */
+function heldLockOf(
+  aliasArn: string,
+  item: Record<string, AttributeValue> | undefined,
+): HeldLock | undefined {
+  if (!item?.owner?.S || !item.recordKey?.S) return undefined;
+  return {
+    aliasArn,
+    owner: item.owner.S,
+    recordKey: item.recordKey.S,
+    acquiredAt: item.acquiredAt?.S,
+    originVersionArn: item.originVersionArn?.S,
+    targetVersionArn: item.targetVersionArn?.S,
+    recovering: item.recovering?.S,
+    alarms: item.alarms?.SS,
+    failOnInsufficientData: item.failOnInsufficientData?.BOOL,
+    judgesExecutions: item.judgesExecutions?.BOOL,
+    ...(item[WAKE_ATTRIBUTE] !== undefined ? { wakePending: true } : {}),
+    taskToken: item[TOKEN_ATTRIBUTE]?.S,
+  };
+}
+
 /**
  * The lock's wake-up mechanism. The loop's wait stores its task token in `taskToken` on condition
  * that `wake` is absent (lib/deployer-workflow.ts); a waker sets `wake` first and then sends the token
@@ -382,22 +404,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
   }
 
   async lockOn(aliasArn: string): Promise<HeldLock | undefined> {
-    const item = await this.item(aliasArn, LOCK_KEY);
-    if (!item?.owner?.S || !item.recordKey?.S) return undefined;
-    return {
-      aliasArn,
-      owner: item.owner.S,
-      recordKey: item.recordKey.S,
-      acquiredAt: item.acquiredAt?.S,
-      originVersionArn: item.originVersionArn?.S,
-      targetVersionArn: item.targetVersionArn?.S,
-      recovering: item.recovering?.S,
-      alarms: item.alarms?.SS,
-      failOnInsufficientData: item.failOnInsufficientData?.BOOL,
-      judgesExecutions: item.judgesExecutions?.BOOL,
-      ...(item[WAKE_ATTRIBUTE] !== undefined ? { wakePending: true } : {}),
-      taskToken: item.taskToken?.S,
-    };
+    return heldLockOf(aliasArn, await this.item(aliasArn, LOCK_KEY));
   }
 
   async allLocks(): Promise<HeldLock[]> {
@@ -536,20 +543,7 @@ export class DynamoDbDeploymentLock implements DeploymentLock {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const item = out.Attributes;
-      if (!item?.owner?.S || !item.recordKey?.S) return undefined;
-      return {
-        aliasArn,
-        owner: item.owner.S,
-        recordKey: item.recordKey.S,
-        acquiredAt: item.acquiredAt?.S,
-        originVersionArn: item.originVersionArn?.S,
-        targetVersionArn: item.targetVersionArn?.S,
-        alarms: item.alarms?.SS,
-        failOnInsufficientData: item.failOnInsufficientData?.BOOL,
-        judgesExecutions: item.judgesExecutions?.BOOL,
-        taskToken: item[TOKEN_ATTRIBUTE]?.S,
-      };
+      return heldLockOf(aliasArn, out.Attributes);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
