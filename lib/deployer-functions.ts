@@ -1,11 +1,10 @@
-import * as path from 'node:path';
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaAssetPath } from './lambda-assets';
 import { acknowledge, wildcardResource } from './nag';
 
 /**
@@ -146,13 +145,12 @@ export interface DeployerFunctionsProps {
   readonly ownerIndexName: string;
 }
 
-/** Builds the deployer's Lambdas, bundled locally with esbuild. */
+/** The deployer's Lambdas, from the bundles prebuilt with the package (`assets/lambda`). */
 export class DeployerFunctions extends Construct {
-  readonly functions: Record<DeployerFunctionName, nodejs.NodejsFunction>;
+  readonly functions: Record<DeployerFunctionName, lambda.Function>;
 
   constructor(scope: Construct, id: string, props: DeployerFunctionsProps) {
     super(scope, id);
-    const lambdaRoot = path.join(__dirname, '..', 'lambda');
     const build = (name: DeployerFunctionName) => {
       const logGroup = new logs.LogGroup(this, `${name}-logs`, {
         retention: props.logRetention,
@@ -164,10 +162,10 @@ export class DeployerFunctions extends Construct {
         description: `sfn-deployer ${name}: its own log group, the deployments table and its targets`,
       });
       logGroup.grantWrite(role);
-      const fn = new nodejs.NodejsFunction(this, name, {
-        entry: path.join(lambdaRoot, name, 'index.ts'),
+      const fn = new lambda.Function(this, name, {
+        code: lambda.Code.fromAsset(lambdaAssetPath(name)),
         functionName: props.functionNames?.[name],
-        handler: 'handler',
+        handler: 'index.handler',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: 256,
@@ -180,7 +178,6 @@ export class DeployerFunctions extends Construct {
           ...(TABLE_ACTIONS[name].length > 0 ? { DEPLOYMENTS_TABLE: props.deployments.tableName } : {}),
           ...props.environment[name],
         },
-        bundling: { sourceMap: true, target: 'node22' },
       });
       // Item actions on the table, queries on the owner index only: `ITable.grant` would add every index to each.
       const itemActions = TABLE_ACTIONS[name].filter((action) => !INDEX_ACTIONS.has(action));
@@ -219,7 +216,7 @@ export class DeployerFunctions extends Construct {
     };
     this.functions = Object.fromEntries(DEPLOYER_FUNCTIONS.map((name) => [name, build(name)])) as Record<
       DeployerFunctionName,
-      nodejs.NodejsFunction
+      lambda.Function
     >;
   }
 

@@ -10,8 +10,10 @@ import {
   PROJECT_ROOT,
   TRIGGERS_ASSEMBLY,
 } from '../local/deployer/synth';
+import { ensureLambdasBuilt } from '../scripts/build/lambdas';
 
 export default function globalSetup(): void {
+  if (ensureLambdasBuilt()) process.stderr.write('\nBundled the Lambdas into assets/lambda\n');
   for (const assembly of [DEFAULT_ASSEMBLY, TRIGGERS_ASSEMBLY]) {
     if (!isStale(PROJECT_ROOT, assembly.outDir, assembly.context)) continue;
     process.stderr.write(

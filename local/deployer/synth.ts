@@ -6,11 +6,13 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensureLambdasBuilt } from '../../scripts/build/lambdas';
 import { DEPLOYER_STACK } from './assembly';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const CDK_OUT = path.join(PROJECT_ROOT, 'cdk.out');
-const SOURCES = ['bin', 'lib', 'lambda', 'cdk.json', 'package-lock.json'];
+// The Lambdas' code comes from their prebuilt bundles (assets/lambda), rebuilt first when lambda/ changed.
+const SOURCES = ['bin', 'lib', 'assets', 'cdk.json', 'package-lock.json'];
 
 /** Newest modification time of the files the synthesized deployer is built from. */
 function newestSource(root: string): number {
@@ -82,6 +84,7 @@ export function isStale(
 /** Runs `cdk synth` when the assembly is missing or older than its sources; returns whether it did. */
 export function ensureSynthesized(options: { quiet?: boolean; assembly?: LocalAssembly } = {}): boolean {
   const { outDir, context } = options.assembly ?? DEFAULT_ASSEMBLY;
+  ensureLambdasBuilt();
   if (!isStale(PROJECT_ROOT, outDir, context)) return false;
   if (!options.quiet)
     process.stderr.write(
