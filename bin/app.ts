@@ -6,6 +6,6 @@
  *   npx cdk deploy --all -c examplePipeline=true
  */
 import { App } from 'aws-cdk-lib';
-import { buildApp } from '../lib/app';
+import { buildApp } from '../app/app';
 
 buildApp(new App());

@@ -5,12 +5,12 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { RequestStep, StrategyName } from '../lambda/shared/plan';
 import { parseDeployRequest } from '../lambda/shared/request';
+import type { DeploymentStep, DeploymentStrategy } from './deployment-options';
 import type { StateMachineDeployer } from './state-machine-deployer';
 
 /** Where the published version's ARN is in the CloudTrail record of either API call. */
-export const PUBLISHED_VERSION_PATH = '$.detail.responseElements.stateMachineVersionArn';
+const PUBLISHED_VERSION_PATH = '$.detail.responseElements.stateMachineVersionArn';
 
 /** A state machine to deploy whenever a version of it is published, and how. */
 export interface DeployOnPublishTarget {
@@ -25,14 +25,14 @@ export interface DeployOnPublishTarget {
    * CodeDeploy's named configurations such as `Canary10Percent5Minutes`.
    * @default - the deployer's default strategy, unless `steps` are given
    */
-  readonly strategy?: StrategyName;
+  readonly strategy?: DeploymentStrategy;
 
   /**
    * Custom steps instead of a strategy: weights with their holds, and pauses,
    * as in the deploy request; a final 100% is added when the last weight is lower.
    * @default - the strategy's steps
    */
-  readonly steps?: RequestStep[];
+  readonly steps?: DeploymentStep[];
 
   /**
    * Percent shifted per step (canary and linear).
@@ -47,10 +47,11 @@ export interface DeployOnPublishTarget {
   readonly interval?: Duration;
 
   /**
-   * Alarms that roll the deployment back; names or alarms (metric or composite).
+   * Alarms that roll the deployment back (metric or composite); for one
+   * defined elsewhere, `Alarm.fromAlarmName(this, 'Id', 'name')`.
    * @default - no alarms
    */
-  readonly alarms?: (string | cloudwatch.IAlarm)[];
+  readonly alarms?: cloudwatch.IAlarm[];
 
   /**
    * How often the alarms are polled.
@@ -103,7 +104,7 @@ export class DeployOnPublish extends Construct {
   constructor(scope: Construct, id: string, props: DeployOnPublishProps) {
     super(scope, id);
     this.deployer = props.deployer;
-    const publisherRole = props.deployer.functions['publish-version'].role;
+    const publisherRole = props.deployer.functions.publishVersion.role;
     if (!publisherRole) {
       throw new Error(
         'deployer must give its publish-version Lambda a role, so its own publishes can be told apart; got: none',
@@ -185,11 +186,11 @@ function publishPattern(
 function deployRequestTemplate(target: DeployOnPublishTarget): Record<string, unknown> {
   const request: Record<string, unknown> = { alias: target.alias };
   if (target.strategy !== undefined) request.strategy = target.strategy;
-  if (target.steps !== undefined) request.steps = target.steps;
+  if (target.steps !== undefined) request.steps = target.steps.map((step) => step.toJson());
   if (target.increment !== undefined) request.increment = target.increment;
   if (target.interval !== undefined) request.intervalSeconds = target.interval.toSeconds();
   if (target.alarms !== undefined && target.alarms.length > 0) {
-    request.alarms = target.alarms.map((alarm) => (typeof alarm === 'string' ? alarm : alarm.alarmName));
+    request.alarms = target.alarms.map((alarm) => alarm.alarmName);
   }
   if (target.alarmPolling !== undefined) request.alarmPollingSeconds = target.alarmPolling.toSeconds();
   if (target.historyMax !== undefined) request.historyMax = target.historyMax;

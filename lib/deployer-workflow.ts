@@ -33,7 +33,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { REJECTION_ERRORS } from '../lambda/shared/errors';
-import { LOCK_KEY, TOKEN_ATTRIBUTE, WAKE_ATTRIBUTE } from '../lambda/shared/lock';
+import { LOCK_KEY, TOKEN_ATTRIBUTE, WAKE_ATTRIBUTE } from '../lambda/shared/table';
 import type { DeployerFunctionName } from './deployer-functions';
 
 /** Errors worth retrying: throttling and transient faults of the AWS APIs the Lambdas call. */

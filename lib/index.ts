@@ -1,6 +1,23 @@
-export * from './state-machine-deployer';
-export * from './deployer-stack';
-export { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from './deployer-functions';
-export * from './deploy-on-publish';
-export * from './pipeline-action';
-export * from './example-pipeline-stack';
+/**
+ * sfn-deployer: a Step Functions state machine that deploys other state
+ * machines (canary, linear or all-at-once alias shifting, rolled back on an
+ * alarm or a failing new version), and the ways to start it.
+ */
+export { StateMachineDeployer } from './state-machine-deployer';
+export type {
+  DeployerFunctionSet,
+  DeploymentAnalysis,
+  StateMachineDeployerProps,
+} from './state-machine-deployer';
+export {
+  DeploymentStep,
+  DeploymentStrategy,
+  InsufficientTrafficAction,
+  PauseTimeoutAction,
+  TrafficTestHook,
+} from './deployment-options';
+export type { PauseOptions } from './deployment-options';
+export { DeployOnPublish } from './deploy-on-publish';
+export type { DeployOnPublishProps, DeployOnPublishTarget } from './deploy-on-publish';
+export { StateMachineDeployAction } from './pipeline-action';
+export type { StateMachineDeployActionProps } from './pipeline-action';

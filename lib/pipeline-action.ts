@@ -7,8 +7,8 @@ import type { StateMachineDeployer } from './state-machine-deployer';
 /** CodePipeline names an execution `<prefix>-<action execution ID>`; names are at most 80 characters. */
 const MAX_PREFIX_LENGTH = 80 - 1 - 36;
 
-/** Properties of {@link deployAction}. Give exactly one of `request` and `requestFile`. */
-export interface DeployActionProps {
+/** Properties of a {@link StateMachineDeployAction}. Give exactly one of `request` and `requestFile`. */
+export interface StateMachineDeployActionProps {
   /** The deployer to start. */
   readonly deployer: StateMachineDeployer;
 
@@ -22,7 +22,7 @@ export interface DeployActionProps {
    * The deploy request, written into the pipeline (`InputType: Literal`).
    * @default - use `requestFile`
    */
-  readonly request?: Record<string, unknown>;
+  readonly request?: { [key: string]: any };
 
   /**
    * A deploy request file in an input artifact (`InputType: FilePath`), e.g. `source.atPath('request.json')`.
@@ -63,23 +63,25 @@ export interface DeployActionProps {
  * `states:DescribeStateMachine` on the deployer, and
  * `states:DescribeExecution` on the executions named with the prefix.
  */
-export function deployAction(props: DeployActionProps): actions.StepFunctionInvokeAction {
-  return new actions.StepFunctionInvokeAction({
-    actionName: props.actionName ?? 'Deploy',
-    stateMachine: props.deployer.stateMachine,
-    stateMachineInput: stateMachineInput(props),
-    executionNamePrefix: executionNamePrefix(props.executionNamePrefix ?? 'codepipeline'),
-    output: props.output,
-    runOrder: props.runOrder,
-    variablesNamespace: props.variablesNamespace,
-  });
+export class StateMachineDeployAction extends actions.StepFunctionInvokeAction {
+  constructor(props: StateMachineDeployActionProps) {
+    super({
+      actionName: props.actionName ?? 'Deploy',
+      stateMachine: props.deployer.stateMachine,
+      stateMachineInput: stateMachineInput(props),
+      executionNamePrefix: executionNamePrefix(props.executionNamePrefix ?? 'codepipeline'),
+      output: props.output,
+      runOrder: props.runOrder,
+      variablesNamespace: props.variablesNamespace,
+    });
+  }
 }
 
-function stateMachineInput(props: DeployActionProps): actions.StateMachineInput {
+function stateMachineInput(props: StateMachineDeployActionProps): actions.StateMachineInput {
   const { request, requestFile } = props;
   if ((request === undefined) === (requestFile === undefined)) {
     throw new Error(
-      `deployAction needs exactly one of request (a literal deploy request) and requestFile (a file in an input artifact), got: ${
+      `StateMachineDeployAction needs exactly one of request (a literal deploy request) and requestFile (a file in an input artifact), got: ${
         request === undefined ? 'neither' : 'both'
       }`,
     );

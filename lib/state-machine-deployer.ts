@@ -11,10 +11,15 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { signalFunctionName } from '../lambda/shared/arns';
-import { OWNER_INDEX, TTL_ATTRIBUTE } from '../lambda/shared/lock';
-import { STRATEGY_NAMES, type StrategyName } from '../lambda/shared/plan';
+import { OWNER_INDEX, TTL_ATTRIBUTE } from '../lambda/shared/table';
+import { STRATEGY_NAMES } from '../lambda/shared/plan';
 import { analysisSchema, BUILT_IN_DEFAULTS } from '../lambda/shared/request';
 import { DeployerFunctions, type DeployerFunctionName } from './deployer-functions';
+import {
+  type DeploymentStrategy,
+  type InsufficientTrafficAction,
+  TrafficTestHook,
+} from './deployment-options';
 import { buildDeployerWorkflow } from './deployer-workflow';
 import { acknowledge, wildcardResource } from './nag';
 
@@ -30,9 +35,9 @@ export interface StateMachineDeployerProps {
    * Strategy for requests that give neither a strategy nor steps: canary, linear,
    * allAtOnce, or one of CodeDeploy's named configurations (which take no
    * increment or interval, so a request then may not give them either).
-   * @default 'allAtOnce'
+   * @default DeploymentStrategy.ALL_AT_ONCE
    */
-  readonly defaultStrategy?: StrategyName;
+  readonly defaultStrategy?: DeploymentStrategy;
 
   /**
    * Percent shifted per step for requests that name none.
@@ -101,7 +106,31 @@ export interface StateMachineDeployerProps {
    * start the deployer cannot make it call arbitrary functions.
    * @default - none: requests may give tests, not hooks
    */
-  readonly trafficTestHooks?: (lambda.IFunction | sfn.IStateMachine)[];
+  readonly trafficTestHooks?: TrafficTestHook[];
+}
+
+/** The deployer's Lambda functions, one per step. */
+export interface DeployerFunctionSet {
+  /** Validates the request, takes the alias's lock and publishes or picks the new version. */
+  readonly publishVersion: lambda.IFunction;
+  /** Moves the alias's weight to the next step. */
+  readonly shiftWeight: lambda.IFunction;
+  /** Reads the alarms (and the analysis) between shifts. */
+  readonly checkAlarms: lambda.IFunction;
+  /** Returns the alias to the old version. */
+  readonly rollback: lambda.IFunction;
+  /** Deletes old versions after a promotion. */
+  readonly pruneVersions: lambda.IFunction;
+  /** Returns and frees the alias of a deployer execution that ended without doing so. */
+  readonly recoverDeployments: lambda.IFunction;
+  /** Takes operators' signals: promote, pause, resume, abort. */
+  readonly signalDeployment: lambda.IFunction;
+  /** Wakes the deployments watching an alarm that changed state. */
+  readonly wakeOnAlarm: lambda.IFunction;
+  /** Wakes the deployment judging a version whose execution failed. */
+  readonly wakeOnFailure: lambda.IFunction;
+  /** Runs the pre- and post-traffic tests and hooks. */
+  readonly trafficTests: lambda.IFunction;
 }
 
 /** The `analysis` settings of a deploy request, as a construct-level default. */
@@ -114,8 +143,8 @@ export interface DeploymentAnalysis {
   readonly minExecutions?: number;
   /** @default 0 */
   readonly maxHoldSeconds?: number;
-  /** @default 'rollBack' */
-  readonly onInsufficientTraffic?: 'rollBack' | 'promote';
+  /** @default InsufficientTrafficAction.ROLL_BACK */
+  readonly onInsufficientTraffic?: InsufficientTrafficAction;
   /** @default false */
   readonly dryRun?: boolean;
 }
@@ -143,12 +172,13 @@ export class StateMachineDeployer extends Construct {
    */
   readonly deployments: dynamodb.Table;
   /** The deployer's Lambdas, by step. */
-  readonly functions: Record<DeployerFunctionName, lambda.IFunction>;
+  readonly functions: DeployerFunctionSet;
   /** The deployer's name, known at synthesis. */
   readonly stateMachineName: string;
   /** The bus the lifecycle events go to. */
   readonly eventBus: events.IEventBus;
   private readonly deployerFunctions: DeployerFunctions;
+  private readonly byName: Record<DeployerFunctionName, lambda.IFunction>;
 
   constructor(scope: Construct, id: string, props: StateMachineDeployerProps) {
     super(scope, id);
@@ -180,7 +210,7 @@ export class StateMachineDeployer extends Construct {
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const lifecycle = { EVENT_BUS_NAME: this.eventBus.eventBusName };
     const hooks = props.trafficTestHooks ?? [];
-    const hookArns = hooks.map((hook) => ('functionArn' in hook ? hook.functionArn : hook.stateMachineArn));
+    const hookArns = hooks.map((hook) => hook.arn);
     // Both the first step (which refuses a request naming another hook) and the tests read the list.
     const declared: Record<string, string> =
       hookArns.length > 0 ? { TRAFFIC_TEST_HOOKS: Stack.of(this).toJsonString(hookArns) } : {};
@@ -212,7 +242,8 @@ export class StateMachineDeployer extends Construct {
     });
     for (const step of LIFECYCLE_PUBLISHERS)
       this.eventBus.grantPutEventsTo(this.deployerFunctions.functions[step]);
-    this.functions = this.deployerFunctions.functions;
+    this.byName = this.deployerFunctions.functions;
+    this.functions = functionSet(this.byName);
     for (const target of props.targets) this.addTarget(target);
     for (const hook of hooks) this.grantHook(hook);
 
@@ -221,7 +252,7 @@ export class StateMachineDeployer extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'Deploys a version of a target state machine by shifting its alias while watching alarms',
       definitionBody: sfn.DefinitionBody.fromChainable(
-        buildDeployerWorkflow(this, this.functions, this.deployments),
+        buildDeployerWorkflow(this, this.byName, this.deployments),
       ),
       tracingEnabled: true,
       logs: {
@@ -243,7 +274,7 @@ export class StateMachineDeployer extends Construct {
         'CloudWatch Logs delivery (logs:*LogDelivery*, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) ' +
         'support no resource narrower than "*"; no Step Functions or Lambda action is granted on "*"',
     );
-    for (const fn of Object.values(this.functions)) {
+    for (const fn of Object.values(this.byName)) {
       acknowledge(
         this.stateMachine,
         wildcardResource(this, `${fn.functionArn}:*`),
@@ -256,7 +287,7 @@ export class StateMachineDeployer extends Construct {
     // status-change event brings recovery to return the alias and free it; those events are best
     // effort, so a sweep on a schedule finds what they miss. Invocations that fail for good (after
     // EventBridge's and Lambda's retries) land in a queue with an alarm.
-    const recovery = this.functions['recover-deployments'];
+    const recovery = this.byName['recover-deployments'];
     this.recoveryFailures = new sqs.Queue(this, 'RecoveryFailures', {
       retentionPeriod: Duration.days(14),
       enforceSSL: true,
@@ -312,7 +343,7 @@ export class StateMachineDeployer extends Construct {
       },
       // A wake-up that comes late is worth nothing more than the poll: retry briefly, then let the poll act.
       targets: [
-        new targets.LambdaFunction(this.functions['wake-on-alarm'], {
+        new targets.LambdaFunction(this.byName['wake-on-alarm'], {
           retryAttempts: 2,
           maxEventAge: Duration.minutes(5),
         }),
@@ -332,7 +363,7 @@ export class StateMachineDeployer extends Construct {
         },
       },
       targets: [
-        new targets.LambdaFunction(this.functions['wake-on-failure'], {
+        new targets.LambdaFunction(this.byName['wake-on-failure'], {
           retryAttempts: 2,
           maxEventAge: Duration.minutes(5),
         }),
@@ -434,7 +465,7 @@ export class StateMachineDeployer extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     for (const name of ['signal-deployment', 'wake-on-alarm', 'wake-on-failure'] as const) {
-      this.functions[name].addToRolePolicy(
+      this.byName[name].addToRolePolicy(
         new iam.PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [deployerArn] }),
       );
     }
@@ -466,7 +497,7 @@ export class StateMachineDeployer extends Construct {
 
   /** The function operators invoke with a signal; named `<deployer name>-signal`. */
   get signalFunction(): lambda.IFunction {
-    return this.functions['signal-deployment'];
+    return this.byName['signal-deployment'];
   }
 
   /** Lets this deployer deploy one more state machine. */
@@ -477,18 +508,18 @@ export class StateMachineDeployer extends Construct {
   }
 
   /** Lets the traffic tests call one declared hook, and nothing more of it. */
-  private grantHook(hook: lambda.IFunction | sfn.IStateMachine): void {
-    const tests = this.functions['traffic-tests'];
-    if ('functionArn' in hook) {
+  private grantHook(hook: TrafficTestHook): void {
+    const tests = this.byName['traffic-tests'];
+    if (hook.lambdaFunction) {
       tests.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [hook.functionArn] }),
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [hook.arn] }),
       );
       return;
     }
     tests.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [hook.stateMachineArn] }),
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [hook.arn] }),
     );
-    this.deployerFunctions.grantFollowExecutions(hook.stateMachineArn);
+    this.deployerFunctions.grantFollowExecutions(hook.arn);
   }
 
   /**
@@ -507,12 +538,27 @@ export class StateMachineDeployer extends Construct {
   }
 }
 
+function functionSet(byName: Record<DeployerFunctionName, lambda.IFunction>): DeployerFunctionSet {
+  return {
+    publishVersion: byName['publish-version'],
+    shiftWeight: byName['shift-weight'],
+    checkAlarms: byName['check-alarms'],
+    rollback: byName.rollback,
+    pruneVersions: byName['prune-versions'],
+    recoverDeployments: byName['recover-deployments'],
+    signalDeployment: byName['signal-deployment'],
+    wakeOnAlarm: byName['wake-on-alarm'],
+    wakeOnFailure: byName['wake-on-failure'],
+    trafficTests: byName['traffic-tests'],
+  };
+}
+
 function validateProps(props: StateMachineDeployerProps): void {
   if (props.targets.length === 0) {
     throw new Error('targets must name at least one state machine for the deployer to deploy, got: none');
   }
   const { defaultStrategy, defaultIncrement, defaultInterval, defaultAlarmPolling } = props;
-  if (defaultStrategy !== undefined && !STRATEGY_NAMES.includes(defaultStrategy)) {
+  if (defaultStrategy !== undefined && !STRATEGY_NAMES.includes(defaultStrategy as string as never)) {
     throw new Error(`defaultStrategy must be one of ${STRATEGY_NAMES.join(', ')}, got: ${defaultStrategy}`);
   }
   if (defaultIncrement !== undefined && !Token.isUnresolved(defaultIncrement)) {

@@ -31,11 +31,9 @@ import type { RecordedVerdict, TimelineEntry } from './deployment';
 import { DeploymentInProgressError, DeploymentLockLostError } from './errors';
 import { CAUSE_MAX_CHARS, truncate } from './limits';
 
-export const LOCK_KEY = 'LOCK';
-/** Index of lock items by owner, for recovering a deployer execution that ended without cleaning up. */
-export const OWNER_INDEX = 'owner-index';
-/** The lock item's TTL attribute (epoch seconds). */
-export const TTL_ATTRIBUTE = 'expiresAt';
+import { LOCK_KEY, OWNER_INDEX, SIGNALS_ATTRIBUTE, TOKEN_ATTRIBUTE, TTL_ATTRIBUTE, WAKE_ATTRIBUTE } from './table';
+
+export { LOCK_KEY, OWNER_INDEX, SIGNALS_ATTRIBUTE, TOKEN_ATTRIBUTE, TTL_ATTRIBUTE, WAKE_ATTRIBUTE };
 /**
  * A lock outlives its owner by at most this much: no execution runs longer than a year
  * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), so after a year and a
@@ -246,15 +244,6 @@ function heldLockOf(
   };
 }
 
-/**
- * The lock's wake-up mechanism. The loop's wait stores its task token in `taskToken` on condition
- * that `wake` is absent (lib/deployer-workflow.ts); a waker sets `wake` first and then sends the token
- * it read back. So an event that arrives while the loop is between waits is not lost: the next wait
- * fails its condition and the loop checks at once. The check takes `wake`, `signals` and the token.
- */
-export const WAKE_ATTRIBUTE = 'wake';
-export const SIGNALS_ATTRIBUTE = 'signals';
-export const TOKEN_ATTRIBUTE = 'taskToken';
 
 export class DynamoDbDeploymentLock implements DeploymentLock {
   constructor(

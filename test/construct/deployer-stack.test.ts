@@ -3,7 +3,8 @@
  * and the shape of the state graph, asserted piece by piece.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DeployerStack, type DeployerStackProps } from '../../lib';
+import { DeployerStack, type DeployerStackProps } from '../../app/deployer-stack';
+import { DeploymentStrategy } from '../../lib';
 import { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from '../../lib/deployer-functions';
 import { deployerFromTemplate, type StateMachineDefinition } from '../../local/deployer/assembly';
 import {
@@ -135,7 +136,7 @@ describe('the deployer Lambdas', () => {
 
   it('give publish-version, and only it, the request defaults the stack sets', () => {
     const configured = synth({
-      defaultStrategy: 'canary',
+      defaultStrategy: DeploymentStrategy.CANARY,
       defaultIncrement: 10,
       defaultIntervalSeconds: 300,
       defaultAlarmPollingSeconds: 30,

@@ -10,8 +10,14 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DeployerStack, StateMachineDeployer, type StateMachineDeployerProps } from '../../lib';
-import { readDeployerContext } from '../../lib/context';
+import { DeployerStack } from '../../app/deployer-stack';
+import {
+  DeploymentStrategy,
+  StateMachineDeployer,
+  type StateMachineDeployerProps,
+  TrafficTestHook,
+} from '../../lib';
+import { readDeployerContext } from '../../app/context';
 import { DEPLOYER_FUNCTIONS } from '../../lib/deployer-functions';
 import {
   flatten,
@@ -110,7 +116,7 @@ describe('StateMachineDeployer props', () => {
       () =>
         new StateMachineDeployer(stack, 'Deployer', {
           ...valid(stack),
-          defaultStrategy: 'Canary10Percent5Minutes',
+          defaultStrategy: DeploymentStrategy.CANARY_10_PERCENT_5_MINUTES,
         }),
     ).not.toThrow();
   });
@@ -359,7 +365,8 @@ describe('StateMachineDeployer', () => {
 
   it('exposes the state machine and its Lambdas', () => {
     expect(deployer.stateMachine).toBeInstanceOf(sfn.StateMachine);
-    expect(Object.keys(deployer.functions).sort()).toEqual([...DEPLOYER_FUNCTIONS].sort());
+    const camelCase = (name: string) => name.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
+    expect(Object.keys(deployer.functions).sort()).toEqual(DEPLOYER_FUNCTIONS.map(camelCase).sort());
   });
 });
 
@@ -466,8 +473,10 @@ describe('traffic tests', () => {
       targets: [target(stack, 'orders')],
       trafficTestHooks: hooks
         ? [
-            lambda.Function.fromFunctionArn(stack, 'Smoke', SMOKE_FUNCTION),
-            sfn.StateMachine.fromStateMachineArn(stack, 'SmokeMachine', SMOKE_MACHINE),
+            TrafficTestHook.fromFunction(lambda.Function.fromFunctionArn(stack, 'Smoke', SMOKE_FUNCTION)),
+            TrafficTestHook.fromStateMachine(
+              sfn.StateMachine.fromStateMachineArn(stack, 'SmokeMachine', SMOKE_MACHINE),
+            ),
           ]
         : undefined,
     });

@@ -1,7 +1,7 @@
 /** Synthesizes the deployer stack in-process for tests; bundling is skipped, so this takes a second, not ten. */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DeployerStack, type DeployerStackProps } from '../../lib';
+import { DeployerStack, type DeployerStackProps } from '../../app/deployer-stack';
 import { type AwsScope, type DeployerAssembly, deployerFromTemplate } from '../../local/deployer/assembly';
 
 export const TEST_SCOPE: AwsScope = { partition: 'aws', region: 'us-east-1', account: '123456789012' };

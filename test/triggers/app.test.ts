@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../lib/app';
+import { buildApp } from '../../app/app';
 import { isPublishPattern, newApp, rendered } from './support';
 
 const app = (context: Record<string, unknown>) =>

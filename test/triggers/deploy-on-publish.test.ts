@@ -1,8 +1,16 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DeployerStack, DeployOnPublish, type DeployOnPublishTarget, StateMachineDeployer } from '../../lib';
+import { DeployerStack } from '../../app/deployer-stack';
+import {
+  DeployOnPublish,
+  type DeployOnPublishTarget,
+  DeploymentStep,
+  DeploymentStrategy,
+  PauseTimeoutAction,
+  StateMachineDeployer,
+} from '../../lib';
 import {
   ACCOUNT,
   isPublishPattern,
@@ -26,7 +34,7 @@ interface RenderedRule {
 const { stack, trigger, template } = synthDeployOnPublish();
 const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as never);
-const publisherRoleArn = `\${${logicalId(stack.deployer.functions['publish-version'].role!)}.Arn}`;
+const publisherRoleArn = `\${${logicalId(stack.deployer.functions.publishVersion.role!)}.Arn}`;
 const deployerArn = `\${${logicalId(stack.deployer.stateMachine)}}`;
 const rules = (of: Template = template) =>
   Object.values(of.findResources('AWS::Events::Rule'))
@@ -137,11 +145,26 @@ describe('DeployOnPublish', () => {
   });
 
   it('sends custom steps and named configurations as the deploy request has them', () => {
-    const steps = [{ weight: 10, holdSeconds: 300 }, { pause: true as const }];
-    const custom = synthPayments({ alias: 'live', steps });
-    const named = synthPayments({ alias: 'live', strategy: 'Linear10PercentEvery3Minutes' });
+    const custom = synthPayments({
+      alias: 'live',
+      steps: [
+        DeploymentStep.shift(10, Duration.minutes(5)),
+        DeploymentStep.pause(),
+        DeploymentStep.pause({ timeout: Duration.hours(2), onTimeout: PauseTimeoutAction.CONTINUE }),
+      ],
+    });
+    const named = synthPayments({
+      alias: 'live',
+      strategy: DeploymentStrategy.LINEAR_10_PERCENT_EVERY_3_MINUTES,
+    });
 
-    expect(requestSent(rules(custom.template)[0]!)).toMatchObject({ steps });
+    expect(requestSent(rules(custom.template)[0]!)).toMatchObject({
+      steps: [
+        { weight: 10, holdSeconds: 300 },
+        { pause: true },
+        { pause: true, timeoutSeconds: 7200, onTimeout: 'continue' },
+      ],
+    });
     expect(requestSent(rules(named.template)[0]!)).toMatchObject({
       strategy: 'Linear10PercentEvery3Minutes',
     });
@@ -149,7 +172,7 @@ describe('DeployOnPublish', () => {
 
   it('sends the names of alarm constructs', () => {
     const { stack, template } = synthPayments({ alias: 'live' }, (stack) => [
-      'by-name',
+      cloudwatch.Alarm.fromAlarmName(stack, 'ByName', 'by-name'),
       new cloudwatch.Alarm(stack, 'Failures', {
         metric: new cloudwatch.Metric({ namespace: 'AWS/States', metricName: 'ExecutionsFailed' }),
         threshold: 1,
@@ -163,7 +186,7 @@ describe('DeployOnPublish', () => {
   it('grants the deployer its permissions on a target it was not built for', () => {
     const { stack, template } = synthPayments({ alias: 'live' });
     const publisherId = stack.getLogicalId(
-      stack.deployer.functions['publish-version'].role!.node.defaultChild as never,
+      stack.deployer.functions.publishVersion.role!.node.defaultChild as never,
     );
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: publisherId }],
@@ -201,7 +224,7 @@ describe('DeployOnPublish', () => {
     );
     expect(() => synthPayments({ alias: '' })).toThrow(/alias must be 1-80 letters/);
     expect(() =>
-      synthPayments({ alias: 'live', steps: [{ weight: 10, holdSeconds: 0 }], increment: 5 }),
+      synthPayments({ alias: 'live', steps: [DeploymentStep.shift(10, Duration.seconds(0))], increment: 5 }),
     ).toThrow(/steps cannot be combined with increment/);
   });
 });

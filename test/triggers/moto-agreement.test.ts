@@ -38,7 +38,7 @@ beforeAll(async () => {
   moto = spawn(executable, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   // Synthesize while moto starts.
   const { stack, template } = synthDeployOnPublish();
-  rules = resolvedRules(stack, template, stack.deployer.functions['publish-version'].role!);
+  rules = resolvedRules(stack, template, stack.deployer.functions.publishVersion.role!);
   await waitUntilServing(endpoint, 10_000);
 
   const client = new EventBridgeClient({

@@ -4,14 +4,18 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { deployAction, type DeployActionProps, StateMachineDeployer } from '../../lib';
+import {
+  StateMachineDeployAction,
+  type StateMachineDeployActionProps,
+  StateMachineDeployer,
+} from '../../lib';
 import { ACCOUNT, newApp, REGION, rendered } from './support';
 
 const DEPLOYER_NAME = 'sfn-deployer';
 const DEPLOYER_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${DEPLOYER_NAME}`;
 
 /** A pipeline whose second stage is the deploy action, next to a named deployer so ARNs read plainly. */
-function synthPipeline(props: Omit<DeployActionProps, 'deployer'>, withSourceFile = false) {
+function synthPipeline(props: Omit<StateMachineDeployActionProps, 'deployer'>, withSourceFile = false) {
   const stack = new Stack(newApp(), 'Pipeline', { env: { account: ACCOUNT, region: REGION } });
   const target = sfn.StateMachine.fromStateMachineName(stack, 'Orders', 'orders');
   const deployer = new StateMachineDeployer(stack, 'Deployer', {
@@ -20,7 +24,7 @@ function synthPipeline(props: Omit<DeployActionProps, 'deployer'>, withSourceFil
   });
   const source = new codepipeline.Artifact('Request');
   const bucket = new s3.Bucket(stack, 'Source', { versioned: true });
-  const action = deployAction({
+  const action = new StateMachineDeployAction({
     deployer,
     ...props,
     ...(withSourceFile && { requestFile: source.atPath('request.json') }),
@@ -65,7 +69,7 @@ function deployRoleStatements({
   return rendered(policy!.Properties.PolicyDocument.Statement, known);
 }
 
-describe('deployAction', () => {
+describe('StateMachineDeployAction', () => {
   const request = {
     stateMachine: 'orders',
     alias: 'live',

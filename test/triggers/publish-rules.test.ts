@@ -5,7 +5,7 @@ import { loadFixtures, ORDERS_ARN, resolvedRules, synthDeployOnPublish } from '.
 
 // The rules exactly as synthesized, references resolved as in the fixtures' account.
 const { stack, template } = synthDeployOnPublish();
-const rules = resolvedRules(stack, template, stack.deployer.functions['publish-version'].role!);
+const rules = resolvedRules(stack, template, stack.deployer.functions.publishVersion.role!);
 const ruleOn = (eventName: string) =>
   rules.find((rule) => JSON.stringify(rule.eventPattern).includes(`"${eventName}"`))!;
 const fixtures = loadFixtures();

@@ -2,10 +2,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { DeployerStack, DeployOnPublish } from '../../lib';
+import { DeployerStack } from '../../app/deployer-stack';
+import { DeployOnPublish, DeploymentStrategy } from '../../lib';
 import { resolveIntrinsics, rulesFromTemplate, type TemplateRule } from '../../local/eventbridge/rules';
 
 export const ACCOUNT = '123456789012';
@@ -35,10 +37,10 @@ export function synthDeployOnPublish(): {
       {
         stateMachine: sfn.StateMachine.fromStateMachineName(stack, 'Orders', 'orders'),
         alias: 'live',
-        strategy: 'canary',
+        strategy: DeploymentStrategy.CANARY,
         increment: 10,
         interval: Duration.minutes(5),
-        alarms: ['orders-failures'],
+        alarms: [cloudwatch.Alarm.fromAlarmName(stack, 'OrdersFailures', 'orders-failures')],
         historyMax: 5,
       },
     ],

@@ -3,8 +3,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { deployAction } from './pipeline-action';
-import type { StateMachineDeployer } from './state-machine-deployer';
+import { StateMachineDeployAction, type StateMachineDeployer } from '../lib';
 
 export interface ExamplePipelineStackProps extends StackProps {
   /** The deployer the pipeline starts. */
@@ -56,7 +55,7 @@ export class ExamplePipelineStack extends Stack {
         {
           stageName: 'Deploy',
           actions: [
-            deployAction({
+            new StateMachineDeployAction({
               deployer: props.deployer,
               requestFile: source.atPath('request.json'),
               executionNamePrefix: 'pipeline',

@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import type { RequestStep, StrategyName } from '../lambda/shared/plan';
+import type { DeploymentStrategy } from '../lib';
 import type { DeployerStackProps } from './deployer-stack';
 
 /**
@@ -19,7 +20,8 @@ export function readDeployerContext(node: Node): Omit<DeployerStackProps, 'env'>
   }
   return {
     targets,
-    defaultStrategy: node.tryGetContext('defaultStrategy') as StrategyName | undefined,
+    // The construct checks the name, with the list of those it takes.
+    defaultStrategy: node.tryGetContext('defaultStrategy') as DeploymentStrategy | undefined,
     defaultIncrement: numberContext(node, 'defaultIncrement'),
     defaultIntervalSeconds: numberContext(node, 'defaultIntervalSeconds'),
     defaultAlarmPollingSeconds: numberContext(node, 'defaultAlarmPollingSeconds'),

@@ -1,7 +1,8 @@
 import { Duration, type App } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { readDeployerContext, readTriggerContext, type DeployOnPublishDefaults } from './context';
-import { DeployOnPublish, type DeployOnPublishTarget } from './deploy-on-publish';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { DeployOnPublish, type DeployOnPublishTarget, DeploymentStep, type DeploymentStrategy } from '../lib';
 import { DeployerStack } from './deployer-stack';
 import { ExamplePipelineStack } from './example-pipeline-stack';
 
@@ -51,11 +52,13 @@ function publishTarget(
   return {
     stateMachine,
     alias: defaults.alias,
-    strategy: defaults.strategy,
-    steps: defaults.steps,
+    strategy: defaults.strategy as DeploymentStrategy | undefined,
+    steps: defaults.steps?.map((step) => DeploymentStep.fromJson(step)),
     increment: defaults.increment,
     interval: seconds(defaults.intervalSeconds),
-    alarms: defaults.alarms,
+    alarms: defaults.alarms?.map((alarm, index) =>
+      cloudwatch.Alarm.fromAlarmName(stack, `${name}Alarm${index}`, alarm),
+    ),
     alarmPolling: seconds(defaults.alarmPollingSeconds),
     historyMax: defaults.historyMax,
   };

@@ -1,14 +1,13 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { StrategyName } from '../lambda/shared/plan';
-import { StateMachineDeployer } from './state-machine-deployer';
+import { type DeploymentStrategy, StateMachineDeployer } from '../lib';
 
 export interface DeployerStackProps extends StackProps {
   /** Names or unqualified ARNs of the state machines the deployer may deploy. */
   readonly targets: string[];
-  /** @default 'allAtOnce' */
-  readonly defaultStrategy?: StrategyName;
+  /** @default DeploymentStrategy.ALL_AT_ONCE */
+  readonly defaultStrategy?: DeploymentStrategy;
   /** @default 5 */
   readonly defaultIncrement?: number;
   /** @default 120 */
