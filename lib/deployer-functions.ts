@@ -4,26 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from '../lambda/shared/functions';
 import { lambdaAssetPath } from './lambda-assets';
 import { acknowledge, wildcardResource } from './nag';
 
-/**
- * The Lambdas of a deployer, one folder each under `lambda/`: five steps of the loop, and
- * recovery, which runs outside it (on status-change events and a schedule).
- */
-export const DEPLOYER_FUNCTIONS = [
-  'publish-version',
-  'shift-weight',
-  'check-alarms',
-  'rollback',
-  'prune-versions',
-  'recover-deployments',
-  'signal-deployment',
-  'wake-on-alarm',
-  'wake-on-failure',
-  'traffic-tests',
-] as const;
-export type DeployerFunctionName = (typeof DEPLOYER_FUNCTIONS)[number];
+export { DEPLOYER_FUNCTIONS, type DeployerFunctionName };
 
 const TIMEOUTS: Record<DeployerFunctionName, Duration> = {
   'publish-version': Duration.minutes(2),

@@ -162,6 +162,14 @@ const LIFECYCLE_PUBLISHERS = [
  * A Step Functions state machine that deploys other state machines: it
  * publishes a version, shifts an alias onto it step by step while watching
  * CloudWatch alarms, rolls back on an alarm, and prunes old versions.
+ *
+ * @example
+ * const deployer = new StateMachineDeployer(this, 'Deployer', {
+ *   targets: [orders],
+ *   defaultStrategy: DeploymentStrategy.CANARY_10_PERCENT_5_MINUTES,
+ *   trafficTestHooks: [TrafficTestHook.fromStateMachine(ordersStateMachine)],
+ * });
+ * deployer.grantStartDeployment(ciRole);
  */
 export class StateMachineDeployer extends Construct {
   /** The deployer state machine; start a deployment by starting an execution with a deploy request. */

@@ -10,10 +10,13 @@ import {
   PROJECT_ROOT,
   TRIGGERS_ASSEMBLY,
 } from '../local/deployer/synth';
+import { ensureBinsBuilt } from '../scripts/build/bins';
 import { ensureLambdasBuilt } from '../scripts/build/lambdas';
 
 export default function globalSetup(): void {
   if (ensureLambdasBuilt()) process.stderr.write('\nBundled the Lambdas into assets/lambda\n');
+  // The command line's tests run it as users do: the bundled program, with plain node.
+  if (ensureBinsBuilt()) process.stderr.write('Bundled sfn-deploy and the local cloud\n');
   for (const assembly of [DEFAULT_ASSEMBLY, TRIGGERS_ASSEMBLY]) {
     if (!isStale(PROJECT_ROOT, assembly.outDir, assembly.context)) continue;
     process.stderr.write(

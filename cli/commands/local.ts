@@ -1,13 +1,14 @@
 /**
  * `sfn-deploy local`: the local cloud, as
- * `npm run local` starts it. The local cloud is its own module (`local/main.ts`);
- * it is loaded only for this command, so the others never pay for it.
+ * `npm run local` starts it. The local cloud is its own package (`local/`, bundled to
+ * `local/dist/main.js`); it is loaded only for this command, so the others never pay for it.
  */
 import * as path from 'node:path';
 import { EXIT } from '../errors';
 import type { Output } from '../io';
 
-export const LOCAL_ENTRY = path.resolve(__dirname, '..', '..', 'local', 'main');
+// The same path from the sources (cli/commands) and from the bundle (cli/dist).
+export const LOCAL_ENTRY = path.resolve(__dirname, '..', '..', 'local', 'dist', 'main.js');
 
 /** What `local/main.ts` exports: `main(argv)` parses a whole `process.argv` (node, script, args…). */
 interface LocalModule {
@@ -27,7 +28,7 @@ export async function runLocal(args: string[], deps: LocalDeps): Promise<number>
   } catch (error) {
     if (!isMissing(error, LOCAL_ENTRY)) throw error;
     deps.stderr.write(
-      'The local cloud is not available in this checkout: local/main.ts is missing.\n' +
+      'The local cloud is not available here: local/dist/main.js is missing (run `npm install` in a clone).\n' +
         'It starts Step Functions and CloudWatch on loopback with the deployer from cdk.out; ' +
         'update the checkout, or use --endpoint-url with a local cloud started another way.\n',
     );

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { signalFunctionName } from '../../lambda/shared/arns';
-import { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from '../../lib/deployer-functions';
+import { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from '../../lambda/shared/functions';
 
 /** The name the local cloud gives the deployer state machine it loads. */
 export const DEPLOYER_NAME = 'sfn-deployer';

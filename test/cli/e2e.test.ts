@@ -1,5 +1,5 @@
 /**
- * `sfn-deploy` as users run it: a child process (`node bin/sfn-deploy.js`)
+ * `sfn-deploy` as users run it: a child process (`node cli/bin/sfn-deploy.js`, the bundled command line)
  * pointed with `--endpoint-url` at the local cloud running the deployer as
  * synthesized. The virtual clock runs 100× real time, so a 5-minute canary
  * takes 3 seconds and there is time to fire an alarm in the middle of it.
@@ -70,7 +70,7 @@ function sfnDeploy(
   const child = spawn(
     process.execPath,
     [
-      path.join(PROJECT_ROOT, 'bin', 'sfn-deploy.js'),
+      path.join(PROJECT_ROOT, 'cli', 'bin', 'sfn-deploy.js'),
       ...args,
       '--endpoint-url',
       deployer.endpoint,

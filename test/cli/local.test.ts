@@ -36,7 +36,7 @@ describe('sfn-deploy local', () => {
 
     expect(code).toBe(1);
     expect(stderr.text).toContain(
-      'The local cloud is not available in this checkout: local/main.ts is missing.',
+      'The local cloud is not available here: local/dist/main.js is missing (run `npm install` in a clone).',
     );
   });
 
