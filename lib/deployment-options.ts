@@ -93,6 +93,7 @@ export class DeploymentStep {
    * A step as a deploy request's `steps` gives it (`{"weight": 10, "holdSeconds": 300}` or
    * `{"pause": true}`); it is checked with the rest of the request.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jsii: JSON crosses to other languages as `any`
   static fromJson(json: any): DeploymentStep {
     return new DeploymentStep(json as RequestStep);
   }
@@ -104,6 +105,7 @@ export class DeploymentStep {
   }
 
   /** The step as the deploy request's `steps` gives it (JSON). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jsii: JSON crosses to other languages as `any`
   toJson(): any {
     return { ...this.step };
   }

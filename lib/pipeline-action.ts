@@ -22,6 +22,7 @@ export interface StateMachineDeployActionProps {
    * The deploy request, written into the pipeline (`InputType: Literal`).
    * @default - use `requestFile`
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jsii: a JSON object crosses as a map of `any`
   readonly request?: { [key: string]: any };
 
   /**

@@ -95,6 +95,7 @@ export class StepFunctionsService implements AwsJsonService, SfnCore {
     this.integrations = new Integrations(this.lambdas, this.engine);
     this.engine.integrations = this.integrations;
 
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the operations see the service only as SfnCore
     const core: SfnCore = this;
     this.operations = {
       CreateStateMachine: (input, ctx) => stateMachines.createStateMachine(core, input, ctx),

@@ -64,6 +64,7 @@ export function readMaxResults(input: Record<string, unknown>): number {
 
 /** Names of state machines and executions: 1–80 characters, none of AWS's forbidden ones. */
 export function checkResourceName(name: string): void {
+  // eslint-disable-next-line no-control-regex -- control characters are among the ones AWS forbids
   const forbidden = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
   if (name.length < 1 || name.length > 80 || forbidden.test(name)) throw invalidName(name);
 }

@@ -228,7 +228,7 @@ describe('sfn-deploy on the local cloud', () => {
 
     // Assert
     expect(run.code).toBe(0);
-    const shifts = run.stdout.split('\n').filter((line) => /^\d\d:\d\d:\d\d  shift /.test(line));
+    const shifts = run.stdout.split('\n').filter((line) => /^\d\d:\d\d:\d\d {2}shift /.test(line));
     expect(shifts.map((line) => line.split(/\s+/)[2])).toEqual(['25%', '50%', '75%', '100%']);
     expect(shifts.map((line) => line.match(/step (\d\/\d)/)?.[1])).toEqual(['1/4', '2/4', '3/4', '4/4']);
     expect(run.stdout).toContain('PROMOTED: live routes 100% to orders-watch:2 (was orders-watch:1)');

@@ -9,7 +9,13 @@ import { BINS, buildBin, dependenciesOf } from '../../scripts/build/bins';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const manifest = (folder: string) =>
-  JSON.parse(fs.readFileSync(path.join(ROOT, folder, 'package.json'), 'utf8')) as Record<string, any>;
+  JSON.parse(fs.readFileSync(path.join(ROOT, folder, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+    dependencies: Record<string, string>;
+    bundledDependencies: string[];
+    peerDependencies: Record<string, string>;
+    workspaces: string[];
+  };
 
 describe.each(BINS)('the $workspace package', (bin) => {
   it('depends on exactly the packages its bundle requires', () => {
@@ -17,7 +23,7 @@ describe.each(BINS)('the $workspace package', (bin) => {
   });
 
   it('has a bin that runs with plain node', () => {
-    const [command] = Object.values(manifest(bin.workspace).bin as Record<string, string>);
+    const [command] = Object.values(manifest(bin.workspace).bin);
     const shim = fs.readFileSync(path.join(ROOT, bin.workspace, command!), 'utf8');
     expect(shim.startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(shim).toContain(`require('../${path.relative(bin.workspace, bin.outfile)}')`);
