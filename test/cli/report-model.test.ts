@@ -78,6 +78,36 @@ describe('report model', () => {
     ]);
   });
 
+  it('marks each signal and verdict, and lists them in the summary', () => {
+    const data = rolledBack();
+    data.events.splice(
+      2,
+      0,
+      { type: 'signal', at: at(30), action: 'pause', sender: 'ana', reason: 'launch at 10:00' },
+      {
+        type: 'verdict',
+        at: at(60),
+        summary: 'orders:2 fails 2 of 3 against 0 of 26 (p = 0.004)',
+        worse: true,
+      },
+    );
+
+    const model = buildReportModel(data);
+
+    expect(model.markers.map((marker) => [marker.kind, marker.atMs - T0, marker.label])).toEqual([
+      ['started', 0, 'started'],
+      ['signal', 30_000, 'pause'],
+      ['verdict', 60_000, 'verdict: worse'],
+      ['rollback', 90_000, 'rolled back'],
+      ['outcome', 90_000, 'DeploymentRolledBack'],
+    ]);
+    expect(model.summary).toContainEqual(['Signal', 'pause by ana at +30s: launch at 10:00']);
+    expect(model.summary).toContainEqual([
+      'Verdict',
+      'at +1m: orders:2 fails 2 of 3 against 0 of 26 (p = 0.004)',
+    ]);
+  });
+
   it('widens the buckets past 120 bars: a minute for 2 hours, 2 minutes for 3, a week for a year', () => {
     expect(bucketSize(2 * 3600_000)).toBe(60_000);
     expect(bucketSize(3 * 3600_000)).toBe(120_000);
