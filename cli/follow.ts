@@ -141,7 +141,8 @@ async function pollAlarms(
   return changes;
 }
 
-function finalEvent(execution: DescribeExecutionCommandOutput): FinalEvent {
+/** The outcome of an execution that ended, as an event. */
+export function finalEvent(execution: DescribeExecutionCommandOutput): FinalEvent {
   const at = (execution.stopDate ?? new Date(0)).toISOString();
   if (execution.status === 'SUCCEEDED') {
     return {

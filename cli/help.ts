@@ -65,6 +65,18 @@ Examples:
   $ sfn-deploy watch "$EXECUTION_ARN" --json | jq -c 'select(.type == "shifted")'
   $ sfn-deploy watch "$EXECUTION_ARN" --refresh 10 > deploy.log
 `,
+  report: `
+Reads the deployment after the fact, or as it stands while it runs: the deployer execution's
+history and its continuations (GetExecutionHistory), each watched alarm's state changes
+(DescribeAlarmHistory) and the executions of the old and new versions (ListExecutions by
+version ARN). The page has no script and fetches nothing: open it from a file or a CI artifact.
+Times are the service's (the virtual clock on the local cloud), in UTC.
+
+Examples:
+  $ sfn-deploy report arn:aws:states:us-east-1:123456789012:execution:sfn-deployer:orders-live-20260302T100000Z-3f9a \\
+      --html report.html
+  $ sfn-deploy report "$EXECUTION_ARN" --html report.html --endpoint-url http://127.0.0.1:4566
+`,
   plan: `
 Computes the steps with the deployer's own plan arithmetic; --state-machine and --alias
 are optional here. The request is validated as start would.

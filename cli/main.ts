@@ -17,6 +17,7 @@ void runCli(process.argv.slice(2), {
   },
   env: process.env,
   readFile: (path) => fs.readFileSync(path, 'utf8'),
+  writeFile: (path, text) => fs.writeFileSync(path, text),
   createClients,
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   loadModule: (modulePath) => require(modulePath),

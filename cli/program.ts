@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, type Option } from 'commander';
 import { InvalidDeployRequestError } from '../lambda/shared/errors';
 import { printPlan } from './commands/plan';
+import { writeReport } from './commands/report';
 import { showHistory } from './commands/history';
 import { listDeployments } from './commands/list';
 import { sendSignal } from './commands/signal';
@@ -23,6 +24,7 @@ export interface CliDeps {
   io: Io;
   env: Record<string, string | undefined>;
   readFile: ReadFile;
+  writeFile: (path: string, text: string) => void;
   createClients: (options: AwsOptions, env: Record<string, string | undefined>) => AwsClients;
   loadModule: (modulePath: string) => unknown;
 }
@@ -109,6 +111,24 @@ export function createProgram(deps: CliDeps, setExitCode: (code: number) => void
   watch.addHelpText('after', HELP.watch).action(async (executionArn: string, options) => {
     setExitCode(
       await watchExecution(executionArn, options, { clients: deps.createClients(options, deps.env), io }),
+    );
+  });
+
+  const report = program
+    .command('report')
+    .description(
+      'Write a deployment as one self-contained HTML page: weight over time, executions per version, alarms, events.',
+    )
+    .argument('<execution-arn>', 'the deployer execution, as printed by start')
+    .option('--html <file>', 'write the page to this file (required)');
+  addAwsOptions(report);
+  report.addHelpText('after', HELP.report).action(async (executionArn: string, options) => {
+    setExitCode(
+      await writeReport(executionArn, options, {
+        clients: deps.createClients(options, deps.env),
+        io,
+        writeFile: deps.writeFile,
+      }),
     );
   });
 

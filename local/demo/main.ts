@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalDeployer } from '../deployer';
 import { createReporter } from './reporter';
+import { DEFAULT_REPORT_DIR, writeDemoReports } from './reports';
 import { DEFAULT_DEMO_OPTIONS, DEMO_START_MS, type DemoOptions, runDemo } from './scenario';
 
 function positiveInteger(name: string) {
@@ -74,6 +75,11 @@ export async function main(argv: string[]): Promise<number> {
       positiveInteger('--seed'),
       DEFAULT_DEMO_OPTIONS.seed,
     )
+    .option(
+      '--report-dir <dir>',
+      'write an HTML report of each deployment into this folder',
+      DEFAULT_REPORT_DIR,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  npm start\n  npm start -- --speed 60            # watch it unfold, one minute per second\n  npm start -- --canary-increment 25 --traffic 60',
@@ -94,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     alarmPolling: number;
     historyMax: number;
     seed: number;
+    reportDir: string;
   }>();
   const options: DemoOptions = {
     trafficPerMinute: flags.traffic,
@@ -126,6 +133,10 @@ export async function main(argv: string[]): Promise<number> {
       deployer.cloud.clock.now(),
     );
     const summary = await runDemo(deployer, options, reporter);
+    const reports = await writeDemoReports(deployer, [summary.rolledBack, summary.promoted], flags.reportDir);
+    process.stdout.write(
+      `\nA report of each deployment, to open in a browser:\n${reports.map((file) => `  ${file}\n`).join('')}`,
+    );
     const ok =
       summary.rolledBack.error === 'DeploymentRolledBack' && summary.promoted.result?.outcome === 'PROMOTED';
     process.stdout.write(`\n${ok ? 'Done.' : 'Unexpected outcome.'}\n`);

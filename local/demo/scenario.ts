@@ -54,6 +54,8 @@ export const DEFAULT_DEMO_OPTIONS: DemoOptions = {
 
 export interface DeploymentReport {
   title: string;
+  /** The deployer execution that ran it. */
+  executionArn: string;
   status: ExecutionStatus;
   error?: string;
   cause?: string;
@@ -269,6 +271,7 @@ async function deploy(
       const timeline = await deployerTimeline(sfn, executionArn!);
       return {
         title,
+        executionArn: executionArn!,
         status: execution.status!,
         error: execution.error,
         cause: execution.cause,

@@ -165,7 +165,7 @@ describe('sfn-deploy on the local cloud', () => {
     expect(timeline[1]!.trim()).toMatch(/^\+5m( \d+s)?\s+100%/);
   }, 120_000);
 
-  it('start --wait exits 1 naming the alarm when the alarm fires during the canary', async () => {
+  it('start --wait exits 1 naming the alarm when the alarm fires during the canary; report draws it', async () => {
     // Arrange
     const { alarm, definitionFile } = await target('orders-rollback');
     const fired: Promise<unknown>[] = [];
@@ -204,6 +204,19 @@ describe('sfn-deploy on the local cloud', () => {
     );
     expect(run.stderr).toContain(`alarms fired: ${alarm} `);
     expect(run.stdout).toMatch(/rolled back\s+to orders-rollback:1 \(100%\)/);
+
+    // And its report: the page of what the output above told, in the cloud's virtual time.
+    const executionArn = run.stdout.split('\n')[0]!;
+    const page = path.join(workDir, 'rollback.html');
+    const report = await sfnDeploy(['report', executionArn, '--html', page]);
+    expect(report).toMatchObject({ code: 0, stderr: '' });
+    expect(report.stdout).toBe(
+      `Wrote ${page}: orders-rollback:live: orders-rollback:1 → orders-rollback:2, DeploymentRolledBack\n`,
+    );
+    const html = fs.readFileSync(page, 'utf8');
+    expect([...html.matchAll(/<g class="shift" [^>]*data-weight="(\d+)"/g)].map((m) => m[1])).toEqual(['10']);
+    expect(html).toMatch(/<g class="marker rollback" data-at="2026-/);
+    expect(html).toMatch(/<rect class="alarm-band" data-alarm="orders-rollback-failures" data-state="ALARM"/);
   }, 120_000);
 
   it('watch, without a terminal, prints each shift of a linear deployment as a line', async () => {

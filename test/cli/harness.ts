@@ -42,6 +42,8 @@ export interface Run {
   /** The options each client factory call received. */
   clientOptions: AwsOptions[];
   sleeps: number[];
+  /** The files the command wrote, by path. */
+  written: Record<string, string>;
 }
 
 export interface RunOptions {
@@ -71,6 +73,7 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
   const stderr = new Captured();
   const clientOptions: AwsOptions[] = [];
   const sleeps: number[] = [];
+  const written: Record<string, string> = {};
   let now = NOW.getTime();
   const io: Io = {
     stdout,
@@ -90,6 +93,9 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
       if (text === undefined) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
       return text;
     },
+    writeFile: (path, text) => {
+      written[path] = text;
+    },
     createClients: (aws, env) => {
       clientOptions.push(aws);
       if (options.createClients) return options.createClients(aws, env);
@@ -98,7 +104,7 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
     loadModule: options.loadModule ?? (() => ({})),
   };
   const code = await runCli(args, deps);
-  return { code, stdout, stderr, clientOptions, sleeps };
+  return { code, stdout, stderr, clientOptions, sleeps, written };
 }
 
 /**

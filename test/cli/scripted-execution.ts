@@ -59,6 +59,12 @@ export class ScriptedExecution {
     return this;
   }
 
+  /** Shows every stage at once: the execution read after it ended. */
+  revealAll(): this {
+    this.revealed = this.stages.length - 1;
+    return this;
+  }
+
   endsWith(final: Partial<DescribeExecutionCommandOutput>): this {
     this.final = final;
     return this;

@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createReporter } from '../../local/demo/reporter';
+import { writeDemoReports } from '../../local/demo/reports';
 import { DEFAULT_DEMO_OPTIONS, type DemoSummary, runDemo } from '../../local/demo/scenario';
 import { versionLabel } from '../../lambda/shared/routing';
 import { E2e } from './harness';
@@ -89,6 +93,36 @@ describe('the npm start demo, run in-process', () => {
           stamped: offsetOf(point.at),
         });
       }
+    }
+  });
+
+  it('writes a report of each deployment with a point per shift and the rollback where the timeline has it', async () => {
+    // Arrange
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-reports-'));
+
+    try {
+      // Act
+      const files = await writeDemoReports(e2e.deployer, [summary.rolledBack, summary.promoted], dir);
+
+      // Assert
+      expect(files).toEqual([path.join(dir, 'buggy-release.html'), path.join(dir, 'fixed-release.html')]);
+      const [buggy, fixed] = files.map((file) => fs.readFileSync(file, 'utf8'));
+      const shiftsOf = (html: string) =>
+        [...html.matchAll(/<g class="shift" data-at="([^"]+)" data-weight="(\d+)"/g)].map((m) => ({
+          at: m[1],
+          weight: Number(m[2]),
+        }));
+      // The timeline's last entry of the buggy release is the rollback to 0%; the others are shifts.
+      const rollback = summary.rolledBack.timeline.at(-1)!;
+      expect(shiftsOf(buggy!)).toEqual(summary.rolledBack.timeline.slice(0, -1));
+      expect(buggy).toContain(`<g class="marker rollback" data-at="${rollback.at}">`);
+      expect(shiftsOf(fixed!)).toEqual(summary.promoted.timeline);
+      expect(fixed).not.toContain('class="marker rollback"');
+      expect(buggy).toContain(
+        `<tr><th>orders:4 (new) during it</th><td>${summary.buggyVersion.served - summary.buggyVersion.failed} succeeded, ${summary.buggyVersion.failed} failed</td></tr>`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
