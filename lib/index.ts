@@ -1,4 +1,5 @@
 export * from './state-machine-deployer';
+export * from './deployment-dashboard';
 export * from './deployer-stack';
 export { DEPLOYER_FUNCTIONS, type DeployerFunctionName } from './deployer-functions';
 export * from './deploy-on-publish';
