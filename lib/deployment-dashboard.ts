@@ -73,7 +73,7 @@ export const FAILED_DEPLOYMENTS_METRIC = 'DeploymentsFailed';
  * are CloudWatch search expressions over the `StateMachineArn` + `Version` and
  * `StateMachineArn` + `Alias` dimensions rather than a fixed list of metrics:
  * each version or alias that ran appears as its own line.
- * https://docs.aws.amazon.com/step-functions/latest/dg/execution-alias-version-associate.html#execution-alias-version-metrics
+ * https://docs.aws.amazon.com/step-functions/latest/dg/execution-alias-version-associate.html
  */
 export class DeploymentDashboard extends Construct {
   /** The dashboard. */

@@ -67,7 +67,7 @@ describe('the deployment dashboard', () => {
 
   // Executions started through a version or an alias also count under the StateMachineArn + Version
   // dimensions, and through an alias under StateMachineArn + Alias.
-  // https://docs.aws.amazon.com/step-functions/latest/dg/execution-alias-version-associate.html#execution-alias-version-metrics
+  // https://docs.aws.amazon.com/step-functions/latest/dg/execution-alias-version-associate.html
   it("graphs each target's executions by version, every outcome, matching its ARN exactly", () => {
     const stack = newStack();
 
