@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The README walkthrough drives the AWS CLI for a minute or two: `npm run test:walkthrough`, run by .ci/run.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/docs/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },

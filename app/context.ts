@@ -6,7 +6,8 @@ import type { DeployerStackProps } from './deployer-stack';
 /**
  * Reads the deployer's settings from CDK context (`cdk.json` or `-c key=value`):
  * `targets` (comma-separated names or ARNs), `defaultStrategy`,
- * `defaultIncrement`, `defaultIntervalSeconds`, `defaultAlarmPollingSeconds`.
+ * `defaultIncrement`, `defaultIntervalSeconds`, `defaultAlarmPollingSeconds`, and
+ * `dashboard` (true for a CloudWatch dashboard).
  */
 export function readDeployerContext(node: Node): Omit<DeployerStackProps, 'env'> {
   const raw = node.tryGetContext('targets') as string | string[] | undefined;
@@ -25,6 +26,8 @@ export function readDeployerContext(node: Node): Omit<DeployerStackProps, 'env'>
     defaultIncrement: numberContext(node, 'defaultIncrement'),
     defaultIntervalSeconds: numberContext(node, 'defaultIntervalSeconds'),
     defaultAlarmPollingSeconds: numberContext(node, 'defaultAlarmPollingSeconds'),
+    // Unset stays unset, like the defaults above: the construct decides.
+    dashboard: flagContext(node, 'dashboard') || undefined,
   };
 }
 

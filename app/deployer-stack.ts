@@ -14,6 +14,8 @@ export interface DeployerStackProps extends StackProps {
   readonly defaultIntervalSeconds?: number;
   /** @default 60 */
   readonly defaultAlarmPollingSeconds?: number;
+  /** A CloudWatch dashboard of the targets and the deployments. @default false */
+  readonly dashboard?: boolean;
 }
 
 /** The deployable unit: one deployer for a set of target state machines. */
@@ -33,6 +35,7 @@ export class DeployerStack extends Stack {
       defaultIncrement: props.defaultIncrement,
       defaultInterval: seconds(props.defaultIntervalSeconds),
       defaultAlarmPolling: seconds(props.defaultAlarmPollingSeconds),
+      dashboard: props.dashboard,
     });
     new CfnOutput(this, 'DeployerArn', {
       value: this.deployer.stateMachine.stateMachineArn,

@@ -17,6 +17,8 @@ export {
   TrafficTestHook,
 } from './deployment-options';
 export type { PauseOptions } from './deployment-options';
+export { DeploymentDashboard } from './deployment-dashboard';
+export type { DeploymentDashboardProps } from './deployment-dashboard';
 export { DeployOnPublish } from './deploy-on-publish';
 export type { DeployOnPublishProps, DeployOnPublishTarget } from './deploy-on-publish';
 export { StateMachineDeployAction } from './pipeline-action';

@@ -15,6 +15,7 @@ import { OWNER_INDEX, TTL_ATTRIBUTE } from '../lambda/shared/table';
 import { STRATEGY_NAMES } from '../lambda/shared/plan';
 import { analysisSchema, BUILT_IN_DEFAULTS } from '../lambda/shared/request';
 import { DeployerFunctions, type DeployerFunctionName } from './deployer-functions';
+import { DeploymentDashboard } from './deployment-dashboard';
 import {
   type DeploymentStrategy,
   type InsufficientTrafficAction,
@@ -107,6 +108,14 @@ export interface StateMachineDeployerProps {
    * @default - none: requests may give tests, not hooks
    */
   readonly trafficTestHooks?: TrafficTestHook[];
+
+  /**
+   * Build a CloudWatch dashboard ({@link DeploymentDashboard}): each target's
+   * executions by version and by alias, and the deployments started,
+   * promoted and failed, by error (rollbacks among them).
+   * @default false
+   */
+  readonly dashboard?: boolean;
 }
 
 /** The deployer's Lambda functions, one per step. */
@@ -185,6 +194,8 @@ export class StateMachineDeployer extends Construct {
   readonly stateMachineName: string;
   /** The bus the lifecycle events go to. */
   readonly eventBus: events.IEventBus;
+  /** The dashboard, with `dashboard: true`. */
+  readonly dashboard?: DeploymentDashboard;
   private readonly deployerFunctions: DeployerFunctions;
   private readonly byName: Record<DeployerFunctionName, lambda.IFunction>;
 
@@ -384,6 +395,14 @@ export class StateMachineDeployer extends Construct {
         new targets.LambdaFunction(recovery, { retryAttempts: 2, deadLetterQueue: this.recoveryFailures }),
       ],
     });
+    if (props.dashboard) {
+      this.dashboard = new DeploymentDashboard(this, 'Dashboard', {
+        deployer: this.stateMachine,
+        deployerName: stateMachineName,
+        deployerLogGroup: this.node.findChild('StateMachineLogs') as logs.ILogGroup,
+        targets: props.targets,
+      });
+    }
   }
 
   /** The EventBridge rule that wakes deployments watching an alarm when it goes to ALARM or INSUFFICIENT_DATA. */
@@ -511,6 +530,7 @@ export class StateMachineDeployer extends Construct {
   /** Lets this deployer deploy one more state machine. */
   addTarget(target: sfn.IStateMachine): void {
     this.targetArns.push(target.stateMachineArn);
+    this.dashboard?.addTarget(target);
     this.deployerFunctions.grantTarget(target.stateMachineArn);
     this.deployerFunctions.grantFollowExecutions(target.stateMachineArn);
   }

@@ -221,7 +221,7 @@ export class LocalCloud {
     }
   }
 
-  /** `/_local/events/drop` (the drop switch) and `/_local/lambda/failures` (on-failure destinations). */
+  /** `/_local/events/drop` (the drop switch), `/_local/clock/advance` and `/_local/lambda/failures` (on-failure destinations). */
   private addAdminRoutes(): void {
     const drops = () => ({ drops: this.drops.pending(), dropped: this.drops.dropped });
     this.server.addAdminRoute('GET', '/_local/events/drop', drops);
@@ -235,6 +235,22 @@ export class LocalCloud {
     this.server.addAdminRoute('DELETE', '/_local/events/drop', () => {
       this.drops.clear();
       return drops();
+    });
+    // Under --fast-forward time stands still while nothing runs; a walkthrough moves it on as it passes on AWS.
+    this.server.addAdminRoute('POST', '/_local/clock/advance', async (body) => {
+      const seconds = (body as { seconds?: unknown }).seconds;
+      if (
+        typeof seconds !== 'number' ||
+        !Number.isInteger(seconds) ||
+        seconds < 1 ||
+        seconds > 366 * 86_400
+      ) {
+        throw new Error(
+          `seconds must be a whole number from 1 to ${366 * 86_400}, got: ${JSON.stringify(seconds)}`,
+        );
+      }
+      await this.clock.advance(seconds * 1000);
+      return { now: new Date(this.clock.now()).toISOString() };
     });
     this.server.addAdminRoute('GET', '/_local/lambda/failures', () => ({
       destinations: Object.fromEntries(this.lambdaAsync.destinations),
