@@ -52,6 +52,8 @@ const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_reque
 const ACCESS_KEY = /Credential=([^/,\s]+)\//;
 const SIGNED_SERVICE = /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/;
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+/** How long an idle connection stays open for the next request. */
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 /**
  * The local cloud's HTTP endpoint: AWS JSON 1.0 over `POST /`, routed by
@@ -102,7 +104,10 @@ export class LocalServer {
       };
       void this.serve(req, res, whileWaiting).finally(() => hold.release());
     });
-    this.server.keepAliveTimeout = 1000;
+    // The SDK keeps connections alive and reuses them (https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html);
+    // Node's agent honours the `Keep-Alive: timeout=` hint less a second, so a short one means a new TCP
+    // connection per call. A minute, far beyond the gaps between a deployment's calls, as a load balancer's default.
+    this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   }
 
   /** Routes `X-Amz-Target: <service.targetPrefix>.*` to `service`. */
