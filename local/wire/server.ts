@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { AwsServiceError } from './aws-error';
 import { CALLER_HEADER, type Caller } from './caller';
 import type { BusyClock } from '../clock/clock';
@@ -8,6 +8,7 @@ import { CallLog, FaultInjector, faultError, type FaultSpec, type JournalRecord 
 import type { AwsJsonService, RequestContext } from './service';
 import { TokenBuckets } from './token-bucket';
 import { queryError, serveStsQuery } from '../sts/query';
+import { InFlightRequests } from './in-flight';
 
 export interface LocalServerOptions {
   readonly clock: BusyClock;
@@ -79,6 +80,7 @@ export class LocalServer {
   private readonly defaultRegion: string;
   private readonly throttling: boolean;
   private url: string | undefined;
+  private readonly inFlight: InFlightRequests;
 
   constructor(private readonly options: LocalServerOptions) {
     this.clock = options.clock;
@@ -93,6 +95,7 @@ export class LocalServer {
     // Each request holds the clock while it is served, so no fast-forward jump overtakes it; it lends
     // the hold back only while waiting for work that needs virtual time (RequestContext.whileWaiting).
     this.server = http.createServer((req, res) => {
+      this.inFlight.requestStarted(req.socket);
       let hold = this.clock.hold();
       const whileWaiting = async <T>(work: Promise<T>): Promise<T> => {
         hold.release();
@@ -102,12 +105,17 @@ export class LocalServer {
           hold = this.clock.hold();
         }
       };
-      void this.serve(req, res, whileWaiting).finally(() => hold.release());
+      void this.serve(req, res, whileWaiting).finally(() => {
+        this.inFlight.requestEnded(req.socket);
+        hold.release();
+      });
     });
     // The SDK keeps connections alive and reuses them (https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html);
     // Node's agent honours the `Keep-Alive: timeout=` hint less a second, so a short one means a new TCP
     // connection per call. A minute, far beyond the gaps between a deployment's calls, as a load balancer's default.
     this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    this.inFlight = new InFlightRequests(this.clock);
+    this.server.on('connection', (socket: Socket) => this.inFlight.watch(socket));
   }
 
   /** Routes `X-Amz-Target: <service.targetPrefix>.*` to `service`. */
