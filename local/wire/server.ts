@@ -9,6 +9,7 @@ import type { AwsJsonService, RequestContext } from './service';
 import { TokenBuckets } from './token-bucket';
 import { queryError, serveStsQuery } from '../sts/query';
 import { InFlightRequests } from './in-flight';
+import type { Upstream } from '../dynamodb';
 
 export interface LocalServerOptions {
   readonly clock: BusyClock;
@@ -94,7 +95,7 @@ export class LocalServer {
   /** Serves Lambda's Invoke API when set. */
   lambdaInvoker: LambdaInvoker | undefined;
   private readonly services = new Map<string, AwsJsonService>();
-  private readonly proxies = new Map<string, URL>();
+  private readonly proxies = new Map<string, URL | Upstream>();
   private readonly adminRoutes = new Map<string, AdminRoute>();
   private readonly buckets: TokenBuckets;
   private readonly server: http.Server;
@@ -155,9 +156,12 @@ export class LocalServer {
     this.adminRoutes.set(`${method} ${path}`, handler);
   }
 
-  /** Forwards `X-Amz-Target: <targetPrefix>.*` requests unchanged to another HTTP server (e.g. dynalite). */
-  proxy(targetPrefix: string, baseUrl: string): void {
-    this.proxies.set(targetPrefix, new URL(baseUrl));
+  /**
+   * Forwards `X-Amz-Target: <targetPrefix>.*` requests unchanged to another HTTP server, or to a
+   * handler in this process (dynalite's, `dynamodb/index.ts`).
+   */
+  proxy(targetPrefix: string, upstream: string | Upstream): void {
+    this.proxies.set(targetPrefix, typeof upstream === 'string' ? new URL(upstream) : upstream);
   }
 
   async listen(): Promise<string> {
@@ -311,6 +315,12 @@ export class LocalServer {
       return fail(faultError('ThrottlingException'));
     }
 
+    if (typeof proxyUrl === 'function') {
+      const answer = await proxyUrl(req, body);
+      if (answer.status >= 400) journal.failed(errorCodeOf(answer.body, answer.status));
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
+      return res.end(answer.body);
+    }
     if (proxyUrl) return forward(req, body, proxyUrl, res, journal);
     if (!parsed) {
       let malformed = false;
