@@ -321,13 +321,13 @@ export class LocalCloud {
   async enableDynamoDb(): Promise<void> {
     if (this.dynamoDb) return;
     this.dynamoDb = await startDynamoDb();
-    this.proxyService(DYNAMODB_TARGET_PREFIX, this.dynamoDb.url);
+    this.server.proxy(DYNAMODB_TARGET_PREFIX, this.dynamoDb.serve);
     // Executions reach it too, through `arn:aws:states:::aws-sdk:dynamodb:<action>` Tasks.
     this.stepFunctions.registerAwsSdk('dynamodb', {
       targetPrefix: DYNAMODB_TARGET_PREFIX,
       errorPrefix: 'DynamoDb',
       call: (operation, input) =>
-        callJsonService(this.dynamoDb!.url, DYNAMODB_TARGET_PREFIX, operation, input),
+        callJsonService(this.dynamoDb!.serve, DYNAMODB_TARGET_PREFIX, operation, input),
     });
   }
 

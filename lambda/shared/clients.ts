@@ -26,9 +26,22 @@ export const SDK_MAX_ATTEMPTS = 8;
 export const CONNECTION_TIMEOUT_MS = 3_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * Where the local cloud runs these Lambdas in its own process, it lends their clients a request
+ * handler that reaches it without TCP (local/wire/in-process-handler.ts). Unset on AWS.
+ */
+const LOCAL_REQUEST_HANDLER = Symbol.for('sfn-deployer.local-request-handler');
+
+function requestHandler<T extends object>(options: T): T {
+  return ((globalThis as Record<symbol, unknown>)[LOCAL_REQUEST_HANDLER] as T | undefined) ?? options;
+}
+
 const common = () => ({
   retryMode: 'standard',
-  requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+  requestHandler: requestHandler({
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+  }),
 });
 
 /** `retries: false` for writes that check the lock before every attempt themselves (`writeAliasRoutingGuarded`). */
@@ -54,7 +67,10 @@ export function createHookLambdaClient(): LambdaClient {
   return new LambdaClient({
     retryMode: 'standard',
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: HOOK_REQUEST_TIMEOUT_MS },
+    requestHandler: requestHandler({
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: HOOK_REQUEST_TIMEOUT_MS,
+    }),
   });
 }
 /** Lambda's own longest run. */

@@ -16,7 +16,10 @@ export interface VirtualClockOptions {
   readonly fastForward?: boolean;
   /** `setImmediate` turns to let pending I/O and continuations run before a jump. @default 3 */
   readonly settleTurns?: number;
-  /** Real ms to wait before a jump, so a request already on the wire is not overtaken. @default 1 */
+  /**
+   * Real ms to wait before a jump. The local server holds the clock for requests on their way in
+   * (`wire/in-flight.ts`), so none is needed to keep a jump from overtaking one. @default 0
+   */
   readonly graceMs?: number;
 }
 
@@ -69,7 +72,7 @@ export class VirtualClock implements BusyClock {
       throw new Error(`speed must be a finite number >= 0, got: ${options.speed}`);
     }
     this.settleTurns = options.settleTurns ?? 3;
-    this.graceMs = options.graceMs ?? 1;
+    this.graceMs = options.graceMs ?? 0;
     this.baseVirtual = Math.floor(options.startMs ?? Date.now());
     this.baseReal = performance.now();
   }

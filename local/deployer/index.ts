@@ -11,6 +11,7 @@ import { type DeployerAssembly, DEPLOYER_NAME, deployerFromTemplate, readTemplat
 import { CDK_OUT, ensureSynthesized, TRIGGERS_ASSEMBLY } from './synth';
 import { rolePoliciesFromTemplate } from '../iam/template-policies';
 import { progressLine } from './progress';
+import { installInProcessHandler } from '../wire/in-process-handler';
 import { functionRoleArn, installRules, installTriggers, localResolver, localRoleArn } from './triggers';
 
 export { DEPLOYER_NAME };
@@ -42,6 +43,13 @@ export interface LocalDeployerOptions extends LocalCloudOptions {
    * @default true
    */
   readonly staleLockSweep?: boolean;
+  /**
+   * How the deployer's Lambdas reach the cloud: `in-process` hands their SDK clients' requests
+   * to the server directly (no TCP, no HTTP parsing); `wire` sends them over loopback HTTP like
+   * any other client. Outside clients always use the wire.
+   * @default 'in-process'
+   */
+  readonly lambdaTransport?: 'in-process' | 'wire';
 }
 
 export interface LocalDeployer {
@@ -64,7 +72,12 @@ export async function startLocalDeployer(options: LocalDeployerOptions = {}): Pr
   if (options.synth ?? true) ensureSynthesized(options.triggers ? { assembly: TRIGGERS_ASSEMBLY } : {});
   const cloud = await LocalCloud.start(options);
   try {
-    const deployerArn = await installDeployer(cloud, cdkOut, options.lambdaLogLevel ?? 'WARN');
+    const deployerArn = await installDeployer(
+      cloud,
+      cdkOut,
+      options.lambdaLogLevel ?? 'WARN',
+      options.lambdaTransport ?? 'in-process',
+    );
     if (options.triggers) installTriggers(cloud, cdkOut, deployerArn);
     else if (options.rules ?? true) installRules(cloud, cdkOut, deployerArn);
     if (options.staleLockSweep === false) {
@@ -126,6 +139,7 @@ export async function installDeployer(
   cloud: LocalCloud,
   cdkOut: string,
   lambdaLogLevel: string,
+  lambdaTransport: 'in-process' | 'wire' = 'in-process',
 ): Promise<string> {
   const scope = { partition: 'aws', region: cloud.region, account: cloud.accountId };
   const template = readTemplate(cdkOut);
@@ -138,6 +152,8 @@ export async function installDeployer(
   for (const [roleArn, documents] of policies) cloud.iam.set(roleArn, documents);
   await createTables(cloud, assembly);
   pointLambdasAt(cloud, assembly, lambdaLogLevel);
+  // Before the bundles load: their clients take the handler when they are created.
+  installInProcessHandler(cloud.server, lambdaTransport);
   for (const fn of assembly.functions) {
     cloud.registerLambda(fn.functionArn, loadHandler(fn.assetDir, fn.handler), {
       timeoutSeconds: fn.timeoutSeconds,

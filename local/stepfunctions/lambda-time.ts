@@ -92,6 +92,22 @@ export function runOnVirtualTime<T>(activity: InvocationActivity, fn: () => T): 
   return current.run(activity, fn);
 }
 
+/**
+ * Counts a request made without HTTP (`wire/in-process-handler.ts`) as in flight for the running
+ * invocation, as its HTTP requests are; returns the function that ends it.
+ */
+export function requestInFlight(): () => void {
+  const activity = current.getStore();
+  if (!activity || activity.signal.aborted) return () => undefined;
+  activity.requestStarted();
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    activity.requestEnded();
+  };
+}
+
 /** First id of a virtual timer as a number (`Number(timeout)`), far above Node's own async ids. */
 let nextId = 2 ** 40;
 const byId = new Map<number, VirtualTimeout>();

@@ -36,6 +36,11 @@ export function runAsFunction<T>(functionArn: string, fn: () => T): T {
   return invocation.run(functionArn, fn);
 }
 
+/** The local Lambda whose invocation is running here, if any. */
+export function currentFunction(): string | undefined {
+  return invocation.getStore();
+}
+
 /** Idempotent, process-wide; a no-op for requests made outside {@link runAsFunction}. */
 export function installCallerHeader(): void {
   if (hooked) return;

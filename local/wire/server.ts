@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { AwsServiceError } from './aws-error';
 import { CALLER_HEADER, type Caller } from './caller';
 import type { BusyClock } from '../clock/clock';
@@ -8,6 +8,8 @@ import { CallLog, FaultInjector, faultError, type FaultSpec, type JournalRecord 
 import type { AwsJsonService, RequestContext } from './service';
 import { TokenBuckets } from './token-bucket';
 import { queryError, serveStsQuery } from '../sts/query';
+import { InFlightRequests } from './in-flight';
+import type { Upstream } from '../dynamodb';
 
 export interface LocalServerOptions {
   readonly clock: BusyClock;
@@ -33,6 +35,29 @@ export type LambdaInvoker = (
   context: RequestContext,
 ) => Promise<{ payload?: unknown; functionError?: string } | undefined>;
 
+/** What the server reads of a request: an HTTP request on the wire, or one handed over in-process. */
+export interface ServedRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly socket: { readonly remoteAddress?: string };
+}
+
+/** What the server writes an answer to: Node's `ServerResponse`, or a buffer for an in-process caller. */
+interface Answer {
+  readonly headersSent: boolean;
+  setHeader(name: string, value: string): void;
+  writeHead(status: number, headers: http.OutgoingHttpHeaders): void;
+  end(body?: string | Buffer): void;
+}
+
+/** An answer collected whole, for a caller in this process. */
+export interface BufferedAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
 /** Lambda's Invoke: `POST /2015-03-31/functions/{FunctionName}/invocations` (REST JSON). */
 const LAMBDA_INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
@@ -52,6 +77,8 @@ const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/[^/]+\/aws4_reque
 const ACCESS_KEY = /Credential=([^/,\s]+)\//;
 const SIGNED_SERVICE = /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/;
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+/** How long an idle connection stays open for the next request. */
+export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
 /**
  * The local cloud's HTTP endpoint: AWS JSON 1.0 over `POST /`, routed by
@@ -68,7 +95,7 @@ export class LocalServer {
   /** Serves Lambda's Invoke API when set. */
   lambdaInvoker: LambdaInvoker | undefined;
   private readonly services = new Map<string, AwsJsonService>();
-  private readonly proxies = new Map<string, URL>();
+  private readonly proxies = new Map<string, URL | Upstream>();
   private readonly adminRoutes = new Map<string, AdminRoute>();
   private readonly buckets: TokenBuckets;
   private readonly server: http.Server;
@@ -77,6 +104,7 @@ export class LocalServer {
   private readonly defaultRegion: string;
   private readonly throttling: boolean;
   private url: string | undefined;
+  private readonly inFlight: InFlightRequests;
 
   constructor(private readonly options: LocalServerOptions) {
     this.clock = options.clock;
@@ -91,6 +119,7 @@ export class LocalServer {
     // Each request holds the clock while it is served, so no fast-forward jump overtakes it; it lends
     // the hold back only while waiting for work that needs virtual time (RequestContext.whileWaiting).
     this.server = http.createServer((req, res) => {
+      this.inFlight.requestStarted(req.socket);
       let hold = this.clock.hold();
       const whileWaiting = async <T>(work: Promise<T>): Promise<T> => {
         hold.release();
@@ -100,9 +129,17 @@ export class LocalServer {
           hold = this.clock.hold();
         }
       };
-      void this.serve(req, res, whileWaiting).finally(() => hold.release());
+      void this.serve(req, res, whileWaiting).finally(() => {
+        this.inFlight.requestEnded(req.socket);
+        hold.release();
+      });
     });
-    this.server.keepAliveTimeout = 1000;
+    // The SDK keeps connections alive and reuses them (https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html);
+    // Node's agent honours the `Keep-Alive: timeout=` hint less a second, so a short one means a new TCP
+    // connection per call. A minute, far beyond the gaps between a deployment's calls, as a load balancer's default.
+    this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    this.inFlight = new InFlightRequests(this.clock);
+    this.server.on('connection', (socket: Socket) => this.inFlight.watch(socket));
   }
 
   /** Routes `X-Amz-Target: <service.targetPrefix>.*` to `service`. */
@@ -119,9 +156,12 @@ export class LocalServer {
     this.adminRoutes.set(`${method} ${path}`, handler);
   }
 
-  /** Forwards `X-Amz-Target: <targetPrefix>.*` requests unchanged to another HTTP server (e.g. dynalite). */
-  proxy(targetPrefix: string, baseUrl: string): void {
-    this.proxies.set(targetPrefix, new URL(baseUrl));
+  /**
+   * Forwards `X-Amz-Target: <targetPrefix>.*` requests unchanged to another HTTP server, or to a
+   * handler in this process (dynalite's, `dynamodb/index.ts`).
+   */
+  proxy(targetPrefix: string, upstream: string | Upstream): void {
+    this.proxies.set(targetPrefix, typeof upstream === 'string' ? new URL(upstream) : upstream);
   }
 
   async listen(): Promise<string> {
@@ -151,13 +191,52 @@ export class LocalServer {
     });
   }
 
+  /**
+   * Serves a request from this process without TCP or HTTP parsing: the same routing, IAM, journal,
+   * faults and clock holds as a request on the wire. The in-process Lambdas' SDK clients use it
+   * (`in-process-handler.ts`).
+   */
+  async dispatch(req: ServedRequest, body: Buffer): Promise<BufferedAnswer> {
+    const answer = new BufferingAnswer();
+    let hold = this.clock.hold();
+    const whileWaiting = async <T>(work: Promise<T>): Promise<T> => {
+      hold.release();
+      try {
+        return await work;
+      } finally {
+        hold = this.clock.hold();
+      }
+    };
+    try {
+      await this.serveBody(req, body, answer, whileWaiting);
+    } finally {
+      hold.release();
+    }
+    return answer.collected();
+  }
+
   private async serve(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     whileWaiting: RequestContext['whileWaiting'],
   ): Promise<void> {
+    let body: Buffer;
     try {
-      const body = await readBody(req);
+      body = await readBody(req);
+    } catch (err) {
+      console.error('local cloud: request failed:', err);
+      return;
+    }
+    await this.serveBody(req, body, res, whileWaiting);
+  }
+
+  private async serveBody(
+    req: ServedRequest,
+    body: Buffer,
+    res: Answer,
+    whileWaiting: RequestContext['whileWaiting'],
+  ): Promise<void> {
+    try {
       // Every HTTP response carries the server's time (RFC 9110 §6.6.1); here that is the virtual clock,
       // so a client can tell "now" as the local cloud sees it (sfn-deploy watch counts down with it).
       // Not for the deployer's in-process Lambdas: with a virtual Date their SDK clients saw a clock skew
@@ -183,9 +262,9 @@ export class LocalServer {
   }
 
   private async serveAws(
-    req: http.IncomingMessage,
+    req: ServedRequest,
     body: Buffer,
-    res: http.ServerResponse,
+    res: Answer,
     whileWaiting?: RequestContext['whileWaiting'],
   ): Promise<void> {
     if (!header(req, 'x-amz-target') && (header(req, 'content-type') ?? '').startsWith(FORM_CONTENT_TYPE)) {
@@ -236,6 +315,12 @@ export class LocalServer {
       return fail(faultError('ThrottlingException'));
     }
 
+    if (typeof proxyUrl === 'function') {
+      const answer = await proxyUrl(req, body);
+      if (answer.status >= 400) journal.failed(errorCodeOf(answer.body, answer.status));
+      res.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.length });
+      return res.end(answer.body);
+    }
     if (proxyUrl) return forward(req, body, proxyUrl, res, journal);
     if (!parsed) {
       let malformed = false;
@@ -268,10 +353,10 @@ export class LocalServer {
    * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
    */
   private async serveLambdaInvoke(
-    req: http.IncomingMessage,
+    req: ServedRequest,
     functionName: string,
     body: Buffer,
-    res: http.ServerResponse,
+    res: Answer,
   ): Promise<void> {
     const context: RequestContext = {
       region: regionOf(req) ?? this.defaultRegion,
@@ -331,7 +416,7 @@ export class LocalServer {
   }
 
   /** The AWS query protocol (form-encoded, XML answers): STS's, which the SDKs and the CLI still use for it. */
-  private serveQuery(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse): void {
+  private serveQuery(req: ServedRequest, body: Buffer, res: Answer): void {
     const form = body.toString('utf8');
     const signedFor = SIGNED_SERVICE.exec(header(req, 'authorization') ?? '')?.[1];
     const answer =
@@ -354,7 +439,7 @@ export class LocalServer {
     res.end(answer.xml);
   }
 
-  private serveAdmin(method: string, path: string, body: Buffer, res: http.ServerResponse): void {
+  private serveAdmin(method: string, path: string, body: Buffer, res: Answer): void {
     const route = `${method} ${path}`;
     switch (route) {
       case 'GET /_local/faults':
@@ -399,16 +484,16 @@ export class LocalServer {
   }
 }
 
-function header(req: http.IncomingMessage, name: string): string | undefined {
+function header(req: ServedRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
-function regionOf(req: http.IncomingMessage): string | undefined {
+function regionOf(req: ServedRequest): string | undefined {
   return CREDENTIAL_SCOPE.exec(header(req, 'authorization') ?? '')?.[1];
 }
 
-function callerOf(req: http.IncomingMessage): Caller {
+function callerOf(req: ServedRequest): Caller {
   return {
     functionArn: header(req, CALLER_HEADER),
     accessKeyId: ACCESS_KEY.exec(header(req, 'authorization') ?? '')?.[1],
@@ -438,12 +523,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-function sendJson(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+function sendJson(res: Answer, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': JSON_CONTENT_TYPE,
@@ -455,7 +535,7 @@ function sendJson(
 }
 
 /** AWS's JSON error shape; query-compatible services (CloudWatch) also name the code in a header. */
-function sendError(res: http.ServerResponse, err: AwsServiceError, queryCompatible: boolean): void {
+function sendError(res: Answer, err: AwsServiceError, queryCompatible: boolean): void {
   const headers: Record<string, string> = {};
   if (queryCompatible)
     headers['x-amzn-query-error'] = `${err.code};${err.statusCode >= 500 ? 'Receiver' : 'Sender'}`;
@@ -474,10 +554,10 @@ function internalFailure(): AwsServiceError {
 
 /** Forwards a request as is; an error answer's `__type` (e.g. DynamoDB's) goes to the journal. */
 function forward(
-  req: http.IncomingMessage,
+  req: ServedRequest,
   body: Buffer,
   base: URL,
-  res: http.ServerResponse,
+  res: Answer,
   journal: JournalRecord,
 ): Promise<void> {
   return new Promise((resolve) => {
@@ -491,14 +571,17 @@ function forward(
       },
       (upstreamRes) => {
         const status = upstreamRes.statusCode ?? 502;
-        res.writeHead(status, upstreamRes.headers);
-        if (status >= 400) {
-          const chunks: Buffer[] = [];
-          upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
-          upstreamRes.on('end', () => journal.failed(errorCodeOf(Buffer.concat(chunks), status)));
-        }
-        upstreamRes.pipe(res);
-        upstreamRes.on('end', () => resolve());
+        // Read whole, then answered: the answer may be a buffer for a caller in this process.
+        const chunks: Buffer[] = [];
+        upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+        upstreamRes.on('end', () => {
+          const answer = Buffer.concat(chunks);
+          if (status >= 400) journal.failed(errorCodeOf(answer, status));
+          const { 'transfer-encoding': _chunked, ...headers } = upstreamRes.headers;
+          res.writeHead(status, { ...headers, 'content-length': answer.length });
+          res.end(answer);
+          resolve();
+        });
         upstreamRes.on('error', () => resolve());
       },
     );
@@ -516,4 +599,38 @@ function forward(
 function errorCodeOf(body: Buffer, status: number): string {
   const type = parseObject(body)?.__type;
   return typeof type === 'string' ? type.slice(type.lastIndexOf('#') + 1) : `HTTP ${status}`;
+}
+
+/** Collects what the server writes, for {@link LocalServer.dispatch}. */
+class BufferingAnswer implements Answer {
+  private status = 200;
+  private readonly headers: Record<string, string> = {};
+  private body: Buffer = Buffer.alloc(0);
+  private written = false;
+
+  get headersSent(): boolean {
+    return this.written;
+  }
+
+  setHeader(name: string, value: string): void {
+    this.headers[name.toLowerCase()] = value;
+  }
+
+  writeHead(status: number, headers: http.OutgoingHttpHeaders): void {
+    this.status = status;
+    for (const [name, value] of Object.entries(headers)) {
+      if (value !== undefined)
+        this.headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    this.written = true;
+  }
+
+  end(body?: string | Buffer): void {
+    this.written = true;
+    if (body !== undefined) this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  }
+
+  collected(): BufferedAnswer {
+    return { status: this.status, headers: this.headers, body: this.body };
+  }
 }

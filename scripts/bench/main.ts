@@ -23,6 +23,7 @@ import { quietAlarm } from '../../examples/alarms';
 import { HISTORY_EVENT_LIMIT } from '../../lambda/shared/budget';
 import { formatDuration } from '../../lambda/shared/plan';
 import { localClientConfig, type LocalDeployer, startLocalDeployer } from '../../local/deployer';
+import { installInProcessHandler } from '../../local/wire/in-process-handler';
 import { type Figures, model } from './model';
 import { measureReaction, type Reaction, replays, VARIANTS } from './reaction';
 
@@ -51,7 +52,7 @@ export function dollars(figures: Figures): number {
   );
 }
 
-interface Scenario {
+export interface Scenario {
   title: string;
   /** Linear 10%: ten steps of this interval. */
   intervalSeconds: number;
@@ -59,8 +60,8 @@ interface Scenario {
   measure: boolean;
 }
 
-const HOUR = 3600;
-const DAY = 24 * HOUR;
+export const HOUR = 3600;
+export const DAY = 24 * HOUR;
 const SCENARIOS: Scenario[] = [
   { title: '1 hour', intervalSeconds: 6 * 60, pollSeconds: 60, measure: true },
   { title: '1 day', intervalSeconds: 2.4 * HOUR, pollSeconds: 60, measure: true },
@@ -74,7 +75,7 @@ const SCENARIOS: Scenario[] = [
   { title: '1 year (364 days)', intervalSeconds: 36.4 * DAY, pollSeconds: 3 * HOUR, measure: true },
 ];
 
-async function measure(
+export async function measure(
   deployer: LocalDeployer,
   scenario: Scenario,
   index: number,
@@ -215,9 +216,48 @@ async function main(): Promise<void> {
         );
       }
     }
+    await printSpeed(deployer);
     await printReactions(deployer);
   } finally {
     await deployer.stop();
+  }
+}
+
+/**
+ * How fast the local cloud runs the 1-day deployment, with the deployer's Lambdas reaching it
+ * in-process and over loopback HTTP: virtual seconds per second of wall time, and per second of
+ * CPU (the wall figure depends on what else the machine is doing).
+ */
+async function printSpeed(deployer: LocalDeployer): Promise<void> {
+  process.stdout.write(
+    '\nThe local cloud running the 1-day deployment (1m poll), the Lambdas reaching it each way\n\n',
+  );
+  const line = (cells: string[]) =>
+    `${cells.map((cell, index) => (index === 0 ? cell.padEnd(12) : cell.padStart(12))).join(' ')}\n`;
+  process.stdout.write(line(['transport', 'wall s', 'CPU s', 'CPU ms/poll', 'virtual/wall', 'virtual/CPU']));
+  const scenario = SCENARIOS.find((candidate) => candidate.title === '1 day')!;
+  for (const transport of ['in-process', 'wire'] as const) {
+    installInProcessHandler(deployer.cloud.server, transport);
+    try {
+      const startedAt = deployer.cloud.clock.now();
+      const cpu = process.cpuUsage();
+      const measured = await measure(deployer, scenario, SCENARIOS.length + (transport === 'wire' ? 1 : 0));
+      const used = process.cpuUsage(cpu);
+      const cpuSeconds = (used.user + used.system) / 1e6;
+      const virtualSeconds = (deployer.cloud.clock.now() - startedAt) / 1000;
+      process.stdout.write(
+        line([
+          transport,
+          measured.realSeconds.toFixed(1),
+          cpuSeconds.toFixed(1),
+          ((cpuSeconds * 1000) / measured.polls).toFixed(1),
+          Math.round(virtualSeconds / measured.realSeconds).toLocaleString('en-US'),
+          Math.round(virtualSeconds / cpuSeconds).toLocaleString('en-US'),
+        ]),
+      );
+    } finally {
+      installInProcessHandler(deployer.cloud.server, 'in-process');
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AwsServiceError } from '../../local/wire/aws-error';
 import { LocalServer } from '../../local/wire/server';
 import type { AwsJsonService, RequestContext } from '../../local/wire/service';
@@ -289,6 +290,37 @@ describe('LocalServer', () => {
     expect(await res.json()).toEqual({ target: 'DynamoDB_20120810.ListTables', body: '{"Limit":1}' });
     expect(server.calls.count('DynamoDB_20120810.ListTables')).toBe(1);
     await new Promise((resolve) => upstream.close(resolve));
+  });
+
+  it("keeps connections alive long enough for the SDK's agent to reuse them", async () => {
+    // The SDK reuses connections (https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/node-reusing-connections.html);
+    // Node's agent drops a socket a second before the server's `Keep-Alive: timeout=` hint, so a 1 s hint meant a new
+    // connection per call.
+    const endpoint = await start();
+    const agent = new http.Agent({ keepAlive: true });
+    let opened = 0;
+    const createConnection = agent.createConnection.bind(agent);
+    agent.createConnection = (...args: Parameters<typeof createConnection>) => {
+      opened++;
+      return createConnection(...args);
+    };
+    const client = new SFNClient({
+      endpoint,
+      region: 'eu-west-3',
+      credentials,
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({ httpAgent: agent }),
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await client.send(new ListStateMachinesCommand({}));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      client.destroy();
+      agent.destroy();
+    }
+    expect(opened).toBe(1);
   });
 
   it('holds the clock busy while a request is in flight', async () => {
