@@ -20,7 +20,7 @@ export interface LiveRegion {
   print(text: string): void;
   /** Erases the region; the next `print` or `draw` starts where it was. */
   clear(): void;
-  /** Leaves the region's last frame on screen as ordinary lines, and stops following resizes. */
+  /** Leaves the region's last frame on screen as ordinary lines; the next `draw` starts below it. */
   done(): void;
 }
 
@@ -64,25 +64,29 @@ export async function createLiveRegion(terminal: Terminal): Promise<LiveRegion> 
     columns = now;
     if (frame !== undefined) log(frame);
   };
-  terminal.on('resize', onResize);
+  // Resizes matter only while a frame is shown.
+  const show = (text: string | undefined) => {
+    if (frame === undefined && text !== undefined) terminal.on('resize', onResize);
+    if (frame !== undefined && text === undefined) terminal.off('resize', onResize);
+    frame = text;
+  };
 
   return {
     draw(text) {
-      frame = text;
+      show(text);
       columns = terminal.columns ?? DEFAULT_COLUMNS;
       log(text);
     },
     print(text) {
-      frame = undefined;
+      show(undefined);
       log.persist(text);
     },
     clear() {
-      frame = undefined;
+      show(undefined);
       log.clear();
     },
     done() {
-      frame = undefined;
-      terminal.off('resize', onResize);
+      show(undefined);
       log.done();
     },
   };
