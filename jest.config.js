@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The pseudo-terminal tests need tmux and take a minute: `npm run test:tty`, run by .ci/run.
+  testPathIgnorePatterns: ['/node_modules/', '\\.tty\\.test\\.ts$'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
