@@ -58,6 +58,17 @@ const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
  * `X-Amz-Target` to registered services or proxied to another local server,
  * plus a small admin API under `/_local/` for tests.
  */
+/** A request the server answered. */
+export interface ServedRequest {
+  /** Virtual ms since the epoch when it was answered. */
+  atMs: number;
+  /** `AWSStepFunctions.StartExecution`, or the method and path of a REST call (Lambda, admin routes). */
+  operation: string;
+  /** The local Lambda that made it, if one did. */
+  caller?: string;
+  status: number;
+}
+
 export class LocalServer {
   readonly faults = new FaultInjector();
   readonly calls: CallLog;
@@ -67,6 +78,8 @@ export class LocalServer {
   authorizer: RequestAuthorizer | undefined;
   /** Serves Lambda's Invoke API when set. */
   lambdaInvoker: LambdaInvoker | undefined;
+  /** Told of each request once answered (`npm run local -- --verbose` logs them). */
+  onServed: ((served: ServedRequest) => void) | undefined;
   private readonly services = new Map<string, AwsJsonService>();
   private readonly proxies = new Map<string, URL>();
   private readonly adminRoutes = new Map<string, AdminRoute>();
@@ -91,6 +104,14 @@ export class LocalServer {
     // Each request holds the clock while it is served, so no fast-forward jump overtakes it; it lends
     // the hold back only while waiting for work that needs virtual time (RequestContext.whileWaiting).
     this.server = http.createServer((req, res) => {
+      res.once('finish', () =>
+        this.onServed?.({
+          atMs: this.clock.now(),
+          operation: header(req, 'x-amz-target') ?? `${req.method ?? 'GET'} ${req.url ?? '/'}`,
+          caller: header(req, CALLER_HEADER),
+          status: res.statusCode,
+        }),
+      );
       let hold = this.clock.hold();
       const whileWaiting = async <T>(work: Promise<T>): Promise<T> => {
         hold.release();
