@@ -3,8 +3,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The README walkthrough drives the AWS CLI for a minute or two: `npm run test:walkthrough`, run by .ci/run.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/docs/'],
+  // Slow or needing a system tool, each run by .ci/run as its own step: the README walkthrough drives the AWS
+  // CLI for a minute or two (`npm run test:walkthrough`); the pseudo-terminal tests need tmux (`npm run test:tty`).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/docs/', '\\.tty\\.test\\.ts$'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },

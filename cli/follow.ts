@@ -43,12 +43,13 @@ export async function follow(
   for (;;) {
     // Describe first: once it reports the end, the history read after it holds every event.
     const execution = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const told: DeployEvent[] = [];
     let continued = true;
     while (continued) {
       continued = false;
       for (const historyEvent of await historySince(deps.sfn, historyArn, lastEventId)) {
         lastEventId = Math.max(lastEventId, historyEvent.id ?? 0);
-        for (const event of readHistoryEvent(historyEvent, progress)) observer.event(event, progress);
+        told.push(...readHistoryEvent(historyEvent, progress));
         const child = continuation(historyEvent);
         if (child) {
           historyArn = child;
@@ -59,16 +60,23 @@ export async function follow(
       }
     }
     progress.status = execution.status ?? 'RUNNING';
-    if (progress.status !== 'RUNNING' && progress.status !== 'PENDING_REDRIVE') {
+    const running = progress.status === 'RUNNING' || progress.status === 'PENDING_REDRIVE';
+    if (running) told.push(...(await pollAlarms(deps.cloudWatch, progress, deps.now)));
+    // An alarm read after the history may have changed before its last events: told in time order.
+    for (const event of inTimeOrder(told)) observer.event(event, progress);
+    if (!running) {
       const final = finalEvent(execution);
       observer.event(final, progress);
       return final;
     }
-    for (const event of await pollAlarms(deps.cloudWatch, progress, deps.now))
-      observer.event(event, progress);
     observer.tick(progress);
     await deps.sleep(deps.refreshSeconds * 1000);
   }
+}
+
+/** Sorted by `at`, ties kept in the order they were read (`Array.prototype.sort` is stable). */
+export function inTimeOrder(events: DeployEvent[]): DeployEvent[] {
+  return [...events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
 /** The child execution a `Continue in a new execution` task started, from its `TaskSubmitted` event. */
@@ -133,7 +141,9 @@ async function pollAlarms(
       const previous = progress.alarmStates[name];
       if (previous === state) continue;
       progress.alarmStates[name] = state;
-      const at = (alarm.StateUpdatedTimestamp ?? now()).toISOString();
+      // A change is stamped when the alarm changed; the first reading is the state as of now (its
+      // last change may be days old, and would print before the deployment started).
+      const at = (previous ? (alarm.StateUpdatedTimestamp ?? now()) : now()).toISOString();
       changes.push({ type: 'alarm', at, alarm: name, state, ...(previous ? { previous } : {}) });
     }
     nextToken = page.NextToken;

@@ -8,6 +8,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { LiveRegion } from './live-region';
 
 export interface Output {
   write(text: string): unknown;
@@ -19,6 +20,8 @@ export interface Io {
   stderr: Output;
   /** Whether stdout is a terminal: a live view redrawn in place, else plain lines. */
   isTTY: boolean;
+  /** Opens the region the live view redraws in place on that terminal (live-region.ts). */
+  openLiveRegion?: () => Promise<LiveRegion>;
   now: () => Date;
   sleep: (milliseconds: number) => Promise<void>;
 }

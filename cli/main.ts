@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClients } from './aws';
+import { createLiveRegion } from './live-region';
 import { runCli } from './program';
 
 // sfn-deployer supports Node 20 (package.json engines): the SDK's notice that it will stop doing so is noise on every run.
@@ -12,6 +13,7 @@ void runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: Boolean(process.stdout.isTTY),
+    openLiveRegion: () => createLiveRegion(process.stdout),
     now: () => new Date(),
     sleep: (milliseconds) => sleep(milliseconds),
   },

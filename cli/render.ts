@@ -1,6 +1,6 @@
 /**
  * Terminal output of a followed deployment, in three modes: a live view
- * redrawn in place on a terminal, one plain line per event otherwise (CI
+ * (events above a status block redrawn in place) on a terminal, one plain line per event otherwise (CI
  * logs), or one JSON object per event line (`--json`, for scripts).
  */
 import { formatDuration } from '../lambda/shared/plan';
@@ -8,6 +8,7 @@ import { versionLabel } from '../lambda/shared/routing';
 import type { DeployEvent, Progress } from './events';
 import type { FinalEvent, Observer } from './follow';
 import type { Output } from './io';
+import type { LiveRegion } from './live-region';
 
 export type RenderMode = 'live' | 'lines' | 'json';
 
@@ -22,37 +23,34 @@ export interface RendererIo {
   now: () => Date;
 }
 
-/** An observer that writes in the given mode; `finish` prints the outcome. */
+/**
+ * An observer that writes in the given mode; `finish` prints the outcome. In
+ * the live mode, events are printed above a status block that `region`
+ * redraws in place (see live-region.ts).
+ */
 export function createRenderer(
   mode: RenderMode,
   io: RendererIo,
+  region?: LiveRegion,
 ): Observer & { finish(final: FinalEvent): void } {
-  let statusLines = 0;
-  // The live status block is erased (cursor up, clear to end) before anything else is written.
-  const clearStatus = () => {
-    if (statusLines > 0) io.stdout.write(`\x1b[${statusLines}A\x1b[0J`);
-    statusLines = 0;
-  };
-  const drawStatus = (progress: Progress) => {
-    const lines = statusBlock(progress, io.now());
-    io.stdout.write(lines.map((line) => `${line}\n`).join(''));
-    statusLines = lines.length;
-  };
+  const live = mode === 'live' && region !== undefined;
+  const drawStatus = (progress: Progress) => region?.draw(statusBlock(progress, io.now()).join('\n'));
   return {
     event(event, progress) {
       if (event.type === 'succeeded' || event.type === 'failed') return; // told by finish()
       if (mode === 'json') return void io.stdout.write(`${JSON.stringify(event)}\n`);
-      if (mode === 'live') clearStatus();
-      io.stdout.write(`${formatEvent(event)}\n`);
-      if (mode === 'live') drawStatus(progress);
-    },
-    tick(progress) {
-      if (mode !== 'live') return;
-      clearStatus();
+      if (!live) return void io.stdout.write(`${formatEvent(event)}\n`);
+      region.print(formatEvent(event));
       drawStatus(progress);
     },
+    tick(progress) {
+      if (live) drawStatus(progress);
+    },
     finish(final) {
-      if (mode === 'live') clearStatus();
+      if (live) {
+        region.clear();
+        region.done();
+      }
       if (mode === 'json') io.stdout.write(`${JSON.stringify(final)}\n`);
       else if (final.type === 'succeeded')
         io.stdout.write(

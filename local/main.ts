@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadDeployer, loadDeployerWithTriggers } from './deployer';
 import { LocalCloud, type LocalCloudOptions } from './index';
+import type { ServedLogEntry } from './wire/server';
 
 /**
  * Loads something into the cloud before it reports ready, e.g. the synthesized deployer
@@ -29,6 +30,12 @@ function number(name: string) {
   };
 }
 
+/** `2026-01-05T09:00:01.000Z  AWSStepFunctions.StartExecution  200  by arn:…:function:x` */
+export function servedLine(served: ServedLogEntry): string {
+  const by = served.caller ? `  by ${served.caller}` : '  by client';
+  return `${new Date(served.atMs).toISOString()}  ${served.operation}  ${served.status}${by}`;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('local')
     .description('Runs the local cloud (Step Functions + CloudWatch) on 127.0.0.1 until interrupted.')
@@ -44,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--seed <seed>', 'seed for alias traffic splitting', integer('--seed', 0))
     .option('--history-limit <events>', 'events per execution history', integer('--history-limit', 3))
     .option('--throttling', "enforce AWS's documented token buckets", false)
+    .option('--verbose', 'log each request: virtual time, operation, caller, HTTP status', false)
     .option(
       '--deploy-on-publish',
       'also load the deploy-on-publish rules (synthesized into cdk.out.triggers/)',
@@ -60,9 +68,15 @@ export async function main(argv: string[]): Promise<void> {
     historyLimit?: number;
     throttling: boolean;
     deployOnPublish: boolean;
+    verbose: boolean;
   }>();
-  const { deployOnPublish, ...options }: LocalCloudOptions & { deployOnPublish: boolean } = opts;
+  const {
+    deployOnPublish,
+    verbose,
+    ...options
+  }: LocalCloudOptions & { deployOnPublish: boolean; verbose: boolean } = opts;
   const cloud = await LocalCloud.start(options);
+  if (verbose) cloud.server.onServed = (served) => console.log(servedLine(served));
 
   let stopping = false;
   const stop = async () => {

@@ -36,7 +36,10 @@ export async function followToEnd(
   const refreshSeconds = refreshOf(options.refresh);
   // Step end times are the service's: count down with its clock, not the machine's.
   const now = deps.clients.serviceNow ?? deps.io.now;
-  const renderer = createRenderer(renderMode(options, deps.io.isTTY), { ...deps.io, now });
+  const mode = renderMode(options, deps.io.isTTY);
+  // Without a region to draw on, a terminal gets plain lines.
+  const region = mode === 'live' ? await deps.io.openLiveRegion?.() : undefined;
+  const renderer = createRenderer(mode === 'live' && !region ? 'lines' : mode, { ...deps.io, now }, region);
   const final = await follow(
     executionArn,
     {

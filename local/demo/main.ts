@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { startLocalDeployer } from '../deployer';
+import { createLiveRegion } from '../../cli/live-region';
 import { createReporter } from './reporter';
 import { DEFAULT_REPORT_DIR, writeDemoReports } from './reports';
 import { DEFAULT_DEMO_OPTIONS, DEMO_START_MS, type DemoOptions, runDemo } from './scenario';
@@ -129,9 +130,8 @@ export async function main(argv: string[]): Promise<number> {
   const where = flags.speed ? ` at ${deployer.endpoint}` : '';
   process.stdout.write(`Local cloud ready${where}; deployer ${deployer.deployerArn}\n`);
   try {
-    const reporter = createReporter(process.stdout, Boolean(process.stdout.isTTY), () =>
-      deployer.cloud.clock.now(),
-    );
+    const region = process.stdout.isTTY ? await createLiveRegion(process.stdout) : undefined;
+    const reporter = createReporter(process.stdout, region, () => deployer.cloud.clock.now());
     const summary = await runDemo(deployer, options, reporter);
     const reports = await writeDemoReports(deployer, [summary.rolledBack, summary.promoted], flags.reportDir);
     process.stdout.write(

@@ -1,5 +1,6 @@
 /** What the demo prints: headings, lines stamped with virtual time, and a progress bar per deployment. */
 import type { Writable } from 'node:stream';
+import type { LiveRegion } from '../../cli/live-region';
 
 export interface Reporter {
   setOrigin(virtualMs: number): void;
@@ -14,15 +15,19 @@ export interface Reporter {
 }
 
 const BAR_WIDTH = 30;
-/** ANSI "erase entire line". */
-const ERASE_LINE = '\x1b[2K';
 
 export function progressBar(weight: number, width = BAR_WIDTH): string {
   const filled = Math.round((weight / 100) * width);
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
 }
 
-export function createReporter(out: Writable, isTTY: boolean, now: () => number): Reporter {
+/**
+ * On a terminal (`region` given), the progress line is redrawn in place by the
+ * live region (log-update: a line that wraps is erased whole, a shorter one
+ * leaves nothing of the longer one behind); the last one drawn stays on screen
+ * when a line is printed.
+ */
+export function createReporter(out: Writable, region: LiveRegion | undefined, now: () => number): Reporter {
   let origin = now();
   let lastProgress: string | undefined;
   let drawing = false;
@@ -32,7 +37,7 @@ export function createReporter(out: Writable, isTTY: boolean, now: () => number)
   };
   const write = (text: string) => {
     if (drawing) {
-      out.write('\n');
+      region?.done();
       drawing = false;
     }
     out.write(`${text}\n`);
@@ -46,9 +51,8 @@ export function createReporter(out: Writable, isTTY: boolean, now: () => number)
     progress: (title, weight, version, atMs) => {
       const text = `  ${offset(atMs)}  ${title} ${progressBar(weight)} ${String(weight).padStart(3)}% to ${version}`;
       const key = `${weight}`;
-      if (isTTY) {
-        // Back to the line's start and erase it: a shorter line must not leave the old one's tail.
-        out.write(`\r${ERASE_LINE}${text}`);
+      if (region) {
+        region.draw(text);
         drawing = true;
       } else if (key !== lastProgress) {
         write(text);

@@ -85,6 +85,17 @@ export const KEEP_ALIVE_TIMEOUT_MS = 60_000;
  * `X-Amz-Target` to registered services or proxied to another local server,
  * plus a small admin API under `/_local/` for tests.
  */
+/** A request the server answered. */
+export interface ServedLogEntry {
+  /** Virtual ms since the epoch when it was answered. */
+  atMs: number;
+  /** `AWSStepFunctions.StartExecution`, or the method and path of a REST call (Lambda, admin routes). */
+  operation: string;
+  /** The local Lambda that made it, if one did. */
+  caller?: string;
+  status: number;
+}
+
 export class LocalServer {
   readonly faults = new FaultInjector();
   readonly calls: CallLog;
@@ -94,6 +105,8 @@ export class LocalServer {
   authorizer: RequestAuthorizer | undefined;
   /** Serves Lambda's Invoke API when set. */
   lambdaInvoker: LambdaInvoker | undefined;
+  /** Told of each request once answered (`npm run local -- --verbose` logs them). */
+  onServed: ((served: ServedLogEntry) => void) | undefined;
   private readonly services = new Map<string, AwsJsonService>();
   private readonly proxies = new Map<string, URL | Upstream>();
   private readonly adminRoutes = new Map<string, AdminRoute>();
@@ -120,6 +133,14 @@ export class LocalServer {
     // the hold back only while waiting for work that needs virtual time (RequestContext.whileWaiting).
     this.server = http.createServer((req, res) => {
       this.inFlight.requestStarted(req.socket);
+      res.once('finish', () =>
+        this.onServed?.({
+          atMs: this.clock.now(),
+          operation: header(req, 'x-amz-target') ?? `${req.method ?? 'GET'} ${req.url ?? '/'}`,
+          caller: header(req, CALLER_HEADER),
+          status: res.statusCode,
+        }),
+      );
       let hold = this.clock.hold();
       const whileWaiting = async <T>(work: Promise<T>): Promise<T> => {
         hold.release();
@@ -212,7 +233,14 @@ export class LocalServer {
     } finally {
       hold.release();
     }
-    return answer.collected();
+    const collected = answer.collected();
+    this.onServed?.({
+      atMs: this.clock.now(),
+      operation: header(req, 'x-amz-target') ?? `${req.method ?? 'GET'} ${req.url ?? '/'}`,
+      caller: header(req, CALLER_HEADER),
+      status: collected.status,
+    });
+    return collected;
   }
 
   private async serve(

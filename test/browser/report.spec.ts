@@ -31,7 +31,7 @@ beforeAll(async () => {
   summary = await runDemo(
     e2e.deployer,
     DEFAULT_DEMO_OPTIONS,
-    createReporter(new PassThrough().resume(), false, () => e2e.clock.now()),
+    createReporter(new PassThrough().resume(), undefined, () => e2e.clock.now()),
   );
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   reportFile = (await writeDemoReports(e2e.deployer, [summary.rolledBack], ARTIFACTS))[0]!;

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { AwsClients, AwsOptions, Io } from '../../cli/io';
+import type { LiveRegion } from '../../cli/live-region';
 import { type CliDeps, runCli } from '../../cli/program';
 
 export const DEPLOYER_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:sfn-deployer';
@@ -35,8 +36,33 @@ export class Captured {
   }
 }
 
+/** A live region that records what it was asked to draw; printed lines go to stdout, where they stay on screen. */
+export class RecordedRegion implements LiveRegion {
+  readonly frames: string[] = [];
+  /** What the region shows now: its last frame, until a print or clear erases it. */
+  shown: string | undefined;
+  ended = false;
+  constructor(private readonly stdout: Captured) {}
+  draw(text: string): void {
+    this.frames.push(text);
+    this.shown = text;
+  }
+  print(text: string): void {
+    this.shown = undefined;
+    this.stdout.write(`${text}\n`);
+  }
+  clear(): void {
+    this.shown = undefined;
+  }
+  done(): void {
+    this.ended = true;
+  }
+}
+
 export interface Run {
   code: number;
+  /** The live region, on a terminal. */
+  region: RecordedRegion;
   stdout: Captured;
   stderr: Captured;
   /** The options each client factory call received. */
@@ -74,11 +100,13 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
   const clientOptions: AwsOptions[] = [];
   const sleeps: number[] = [];
   const written: Record<string, string> = {};
+  const region = new RecordedRegion(stdout);
   let now = NOW.getTime();
   const io: Io = {
     stdout,
     stderr,
     isTTY: options.isTTY ?? false,
+    openLiveRegion: async () => region,
     now: () => new Date(now),
     sleep: async (milliseconds) => {
       sleeps.push(milliseconds);
@@ -104,7 +132,7 @@ export async function run(args: string[], options: RunOptions = {}): Promise<Run
     loadModule: options.loadModule ?? (() => ({})),
   };
   const code = await runCli(args, deps);
-  return { code, stdout, stderr, clientOptions, sleeps, written };
+  return { code, region, stdout, stderr, clientOptions, sleeps, written };
 }
 
 /**

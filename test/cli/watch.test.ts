@@ -9,7 +9,18 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { firedAlarmNames, initialProgress, type Progress, readHistoryEvent } from '../../cli/events';
 import { formatEvent, progressBar, statusBlock } from '../../cli/render';
 import { run, testClients } from './harness';
-import { at, EXECUTION_ARN, FIRED, promotion, rollback, ROLLBACK_CAUSE, T0 } from './scripted-execution';
+import {
+  at,
+  EXECUTION_ARN,
+  exited,
+  FIRED,
+  loopState,
+  promotion,
+  rollback,
+  ROLLBACK_CAUSE,
+  ScriptedExecution,
+  T0,
+} from './scripted-execution';
 
 const sfn = mockClient(SFNClient);
 const cloudWatch = mockClient(CloudWatchClient);
@@ -38,7 +49,8 @@ describe('sfn-deploy watch', () => {
       expect(stdout.lines).toEqual([
         '10:00:00  started      orders → live (canary)',
         '10:00:00  planned      orders:2 → orders:3: 10%, 100%',
-        '09:00:00  alarm        orders-failures is OK',
+        // The state as first read, at that reading: not its last change, an hour before the deployment.
+        '10:00:00  alarm        orders-failures is OK',
         '10:00:01  shift        10%   step 1/2, held until 10:05:01',
         '10:05:01  shift        100%  step 2/2',
         '10:05:03  pruned       orders:1',
@@ -82,7 +94,8 @@ describe('sfn-deploy watch', () => {
       expect(stdout.lines).toEqual([
         '10:00:00  started      orders → live (canary)',
         '10:00:00  planned      orders:2 → orders:3: 10%, 100%',
-        '09:00:00  alarm        orders-failures is OK',
+        // The state as first read, at that reading: not its last change, an hour before the deployment.
+        '10:00:00  alarm        orders-failures is OK',
         '10:00:01  shift        10%   step 1/2, held until 10:05:01',
         '10:00:50  alarm        orders-failures OK → ALARM',
         '10:01:01  alarm fired  orders-failures',
@@ -93,6 +106,52 @@ describe('sfn-deploy watch', () => {
       // The cause, and the alarm's reason in it, are printed once.
       expect(`${stdout.text}${stderr.text}`.split(ROLLBACK_CAUSE)).toHaveLength(2);
       expect(`${stdout.text}${stderr.text}`.split(FIRED)).toHaveLength(2);
+    });
+
+    it('tells the events of a poll in time order, an alarm change read after later history events included', async () => {
+      // Arrange: the second poll reads a shift at 10:01:00 from the history, then the alarm, which went to
+      // ALARM at 10:00:50.
+      const late = {
+        next: 'POLL' as const,
+        stepIndex: 0,
+        stepEndsAt: at(360),
+        timeline: [{ at: at(60), weight: 10 }],
+      };
+      new ScriptedExecution()
+        .stage(exited('Publish version', 0, loopState({ next: 'SHIFT' })))
+        .stage(exited('Shift weight', 60, loopState(late)))
+        .stage(exited('Check alarms', 61, loopState({ ...late, next: 'ROLL_BACK', firedAlarms: [FIRED] })))
+        .endsWith({
+          status: 'FAILED',
+          stopDate: new Date(T0 + 62_000),
+          error: 'DeploymentRolledBack',
+          cause: ROLLBACK_CAUSE,
+        })
+        .install(sfn);
+      cloudWatch
+        .on(DescribeAlarmsCommand)
+        .resolvesOnce({ MetricAlarms: [{ AlarmName: 'orders-failures', StateValue: 'OK' }] })
+        .resolves({
+          MetricAlarms: [
+            {
+              AlarmName: 'orders-failures',
+              StateValue: 'ALARM',
+              StateUpdatedTimestamp: new Date(T0 + 50_000),
+            },
+          ],
+        });
+
+      // Act
+      const { stdout } = await run(['watch', EXECUTION_ARN]);
+
+      // Assert
+      expect(stdout.lines).toEqual([
+        '10:00:00  planned      orders:2 → orders:3: 10%, 100%',
+        '10:00:00  alarm        orders-failures is OK',
+        '10:00:50  alarm        orders-failures OK → ALARM',
+        '10:01:00  shift        10%   step 1/2, held until 10:06:00',
+        '10:01:01  alarm fired  orders-failures',
+      ]);
     });
 
     it('asks for both alarm types, so composite alarms are shown too', async () => {
@@ -152,18 +211,35 @@ describe('sfn-deploy watch', () => {
   });
 
   describe('on a terminal', () => {
-    it('redraws the status block in place: cursor up over it, clear, and draw again', async () => {
+    it('prints each event once above the status block, which it redraws in place, and clears it before the outcome', async () => {
       promotion().install(sfn);
 
-      const { code, stdout } = await run(['watch', EXECUTION_ARN], { isTTY: true });
+      const { code, stdout, region } = await run(['watch', EXECUTION_ARN], { isTTY: true });
 
       expect(code).toBe(0);
-      expect(stdout.text).toContain('\x1b[3A\x1b[0J');
-      expect(stdout.text).toContain('orders → live · canary · step 1/2 · RUNNING');
-      expect(stdout.text).toContain(`${progressBar(10)}  10%  next shift (100%) in`);
-      expect(stdout.text).toContain('alarms: orders-failures OK');
-      // The last status block is erased before the outcome.
-      expect(stdout.text).toContain('\x1b[3A\x1b[0JPROMOTED: live routes 100% to orders:3');
+      // What stays on screen: the events and the outcome, no status block among them.
+      expect(stdout.lines).toEqual([
+        '10:00:00  started      orders → live (canary)',
+        '10:00:00  planned      orders:2 → orders:3: 10%, 100%',
+        '10:00:00  alarm        orders-failures is OK',
+        '10:00:01  shift        10%   step 1/2, held until 10:05:01',
+        '10:05:01  shift        100%  step 2/2',
+        '10:05:03  pruned       orders:1',
+        'PROMOTED: live routes 100% to orders:3 (was orders:2)',
+        'timeline:',
+        '  +0s         10%  2026-03-02T10:00:01.000Z',
+        '  +5m        100%  2026-03-02T10:05:01.000Z',
+        'pruned: orders:1',
+      ]);
+      expect(region.frames).toContainEqual(
+        [
+          'orders → live · canary · step 1/2 · RUNNING',
+          `${progressBar(10)}  10%  next shift (100%) in 4m 57s`,
+          'alarms: orders-failures OK',
+        ].join('\n'),
+      );
+      expect(region.shown).toBeUndefined();
+      expect(region.ended).toBe(true);
     });
   });
 
@@ -180,15 +256,16 @@ describe('sfn-deploy watch', () => {
       promotion().install(sfn);
 
       // Act
-      const { code, stdout } = await run(
+      const { code, region } = await run(
         ['watch', EXECUTION_ARN],
         withServiceNow(() => new Date(T0 + 290_000)),
       );
 
       // Assert
       expect(code).toBe(0);
-      expect(stdout.text).toContain(`${progressBar(10)}  10%  next shift (100%) in 11s`);
-      expect(stdout.text).not.toMatch(/next shift \(100%\) in 4m/);
+      const frames = region.frames.join('\n');
+      expect(frames).toContain(`${progressBar(10)}  10%  next shift (100%) in 11s`);
+      expect(frames).not.toMatch(/next shift \(100%\) in 4m/);
     });
   });
 

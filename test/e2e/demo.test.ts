@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { LiveRegion } from '../../cli/live-region';
 import { createReporter } from '../../local/demo/reporter';
 import { writeDemoReports } from '../../local/demo/reports';
 import { DEFAULT_DEMO_OPTIONS, type DemoSummary, runDemo } from '../../local/demo/scenario';
@@ -20,7 +21,7 @@ describe('the npm start demo, run in-process', () => {
     out.on('data', (chunk: Buffer) => {
       printed += chunk.toString('utf8');
     });
-    const reporter = createReporter(out, false, () => e2e.clock.now());
+    const reporter = createReporter(out, undefined, () => e2e.clock.now());
     origin = e2e.clock.now();
 
     // Act
@@ -128,18 +129,31 @@ describe('the npm start demo, run in-process', () => {
 });
 
 describe('the demo on a terminal', () => {
-  it('redraws the progress line in place, erasing what a longer line left behind', () => {
+  it('redraws the progress line in the live region, and keeps the last one on screen when a line is printed', () => {
+    // Arrange
     let printed = '';
     const out = new PassThrough();
     out.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
-    const reporter = createReporter(out, true, () => 0);
+    const calls: string[] = [];
+    const region: LiveRegion = {
+      draw: (text) => calls.push(`draw ${text}`),
+      print: (text) => calls.push(`print ${text}`),
+      clear: () => calls.push('clear'),
+      done: () => calls.push('done'),
+    };
+    const reporter = createReporter(out, region, () => 0);
 
+    // Act
     reporter.progress('fixed release', 10, 'orders:5', 0);
     reporter.progress('fixed release', 0, 'new version', 60_000);
+    reporter.line('Deployment SUCCEEDED', 120_000);
 
-    expect(printed).toBe(
-      '\r\x1b[2K  +00:00  fixed release [███░░░░░░░░░░░░░░░░░░░░░░░░░░░]  10% to orders:5' +
-        '\r\x1b[2K  +01:00  fixed release [░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░]   0% to new version',
-    );
+    // Assert: no escape codes of its own; the region draws and erases.
+    expect(calls).toEqual([
+      'draw   +00:00  fixed release [███░░░░░░░░░░░░░░░░░░░░░░░░░░░]  10% to orders:5',
+      'draw   +01:00  fixed release [░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░]   0% to new version',
+      'done',
+    ]);
+    expect(printed).toBe('  +02:00  Deployment SUCCEEDED\n');
   });
 });
