@@ -31,7 +31,14 @@ import type { RecordedVerdict, TimelineEntry } from './deployment';
 import { DeploymentInProgressError, DeploymentLockLostError } from './errors';
 import { CAUSE_MAX_CHARS, truncate } from './limits';
 
-import { LOCK_KEY, OWNER_INDEX, SIGNALS_ATTRIBUTE, TOKEN_ATTRIBUTE, TTL_ATTRIBUTE, WAKE_ATTRIBUTE } from './table';
+import {
+  LOCK_KEY,
+  OWNER_INDEX,
+  SIGNALS_ATTRIBUTE,
+  TOKEN_ATTRIBUTE,
+  TTL_ATTRIBUTE,
+  WAKE_ATTRIBUTE,
+} from './table';
 
 export { LOCK_KEY, OWNER_INDEX, SIGNALS_ATTRIBUTE, TOKEN_ATTRIBUTE, TTL_ATTRIBUTE, WAKE_ATTRIBUTE };
 /**
@@ -243,7 +250,6 @@ function heldLockOf(
     taskToken: item[TOKEN_ATTRIBUTE]?.S,
   };
 }
-
 
 export class DynamoDbDeploymentLock implements DeploymentLock {
   constructor(

@@ -21,14 +21,16 @@ const END = '<!-- python:end -->';
 function blocks(markdown, languages) {
   const found = [];
   const fence = /^```(\w+)[^\n]*\n([\s\S]*?)^```$/gm;
-  for (let match; (match = fence.exec(markdown)); ) {
+  for (let match; (match = fence.exec(markdown));) {
     if (languages.includes(match[1])) found.push({ at: match.index, body: match[2] });
   }
   return found;
 }
 
 if (!fs.existsSync(TRANSLATED)) {
-  console.error('.jsii.python is missing: run `npm run docs:python` (jsii, then jsii-rosetta extract and transliterate)');
+  console.error(
+    '.jsii.python is missing: run `npm run docs:python` (jsii, then jsii-rosetta extract and transliterate)',
+  );
   process.exit(1);
 }
 const readme = fs.readFileSync(README, 'utf8');
@@ -50,7 +52,9 @@ const head = readme.slice(0, start.index + start[0].length);
 const generated = `${head}\n\n\`\`\`python\n${python.body}\`\`\`\n\n${readme.slice(end)}`;
 if (process.argv.includes('--check')) {
   if (generated !== readme) {
-    console.error("README.md's Python example is not the translation of its TypeScript one: run `npm run docs:python`");
+    console.error(
+      "README.md's Python example is not the translation of its TypeScript one: run `npm run docs:python`",
+    );
     process.exit(1);
   }
   console.log("README.md's Python example is the translation of its TypeScript example");
