@@ -118,7 +118,7 @@ async function watchInTmux(session: string, columns: number, executionArn: strin
   };
   const command = [
     process.execPath,
-    path.join(PROJECT_ROOT, 'bin', 'sfn-deploy.js'),
+    path.join(PROJECT_ROOT, 'cli', 'bin', 'sfn-deploy.js'),
     'watch',
     executionArn,
     '--endpoint-url',
