@@ -133,24 +133,9 @@ export class LocalServer {
     // the hold back only while waiting for work that needs virtual time (RequestContext.whileWaiting).
     this.server = http.createServer((req, res) => {
       this.inFlight.requestStarted(req.socket);
-      res.once('finish', () =>
-        this.onServed?.({
-          atMs: this.clock.now(),
-          operation: header(req, 'x-amz-target') ?? `${req.method ?? 'GET'} ${req.url ?? '/'}`,
-          caller: header(req, CALLER_HEADER),
-          status: res.statusCode,
-        }),
-      );
-      let hold = this.clock.hold();
-      const whileWaiting = async <T>(work: Promise<T>): Promise<T> => {
-        hold.release();
-        try {
-          return await work;
-        } finally {
-          hold = this.clock.hold();
-        }
-      };
-      void this.serve(req, res, whileWaiting).finally(() => {
+      res.once('finish', () => this.logServed(req, res.statusCode));
+      const hold = this.holdClock();
+      void this.serve(req, res, hold.whileWaiting).finally(() => {
         this.inFlight.requestEnded(req.socket);
         hold.release();
       });
@@ -219,28 +204,43 @@ export class LocalServer {
    */
   async dispatch(req: ServedRequest, body: Buffer): Promise<BufferedAnswer> {
     const answer = new BufferingAnswer();
-    let hold = this.clock.hold();
-    const whileWaiting = async <T>(work: Promise<T>): Promise<T> => {
-      hold.release();
-      try {
-        return await work;
-      } finally {
-        hold = this.clock.hold();
-      }
-    };
+    const hold = this.holdClock();
     try {
-      await this.serveBody(req, body, answer, whileWaiting);
+      await this.serveBody(req, body, answer, hold.whileWaiting);
     } finally {
       hold.release();
     }
     const collected = answer.collected();
+    this.logServed(req, collected.status);
+    return collected;
+  }
+
+  /**
+   * A request's hold on the clock while it is served, and the `whileWaiting` that lends it back
+   * while the request waits for work that needs virtual time.
+   */
+  private holdClock(): { whileWaiting: RequestContext['whileWaiting']; release: () => void } {
+    let hold = this.clock.hold();
+    return {
+      whileWaiting: async <T>(work: Promise<T>): Promise<T> => {
+        hold.release();
+        try {
+          return await work;
+        } finally {
+          hold = this.clock.hold();
+        }
+      },
+      release: () => hold.release(),
+    };
+  }
+
+  private logServed(req: ServedRequest, status: number): void {
     this.onServed?.({
       atMs: this.clock.now(),
       operation: header(req, 'x-amz-target') ?? `${req.method ?? 'GET'} ${req.url ?? '/'}`,
       caller: header(req, CALLER_HEADER),
-      status: collected.status,
+      status,
     });
-    return collected;
   }
 
   private async serve(
