@@ -7,25 +7,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureLambdasBuilt } from '../../scripts/build/lambdas';
+import { newestModification } from '../../scripts/build/newest';
 import { DEPLOYER_STACK } from './assembly';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const CDK_OUT = path.join(PROJECT_ROOT, 'cdk.out');
 // The Lambdas' code comes from their prebuilt bundles (assets/lambda), rebuilt first when lambda/ changed.
 const SOURCES = ['bin', 'lib', 'assets', 'cdk.json', 'package-lock.json'];
-
-/** Newest modification time of the files the synthesized deployer is built from. */
-function newestSource(root: string): number {
-  let newest = 0;
-  const visit = (file: string) => {
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (!stat) return;
-    if (stat.isDirectory()) for (const entry of fs.readdirSync(file)) visit(path.join(file, entry));
-    else newest = Math.max(newest, stat.mtimeMs);
-  };
-  for (const source of SOURCES) visit(path.join(root, source));
-  return newest;
-}
 
 /** A synthesized assembly the local cloud loads: where it goes, and the context it is synthesized with. */
 export interface LocalAssembly {
@@ -78,7 +66,10 @@ export function isStale(
     const stamp = path.join(cdkOut, CONTEXT_STAMP);
     if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== JSON.stringify(context)) return true;
   }
-  return newestSource(root) > Math.min(template.mtimeMs, manifest.mtimeMs);
+  return (
+    newestModification(SOURCES.map((source) => path.join(root, source))) >
+    Math.min(template.mtimeMs, manifest.mtimeMs)
+  );
 }
 
 /** Runs `cdk synth` when the assembly is missing or older than its sources; returns whether it did. */

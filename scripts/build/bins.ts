@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync, type Metafile } from 'esbuild';
+import { newestModification } from './newest';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -71,20 +72,12 @@ function requiredPackages(metafile: Metafile): string[] {
   return [...required].sort();
 }
 
-function newestFile(dirs: string[]): number {
-  let newest = 0;
-  for (const dir of dirs) {
-    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })) {
-      if (!entry.isFile() || entry.parentPath.includes(`${path.sep}dist`)) continue;
-      newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-    }
-  }
-  return newest;
-}
-
 /** Builds the programs when a bundle is missing or older than cli/, local/, lib/ or lambda/. */
 export function ensureBinsBuilt(): boolean {
-  const sources = Math.max(newestFile(['cli', 'local', 'lib', 'lambda']), fs.statSync(__filename).mtimeMs);
+  const sources = newestModification([
+    ...['cli', 'local', 'lib', 'lambda'].map((dir) => path.join(ROOT, dir)),
+    __filename,
+  ]);
   const stale = BINS.filter((bin) => {
     const built = fs.statSync(path.join(ROOT, bin.outfile), { throwIfNoEntry: false });
     return !built || built.mtimeMs < sources;

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
+import { newestModification } from './newest';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SOURCES = path.join(ROOT, 'lambda');
@@ -24,22 +25,9 @@ export function lambdaNames(): string[] {
     .sort();
 }
 
-function newestFile(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile())
-      newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
 /** True when a bundle is missing or older than lambda/, the lockfile or this script. */
 export function bundlesAreStale(): boolean {
-  const inputs = Math.max(
-    newestFile(SOURCES),
-    fs.statSync(path.join(ROOT, 'package-lock.json')).mtimeMs,
-    fs.statSync(__filename).mtimeMs,
-  );
+  const inputs = newestModification([SOURCES, path.join(ROOT, 'package-lock.json'), __filename]);
   return lambdaNames().some((name) => {
     const bundle = fs.statSync(path.join(LAMBDA_ASSETS, name, 'index.js'), { throwIfNoEntry: false });
     return !bundle || bundle.mtimeMs < inputs;
