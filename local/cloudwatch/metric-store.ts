@@ -16,6 +16,8 @@ interface StoredPoint {
 interface StoredMetric {
   id: MetricId;
   points: StoredPoint[];
+  /** The latest timestamp ever put, whatever the order points arrived in. */
+  latestMs: number;
 }
 
 /** CloudWatch keeps one-minute data for 15 days; older points can never be queried by an alarm. */
@@ -34,10 +36,16 @@ export class MetricStore {
     const key = metricKey(id);
     let metric = this.metrics.get(key);
     if (!metric) {
-      metric = { id: { ...id, dimensions: { ...id.dimensions } }, points: [] };
+      metric = { id: { ...id, dimensions: { ...id.dimensions } }, points: [], latestMs: timestampMs };
       this.metrics.set(key, metric);
     }
     metric.points.push({ timestampMs, unit: unit ?? 'None', agg });
+    metric.latestMs = Math.max(metric.latestMs, timestampMs);
+  }
+
+  /** The latest timestamp of the metric's points, any unit; undefined when it has none. */
+  latestTimestamp(id: MetricId): number | undefined {
+    return this.metrics.get(metricKey(id))?.latestMs;
   }
 
   /**

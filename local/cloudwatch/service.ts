@@ -14,7 +14,8 @@ import {
   singleValue,
 } from './handlers/metrics';
 import { Input } from './input';
-import { MetricStore } from './metric-store';
+import { metricKey, MetricStore } from './metric-store';
+import { evaluationRangePeriods } from './evaluation';
 
 export interface CloudWatchServiceOptions {
   clock: Clock;
@@ -47,6 +48,13 @@ const RATE_LIMITS: Record<string, TokenBucketLimit> = {
 /** Client writes after which the next evaluation may change an alarm's state. */
 const CHANGES_EVALUATION = new Set(['PutMetricData', 'PutMetricAlarm', 'SetAlarmState']);
 
+interface EvaluationTimer {
+  readonly periodMs: number;
+  stop: () => void;
+  /** Stopped after an evaluation found nothing that could change the alarm's state. */
+  dormant: boolean;
+}
+
 /** Metric points are pruned to CloudWatch's retention after this many writes, so pruning costs little. */
 const PRUNE_EVERY_PUTS = 10_000;
 
@@ -58,6 +66,12 @@ const PRUNE_EVERY_PUTS = 10_000;
  * evaluates the periods that ended at or before T, never the one in progress, so a datapoint stamped t
  * counts from the first boundary after t (a lag of at most one period). Late datapoints for a
  * completed period still count, at the next evaluations, as long as they are in the evaluation range.
+ *
+ * An alarm whose metric has no datapoint in its evaluation range nor after it is *dormant*: every later
+ * evaluation would see the same empty range and give the state it already has, so its timer stops
+ * until something can change that — a datapoint for its metric, or a write to any alarm (a new
+ * configuration, a state set by hand that the next evaluation resets). A quiet alarm over a year-long
+ * deployment then costs one evaluation, not one a period.
  */
 export class CloudWatchService implements AwsJsonService, MetricSink {
   readonly targetPrefix = 'GraniteServiceVersion20100801';
@@ -67,8 +81,9 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
   private readonly metrics = new MetricStore();
   private readonly alarms: AlarmRegistry;
   private readonly ctx: CloudWatchContext;
-  /** One evaluation timer per metric alarm, restarted when its period changes. */
-  private readonly timers = new Map<string, { periodMs: number; stop: () => void }>();
+  /** One evaluation timer per metric alarm, restarted when its period changes; none while dormant. */
+  private readonly timers = new Map<string, EvaluationTimer>();
+  private dormantCount = 0;
   private putsSincePrune = 0;
   /** Evaluation boundaries a client's write asked the clock to reach. */
   private readonly wakeUps = new Set<number>();
@@ -95,6 +110,7 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
     try {
       return handler(this.ctx, new Input(input ?? {}));
     } finally {
+      if (CHANGES_EVALUATION.has(operation)) this.wakeDormant(() => true);
       this.syncTimers();
       this.countPuts(operation === 'PutMetricData' ? 1 : 0);
       if (CHANGES_EVALUATION.has(operation)) this.wakeForNextEvaluations();
@@ -133,6 +149,10 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
       singleValue(datum.value),
     );
     this.countPuts(1);
+    if (this.dormantCount > 0) {
+      const key = metricKey(datum);
+      this.wakeDormant((alarm) => metricKey(alarm.config.metric) === key);
+    }
   }
 
   /** Evaluates every metric alarm now, over the periods completed by the current virtual time. */
@@ -160,13 +180,54 @@ export class CloudWatchService implements AwsJsonService, MetricSink {
       }
     }
     for (const [name, alarm] of metricAlarms) {
-      if (this.timers.has(name)) continue;
-      const periodMs = alarm.config.periodSeconds * 1000;
-      const stop = this.clock.every(periodMs, (nowMs) => {
-        const current = this.alarms.get(name);
-        if (current?.type === 'MetricAlarm') this.alarms.evaluate(current, nowMs);
-      });
-      this.timers.set(name, { periodMs, stop });
+      if (!this.timers.has(name)) this.startTimer(name, alarm.config.periodSeconds * 1000);
+    }
+  }
+
+  private startTimer(name: string, periodMs: number): void {
+    const timer: EvaluationTimer = {
+      periodMs,
+      stop: () => undefined,
+      dormant: false,
+    };
+    timer.stop = this.clock.every(periodMs, (nowMs) => {
+      const current = this.alarms.get(name);
+      if (current?.type !== 'MetricAlarm') return;
+      this.alarms.evaluate(current, nowMs);
+      if (this.isDormant(current, nowMs)) {
+        timer.stop();
+        timer.dormant = true;
+        this.dormantCount++;
+      }
+    });
+    const stop = timer.stop;
+    timer.stop = () => {
+      stop();
+      if (timer.dormant) this.dormantCount--;
+      timer.dormant = false;
+    };
+    this.timers.set(name, timer);
+  }
+
+  /** No datapoint of the alarm's metric in the range evaluated at `nowMs`, nor after it: nothing left to change. */
+  private isDormant(alarm: MetricAlarm, nowMs: number): boolean {
+    const periodMs = alarm.config.periodSeconds * 1000;
+    const rangeStart =
+      (Math.floor(nowMs / periodMs) - evaluationRangePeriods(alarm.config.evaluationPeriods)) * periodMs;
+    const latest = this.metrics.latestTimestamp(alarm.config.metric);
+    return latest === undefined || latest < rangeStart;
+  }
+
+  /** Restarts the timers of dormant alarms that `matches`, from the next boundary of their period. */
+  private wakeDormant(matches: (alarm: MetricAlarm) => boolean): void {
+    if (this.dormantCount === 0) return;
+    for (const [name, timer] of this.timers) {
+      if (!timer.dormant) continue;
+      const alarm = this.alarms.get(name);
+      if (alarm?.type !== 'MetricAlarm' || !matches(alarm)) continue;
+      timer.stop();
+      this.timers.delete(name);
+      this.startTimer(name, timer.periodMs);
     }
   }
 

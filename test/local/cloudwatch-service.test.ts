@@ -1,5 +1,6 @@
 import { AwsServiceError } from '../../local/wire/aws-error';
 import { CloudWatchService } from '../../local/cloudwatch';
+import { AlarmRegistry } from '../../local/cloudwatch/alarm-registry';
 import { ManualClock } from './cloudwatch-manual-clock';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- responses are JSON documents read field by field */
@@ -283,6 +284,63 @@ describe('CloudWatch service: metric alarms', () => {
     await call('DeleteAlarms', { AlarmNames: ['a', 'b', 'never-existed'] });
     expect(clock.activeTimers()).toBe(0);
     expect((await call('DescribeAlarms')).MetricAlarms).toEqual([]);
+  });
+});
+
+describe('CloudWatch service: evaluation only when something can change', () => {
+  const evaluations = () => jest.spyOn(AlarmRegistry.prototype, 'evaluate');
+  afterEach(() => jest.restoreAllMocks());
+
+  it('stops evaluating an alarm whose metric has no data in its range or after it', async () => {
+    const evaluate = evaluations();
+    await call('PutMetricAlarm', failuresAlarm('orders-failures', { TreatMissingData: 'missing' }));
+    await clock.advanceTo(T0 + 24 * 60 * MINUTE);
+    // One evaluation found the range empty (INSUFFICIENT_DATA, as it stays); a period each would be 1,440.
+    expect(evaluate).toHaveBeenCalledTimes(1);
+    expect(clock.activeTimers()).toBe(0);
+    expect(await stateOf('orders-failures')).toBe('INSUFFICIENT_DATA');
+  });
+
+  it('keeps evaluating while a datapoint is in the range, so the alarm returns to OK as the range empties', async () => {
+    await call('PutMetricAlarm', failuresAlarm('orders-failures'));
+    fail(T0 + 40_000);
+    await clock.advanceTo(T0 + 3 * MINUTE);
+    expect(await stateOf('orders-failures')).toBe('ALARM');
+    await clock.advanceTo(T0 + 60 * MINUTE);
+    expect(await stateOf('orders-failures')).toBe('OK');
+    expect(clock.activeTimers()).toBe(0);
+  });
+
+  it('wakes a dormant alarm with a datapoint for its metric, evaluated from the next boundary', async () => {
+    await call('PutMetricAlarm', failuresAlarm('orders-failures'));
+    await clock.advanceTo(T0 + 10 * MINUTE);
+    expect(clock.activeTimers()).toBe(0);
+    fail(T0 + 10 * MINUTE + 5_000, 1, { StateMachineArn: `${SM_ARN}-other`, Alias: 'live' });
+    expect(clock.activeTimers()).toBe(0);
+    fail(T0 + 10 * MINUTE + 5_000);
+    expect(clock.activeTimers()).toBe(1);
+    await clock.advanceTo(T0 + 11 * MINUTE);
+    expect(await stateOf('orders-failures')).toBe('ALARM');
+    const [toAlarm] = await history({ HistoryItemType: 'StateUpdate' });
+    expect(toAlarm.Timestamp).toBe((T0 + 11 * MINUTE) / 1000);
+  });
+
+  it('wakes a dormant alarm whose state is set by hand, so the next evaluation resets it', async () => {
+    await call('PutMetricAlarm', failuresAlarm('orders-failures'));
+    await clock.advanceTo(T0 + 10 * MINUTE);
+    expect(await stateOf('orders-failures')).toBe('OK');
+    await call('SetAlarmState', { AlarmName: 'orders-failures', StateValue: 'ALARM', StateReason: 'drill' });
+    await clock.advanceTo(T0 + 11 * MINUTE);
+    expect(await stateOf('orders-failures')).toBe('OK');
+  });
+
+  it('wakes a dormant alarm whose configuration changes', async () => {
+    await call('PutMetricAlarm', failuresAlarm('orders-failures'));
+    await clock.advanceTo(T0 + 10 * MINUTE);
+    expect(await stateOf('orders-failures')).toBe('OK');
+    await call('PutMetricAlarm', failuresAlarm('orders-failures', { TreatMissingData: 'breaching' }));
+    await clock.advanceTo(T0 + 11 * MINUTE);
+    expect(await stateOf('orders-failures')).toBe('ALARM');
   });
 });
 
