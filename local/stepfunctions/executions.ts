@@ -11,6 +11,7 @@ import {
   stateMachineDoesNotExist,
 } from './errors';
 import { HistoryRecorder, renderEvent } from './history';
+import { HistoryLog } from './history-log';
 import type { ChildExecutions, Integrations } from './integrations';
 import { capCause, MAX_PAYLOAD_BYTES } from './limits';
 import { emitExecutionMetric, type ExecutionMetric } from './metrics';
@@ -122,7 +123,7 @@ export class ExecutionEngine implements ChildExecutions {
       output: undefined,
       error: undefined,
       cause: undefined,
-      history: [],
+      history: new HistoryLog(),
       done: new Promise<void>((resolve) => (resolveDone = resolve)),
       abort: new AbortController(),
     };
@@ -396,7 +397,14 @@ export function getExecutionHistory(core: SfnCore, input: Record<string, unknown
   const includeExecutionData = optionalBoolean(input, 'includeExecutionData') ?? true;
   const nextToken = optionalString(input, 'nextToken', 3096);
   const execution = findExecution(core, arn);
-  const events = reverseOrder ? [...execution.history].reverse() : execution.history;
+  const history = execution.history;
+  const n = history.length;
+  // Event ids run 1..n in order, so a page is read straight from the log, not from a copy of it.
+  const events = {
+    length: n,
+    slice: (start: number, end: number) =>
+      reverseOrder ? history.slice(n - Math.min(end, n), n - start).reverse() : history.slice(start, end),
+  };
   const page = paginate(events, {
     keyOf: (e) => e.id,
     descending: reverseOrder,
@@ -404,6 +412,7 @@ export function getExecutionHistory(core: SfnCore, input: Record<string, unknown
     maxResults,
     nextToken,
     maxTokenLength: 3096,
+    indexAfter: (id) => Math.min(n, Math.max(0, reverseOrder ? n - id + 1 : id)),
   });
   return { events: page.items.map((e) => renderEvent(e, includeExecutionData)), nextToken: page.nextToken };
 }

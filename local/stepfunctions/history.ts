@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock';
+import type { HistoryLog } from './history-log';
 import type { HistoryEvent } from './model';
 
 /** AWS's hard quota on events per execution history. */
@@ -23,7 +24,7 @@ export class HistoryRecorder {
   private closed = false;
 
   constructor(
-    private readonly events: HistoryEvent[],
+    private readonly events: HistoryLog,
     private readonly clock: Clock,
     private readonly limit: number,
     /** Called once when the quota ends the execution. */
@@ -50,7 +51,7 @@ export class HistoryRecorder {
 
   private push(type: string, details: Record<string, unknown>): void {
     const id = this.events.length + 1;
-    const previous = this.events[this.events.length - 1];
+    const previous = this.events.last;
     // AWS links the first state's entry to nothing (0); every other event to the one before it.
     const previousEventId =
       type.endsWith('StateEntered') && previous?.type === 'ExecutionStarted' ? 0 : id - 1;

@@ -1,3 +1,4 @@
+import type { HistoryLog } from './history-log';
 import type { Scope } from './arns';
 
 /** An immutable snapshot of a state machine's definition and configuration. */
@@ -86,7 +87,7 @@ export interface ExecutionRecord {
   output: string | undefined;
   error: string | undefined;
   cause: string | undefined;
-  readonly history: HistoryEvent[];
+  readonly history: HistoryLog;
   /** Resolves when the execution has closed. */
   readonly done: Promise<void>;
   /** Aborts whatever the execution is doing (Wait, Lambda wait, child execution). */

@@ -12,7 +12,7 @@ export interface Page<T> {
  * listing is refused by another as AWS does (`InvalidToken`).
  */
 export function paginate<T>(
-  items: readonly T[],
+  items: Pick<readonly T[], 'length' | 'slice'> & Partial<Pick<readonly T[], 'findIndex'>>,
   options: {
     readonly keyOf: (item: T) => number;
     readonly descending: boolean;
@@ -20,6 +20,8 @@ export function paginate<T>(
     readonly maxResults: number;
     readonly nextToken: string | undefined;
     readonly maxTokenLength?: number;
+    /** Where the page after key `after` starts, for items whose keys give their positions (no scan). */
+    readonly indexAfter?: (after: number) => number;
   },
 ): Page<T> {
   const { keyOf, descending, scope, maxResults, nextToken } = options;
@@ -34,8 +36,11 @@ export function paginate<T>(
       );
     }
     const after = decode(nextToken, scope);
-    start = items.findIndex((item) => (descending ? keyOf(item) < after : keyOf(item) > after));
-    if (start < 0) start = items.length;
+    if (options.indexAfter) start = options.indexAfter(after);
+    else if (items.findIndex) {
+      start = items.findIndex((item) => (descending ? keyOf(item) < after : keyOf(item) > after));
+      if (start < 0) start = items.length;
+    } else throw new Error('paginate needs findIndex or indexAfter to resume from a token');
   }
   const page = items.slice(start, start + maxResults);
   const more = start + maxResults < items.length;
