@@ -38,6 +38,8 @@ function requestHandler<T extends object>(options: T): T {
 
 const common = () => ({
   retryMode: 'standard',
+  // The handlers add no middleware, so each command's stack is resolved once per container, not per call.
+  cacheMiddleware: true,
   requestHandler: requestHandler({
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -66,6 +68,7 @@ export function createCloudWatchClient(): CloudWatchClient {
 export function createHookLambdaClient(): LambdaClient {
   return new LambdaClient({
     retryMode: 'standard',
+    cacheMiddleware: true,
     maxAttempts: 1,
     requestHandler: requestHandler({
       connectionTimeout: CONNECTION_TIMEOUT_MS,
