@@ -14,6 +14,7 @@ export const CHUNK_EVENTS = 1_000;
 export class HistoryLog {
   private readonly chunks: Buffer[] = [];
   private recent: HistoryEvent[] = [];
+  private newest: HistoryEvent | undefined;
   /** The last chunk read, decompressed, for reads that page through in order. */
   private cached: { index: number; events: HistoryEvent[] } | undefined;
 
@@ -23,10 +24,11 @@ export class HistoryLog {
 
   /** The newest event. */
   get last(): HistoryEvent | undefined {
-    return this.recent.length > 0 ? this.recent[this.recent.length - 1] : this.at(this.length - 1);
+    return this.newest;
   }
 
   push(event: HistoryEvent): void {
+    this.newest = event;
     this.recent.push(event);
     if (this.recent.length === CHUNK_EVENTS) {
       this.chunks.push(deflateRawSync(JSON.stringify(this.recent)));

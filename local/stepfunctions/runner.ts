@@ -136,8 +136,9 @@ export function runExecution(
   hookLibrary(machine, clock, (event) => {
     if (breached) return;
     const name = event.state?.name ?? '';
-    const oversized = oversizedStateData(event);
-    if (oversized) return breach(dataLimitExceeded(name, oversized));
+    const data = stateData(event);
+    if (data && payloadBytes(data.json) > MAX_PAYLOAD_BYTES)
+      return breach(dataLimitExceeded(name, data.what));
     if (event.type === 'StateEntered') {
       current.name = name;
       current.enteredAt = clock.now();
@@ -149,7 +150,7 @@ export function runExecution(
       current.retryCount = event.retry.attempt;
       issueToken(name);
     }
-    recordLibraryEvent(event, prepared.states, recorder);
+    recordLibraryEvent(event, prepared.states, recorder, data?.json);
   });
 
   const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -196,7 +197,8 @@ export function runExecution(
       await activity.idle(clock.sleep(retryDelayMs(retry.retrier, retry.attempt, deps.random), signal));
     }
     // The task's effective input (after Parameters) is held to the limit when the task is scheduled.
-    if (payloadBytes(json(input)) > MAX_PAYLOAD_BYTES) {
+    const inputJson = json(input);
+    if (payloadBytes(inputJson) > MAX_PAYLOAD_BYTES) {
       const failure = dataLimitExceeded(name, 'has an input');
       breach(failure);
       throw failure;
@@ -215,14 +217,14 @@ export function runExecution(
       recorder.add('LambdaFunctionScheduled', {
         lambdaFunctionScheduledEventDetails: {
           resource: resolved.resource,
-          input: json(input),
+          input: inputJson,
           inputDetails: { truncated: false },
         },
       });
       recorder.add('LambdaFunctionStarted');
     } else {
       recorder.add('TaskScheduled', {
-        taskScheduledEventDetails: { ...meta, region: execution.scope.region, parameters: json(input) },
+        taskScheduledEventDetails: { ...meta, region: execution.scope.region, parameters: inputJson },
       });
       recorder.add('TaskStarted', { taskStartedEventDetails: meta });
     }
@@ -248,15 +250,16 @@ export function runExecution(
       const result =
         timeoutSeconds === undefined ? await work : await raceTimeout(work, timeoutSeconds, timeout.signal);
       // AWS names a Lambda resource by its ARN and other tasks by their state.
-      if (payloadBytes(json(result)) > MAX_PAYLOAD_BYTES)
+      const resultJson = json(result);
+      if (payloadBytes(resultJson) > MAX_PAYLOAD_BYTES)
         throw dataLimitExceeded(lambda ? resolved.resource : name, 'returned a result');
       if (lambda) {
         recorder.add('LambdaFunctionSucceeded', {
-          lambdaFunctionSucceededEventDetails: { output: json(result), outputDetails: { truncated: false } },
+          lambdaFunctionSucceededEventDetails: { output: resultJson, outputDetails: { truncated: false } },
         });
       } else {
         recorder.add('TaskSucceeded', {
-          taskSucceededEventDetails: { ...meta, output: json(result), outputDetails: { truncated: false } },
+          taskSucceededEventDetails: { ...meta, output: resultJson, outputDetails: { truncated: false } },
         });
       }
       return result;
@@ -423,12 +426,12 @@ function hookLibrary(machine: StateMachine, clock: BusyClock, onEvent: (event: L
   };
 }
 
-/** Whether a state's input (entering) or output (leaving) is over the payload limit. */
-function oversizedStateData(event: LibraryEvent): 'has an input' | 'has an output' | undefined {
-  if (event.type === 'StateEntered' && payloadBytes(json(event.state?.input)) > MAX_PAYLOAD_BYTES)
-    return 'has an input';
-  if (event.type === 'StateExited' && payloadBytes(json(event.state?.output)) > MAX_PAYLOAD_BYTES)
-    return 'has an output';
+/** A state's input as it enters, or its output as it leaves, serialized once for the limit and the history. */
+function stateData(
+  event: LibraryEvent,
+): { what: 'has an input' | 'has an output'; json: string } | undefined {
+  if (event.type === 'StateEntered') return { what: 'has an input', json: json(event.state?.input) };
+  if (event.type === 'StateExited') return { what: 'has an output', json: json(event.state?.output) };
   return undefined;
 }
 
@@ -439,6 +442,8 @@ function recordLibraryEvent(
   event: LibraryEvent,
   states: ReadonlyMap<string, StateInfo>,
   recorder: HistoryRecorder,
+  /** The state's input or output as JSON, for StateEntered and StateExited. */
+  data: string | undefined,
 ): void {
   const name = event.state?.name ?? '';
   const type = states.get(name)?.type ?? event.state?.type ?? '';
@@ -447,7 +452,7 @@ function recordLibraryEvent(
       recorder.add(`${type}StateEntered`, {
         stateEnteredEventDetails: {
           name,
-          input: json(event.state?.input),
+          input: data ?? json(event.state?.input),
           inputDetails: { truncated: false },
         },
       });
@@ -462,7 +467,7 @@ function recordLibraryEvent(
       recorder.add(`${type}StateExited`, {
         stateExitedEventDetails: {
           name,
-          output: json(event.state?.output),
+          output: data ?? json(event.state?.output),
           outputDetails: { truncated: false },
         },
       });
