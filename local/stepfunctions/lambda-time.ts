@@ -28,6 +28,9 @@ import { promisify } from 'node:util';
 import type { BusyClock, BusyHold } from '../clock/clock';
 import { realClearTimeout, realSetTimeout } from '../clock/real-timers';
 
+/** One reason for every ended invocation: an error (and its stack) per invocation adds up over a year of polls. */
+const INVOCATION_ENDED = new Error('the invocation has ended');
+
 /** What one invocation is doing, for the clock: working (busy) or only waiting on its timers (idle). */
 export class InvocationActivity {
   private hold: BusyHold | undefined;
@@ -66,7 +69,7 @@ export class InvocationActivity {
   }
 
   end(): void {
-    this.ended.abort(new Error('the invocation has ended'));
+    this.ended.abort(INVOCATION_ENDED);
     this.hold?.release();
     this.hold = undefined;
   }

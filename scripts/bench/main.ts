@@ -79,6 +79,8 @@ export async function measure(
   deployer: LocalDeployer,
   scenario: Scenario,
   index: number,
+  /** Called as soon as the deployment has ended, before its histories are read back. */
+  onEnded?: () => Promise<void> | void,
 ): Promise<Figures & { realSeconds: number }> {
   const { sfn } = deployer;
   const cloudWatch = new CloudWatchClient(localClientConfig(deployer.endpoint, deployer.cloud.region));
@@ -132,6 +134,7 @@ export async function measure(
       `${scenario.title}: the deployment ended ${ended.status}: ${ended.error}: ${ended.cause}`,
     );
   const realSeconds = (Date.now() - real) / 1000;
+  await onEnded?.();
   // An alarm left behind would be evaluated every period through the next scenario's virtual year.
   await cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: [`${name}-errors`] }));
   cloudWatch.destroy();
@@ -241,10 +244,18 @@ async function printSpeed(deployer: LocalDeployer): Promise<void> {
     try {
       const startedAt = deployer.cloud.clock.now();
       const cpu = process.cpuUsage();
-      const measured = await measure(deployer, scenario, SCENARIOS.length + (transport === 'wire' ? 1 : 0));
-      const used = process.cpuUsage(cpu);
+      let used = { user: 0, system: 0 };
+      let virtualSeconds = 0;
+      const measured = await measure(
+        deployer,
+        scenario,
+        SCENARIOS.length + (transport === 'wire' ? 1 : 0),
+        () => {
+          used = process.cpuUsage(cpu);
+          virtualSeconds = (deployer.cloud.clock.now() - startedAt) / 1000;
+        },
+      );
       const cpuSeconds = (used.user + used.system) / 1e6;
-      const virtualSeconds = (deployer.cloud.clock.now() - startedAt) / 1000;
       process.stdout.write(
         line([
           transport,

@@ -28,17 +28,22 @@ async function main(): Promise<void> {
     }
     const startedAt = deployer.cloud.clock.now();
     const cpu = process.cpuUsage();
+    let used = { user: 0, system: 0 };
+    let virtualSeconds = 0;
+    // The run alone: CPU and profile stop before the bench reads the histories back.
     const figures = await measure(
       deployer,
       { title: `${hours} hours`, intervalSeconds: (hours / 10) * HOUR, pollSeconds: 60, measure: true },
       0,
+      async () => {
+        used = process.cpuUsage(cpu);
+        virtualSeconds = (deployer.cloud.clock.now() - startedAt) / 1000;
+        if (profile) {
+          const { profile: taken } = await session.post('Profiler.stop');
+          writeFileSync(profile, JSON.stringify(taken));
+        }
+      },
     );
-    const used = process.cpuUsage(cpu);
-    const virtualSeconds = (deployer.cloud.clock.now() - startedAt) / 1000;
-    if (profile) {
-      const { profile: taken } = await session.post('Profiler.stop');
-      writeFileSync(profile, JSON.stringify(taken));
-    }
     if (process.env.BENCH_CALLS) process.stdout.write(`${JSON.stringify(deployer.cloud.calls.all())}\n`);
     const cpuSeconds = (used.user + used.system) / 1e6;
     process.stdout.write(
