@@ -25,6 +25,8 @@ import { formatDuration } from '../../lambda/shared/plan';
 import { localClientConfig, type LocalDeployer, startLocalDeployer } from '../../local/deployer';
 import { installInProcessHandler } from '../../local/wire/in-process-handler';
 import { type Figures, model } from './model';
+import { sdkSeconds } from './sdk-floor';
+import type { JournalEntry } from '../../local/wire/faults';
 import { measureReaction, type Reaction, replays, VARIANTS } from './reaction';
 
 /**
@@ -239,6 +241,7 @@ async function printSpeed(deployer: LocalDeployer): Promise<void> {
     `${cells.map((cell, index) => (index === 0 ? cell.padEnd(12) : cell.padStart(12))).join(' ')}\n`;
   process.stdout.write(line(['transport', 'wall s', 'CPU s', 'CPU ms/poll', 'virtual/wall', 'virtual/CPU']));
   const scenario = SCENARIOS.find((candidate) => candidate.title === '1 day')!;
+  let floor: { journal: JournalEntry[]; polls: number; virtualSeconds: number } | undefined;
   for (const transport of ['in-process', 'wire'] as const) {
     installInProcessHandler(deployer.cloud.server, transport);
     try {
@@ -253,8 +256,15 @@ async function printSpeed(deployer: LocalDeployer): Promise<void> {
         () => {
           used = process.cpuUsage(cpu);
           virtualSeconds = (deployer.cloud.clock.now() - startedAt) / 1000;
+          if (transport === 'in-process')
+            floor = {
+              journal: deployer.cloud.calls.journal({ sinceMs: startedAt }),
+              polls: 0,
+              virtualSeconds,
+            };
         },
       );
+      if (floor && transport === 'in-process') floor.polls = measured.polls;
       const cpuSeconds = (used.user + used.system) / 1e6;
       process.stdout.write(
         line([
@@ -270,6 +280,18 @@ async function printSpeed(deployer: LocalDeployer): Promise<void> {
       installInProcessHandler(deployer.cloud.server, 'in-process');
     }
   }
+  // The Lambdas' SDK calls of the in-process run, replayed against a handler that answers at once.
+  const sdk = await sdkSeconds(floor!.journal);
+  process.stdout.write(
+    line([
+      'SDK alone',
+      sdk.toFixed(1),
+      '',
+      ((sdk * 1000) / floor!.polls).toFixed(1),
+      Math.round(floor!.virtualSeconds / sdk).toLocaleString('en-US'),
+      '',
+    ]),
+  );
 }
 
 /** The rollback table: each variant measured on the local cloud, then the other tools' rules replayed. */

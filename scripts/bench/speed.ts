@@ -7,6 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { startLocalDeployer } from '../../local/deployer';
 import { HOUR, measure } from './main';
+import { sdkSeconds } from './sdk-floor';
+import type { JournalEntry } from '../../local/wire/faults';
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage();
     let used = { user: 0, system: 0 };
     let virtualSeconds = 0;
+    let journal: JournalEntry[] = [];
     // The run alone: CPU and profile stop before the bench reads the histories back.
     const figures = await measure(
       deployer,
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
       async () => {
         used = process.cpuUsage(cpu);
         virtualSeconds = (deployer.cloud.clock.now() - startedAt) / 1000;
+        journal = deployer.cloud.calls.journal({ sinceMs: startedAt });
         if (profile) {
           const { profile: taken } = await session.post('Profiler.stop');
           writeFileSync(profile, JSON.stringify(taken));
@@ -49,6 +53,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${lambdaTransport}, ${hours} h at 60 s: ${figures.polls} polls, ${figures.realSeconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU ` +
         `(${((cpuSeconds * 1000) / figures.polls).toFixed(1)} ms a poll), ${Math.round(virtualSeconds / figures.realSeconds)} virtual s / wall s\n`,
+    );
+    const sdk = await sdkSeconds(journal);
+    process.stdout.write(
+      `the Lambdas' ${journal.filter((entry) => entry.caller).length} SDK calls alone: ${sdk.toFixed(2)} s ` +
+        `(${((sdk * 1000) / figures.polls).toFixed(1)} ms a poll), at most ${Math.round(virtualSeconds / sdk)} virtual s / wall s\n`,
     );
   } finally {
     session.disconnect();
