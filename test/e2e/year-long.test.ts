@@ -122,11 +122,11 @@ describe('a deployment that lasts a year', () => {
   }, 120_000);
 
   it('rolls back on an alarm on day 200, in a continuation, and the starting execution fails DeploymentRolledBack', async () => {
-    // Arrange: an alarm no metric feeds; on day 200 it goes to ALARM, and its next evaluation puts it
-    // back. An hourly period keeps the local cloud from evaluating it every minute for 200 days.
+    // Arrange: an alarm no metric feeds, at the usual one-minute period (with no data it is evaluated
+    // once, not every minute for 200 days); on day 200 it is set to ALARM, and its next evaluation puts it back.
     const target = await newTarget();
     const alarm = e2e.uniqueName('orders-day-200');
-    await e2e.cloudWatch.send(new PutMetricAlarmCommand(quietAlarm(alarm, 'Orders', 3600)));
+    await e2e.cloudWatch.send(new PutMetricAlarmCommand(quietAlarm(alarm, 'Orders', 60)));
     const startedAt = e2e.clock.now();
 
     // Act
