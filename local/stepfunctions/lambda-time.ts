@@ -14,7 +14,8 @@
  * The mechanism: each invocation runs inside an `AsyncLocalStorage` context
  * holding its {@link InvocationActivity}. `setTimeout` (patched once,
  * process-wide, and only different inside that context) sleeps on the
- * virtual clock instead; `clearTimeout` cancels such a timer. The invocation
+ * virtual clock instead, except the deadlines the SDK's HTTP handler puts on
+ * its requests; `clearTimeout` cancels such a timer. The invocation
  * holds the clock busy while it works, and lets it go while it only waits:
  * at least one of its timers is pending and none of its HTTP requests is in
  * flight (requests are seen as in `caller.ts`, through
@@ -147,6 +148,18 @@ class VirtualTimeout {
   }
 }
 
+/**
+ * Whether the SDK's HTTP handler (`@smithy/node-http-handler`) is arming this timer: its connection,
+ * request and socket deadlines and its deferred listener registrations, four per request. They time real
+ * I/O to a server in this process, and are cleared when the answer comes (a request in flight holds the
+ * clock, so as virtual sleepers they would never fire in fast-forward): real timers, not the clock's.
+ */
+function armedByHttpHandler(): boolean {
+  const site: { stack?: string } = {};
+  Error.captureStackTrace(site, armedByHttpHandler);
+  return site.stack?.includes('node-http-handler') ?? false;
+}
+
 /** Idempotent, process-wide; outside an invocation the timers behave exactly as Node's. */
 export function installVirtualTimers(): void {
   if (installed) return;
@@ -154,7 +167,13 @@ export function installVirtualTimers(): void {
   const setTimeoutOnClock = function (callback: unknown, ms?: unknown, ...args: unknown[]): unknown {
     const activity = current.getStore();
     const delay = Number(ms ?? 0);
-    if (!activity || activity.signal.aborted || typeof callback !== 'function' || !(delay >= 1)) {
+    if (
+      !activity ||
+      activity.signal.aborted ||
+      typeof callback !== 'function' ||
+      !(delay >= 1) ||
+      armedByHttpHandler()
+    ) {
       return (realSetTimeout as (...a: unknown[]) => unknown)(callback, ms, ...args);
     }
     const timeout = new VirtualTimeout();

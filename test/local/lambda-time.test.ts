@@ -5,6 +5,7 @@
  */
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { LocalCloud } from '../../local';
+import { CONNECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../lambda/shared/clients';
 
 const START = Date.parse('2026-03-02T09:00:00Z');
 
@@ -103,6 +104,34 @@ describe('timers of a local Lambda', () => {
     expect(cloud.calls.count('ListStateMachines')).toBe(4);
     expect((output as { virtualMs: number }).virtualMs).toBeGreaterThan(0);
     expect(Date.now() - realStart).toBeLessThan(3_000);
+  });
+
+  it("keeps the SDK's HTTP deadlines off the virtual clock, and its backoff on it", async () => {
+    // Arrange: the first ListStateMachines call is throttled; the client has the deployer's timeouts.
+    cloud.faults.inject({ operation: 'ListStateMachines', error: 'ThrottlingException', count: 1 });
+    const virtualSleeps = jest.spyOn(cloud.clock, 'sleep');
+
+    // Act: two calls over HTTP, the first retried after a backoff.
+    await runTask(async () => {
+      const client = new SFNClient({
+        maxAttempts: 8,
+        retryMode: 'standard',
+        requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+        endpoint: cloud.endpoint,
+        region: cloud.region,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      try {
+        await client.send(new ListStateMachinesCommand({}));
+        await client.send(new ListStateMachinesCommand({}));
+      } finally {
+        client.destroy();
+      }
+    });
+
+    // Assert: three requests, each with four deadlines that never became sleepers; one backoff did.
+    expect(cloud.calls.count('ListStateMachines')).toBe(3);
+    expect(virtualSleeps).toHaveBeenCalledTimes(1);
   });
 
   it('uses real timers outside an invocation', async () => {
