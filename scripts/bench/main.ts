@@ -5,9 +5,10 @@
  *
  * Runs that fit in a minute or so are measured on the local cloud (which
  * counts history events as AWS does and fails past 25,000) and printed next
- * to the model's figures for the same deployment; the model alone covers the
- * 30-day and year-long runs at 60 s (43,200 and 524,160 polls). A year at a
- * 3-hour poll is measured too, so the continuation accounting is checked.
+ * to the model's figures for the same deployment; here the model alone covers
+ * the 30-day and year-long runs at 60 s (43,200 and 524,160 polls), and
+ * `npm run bench:year` (scripts/bench/year.ts) measures the year for real. A
+ * year at a 3-hour poll is measured too, so the continuation accounting is checked.
  */
 import { DeleteAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
