@@ -7,7 +7,9 @@
  * at 100%). The poll is every few hours rather than every minute so a run
  * takes seconds of real time; that is still thousands of polls and more
  * history events than one execution can hold, so the chain is exercised.
- * `npm run bench` gives the figures for a 60-second poll.
+ * At the default 60-second poll a two-day deployment crosses into a second
+ * execution; `npm run bench:year` runs the whole year at that poll (tens of
+ * minutes: 524,160 polls).
  */
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -116,6 +118,36 @@ describe('a deployment that lasts a year', () => {
       expect(execution.status).toBe('SUCCEEDED');
       expect(execution.events).toBeLessThan(HISTORY_EVENT_LIMIT);
     }
+    expect(await e2e.routing(target.aliasArn('live'))).toEqual([
+      { stateMachineVersionArn: target.versionArn(2), weight: 100 },
+    ]);
+  }, 120_000);
+
+  it('at the default 60-second poll, carries a two-day deployment into a second execution', async () => {
+    // Arrange: one alarm at the usual one-minute period, read on every poll.
+    const target = await newTarget();
+    const alarm = e2e.uniqueName('orders-two-days');
+    await e2e.cloudWatch.send(new PutMetricAlarmCommand(quietAlarm(alarm, 'Orders', 60)));
+    const startedAt = e2e.clock.now();
+
+    // Act: 2,880 polls; one execution holds about 1,500 of them.
+    const handleArn = await e2e.startDeployment({
+      stateMachine: target.name,
+      alias: 'live',
+      strategy: 'linear',
+      increment: 10,
+      intervalSeconds: (2 * DAY_SECONDS) / 10,
+      alarms: [alarm],
+      version: 2,
+    });
+    const chain = await followChain(handleArn, startedAt);
+
+    // Assert
+    report('two days at a 60 s poll', chain);
+    expect(chain.handle.status).toBe('SUCCEEDED');
+    expect((JSON.parse(chain.handle.output!) as DeploymentResult).outcome).toBe('PROMOTED');
+    expect(chain.executions.length).toBe(2);
+    for (const execution of chain.executions) expect(execution.events).toBeLessThan(HISTORY_EVENT_LIMIT);
     expect(await e2e.routing(target.aliasArn('live'))).toEqual([
       { stateMachineVersionArn: target.versionArn(2), weight: 100 },
     ]);
