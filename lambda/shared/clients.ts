@@ -36,7 +36,8 @@ function requestHandler<T extends object>(options: T): T {
   return ((globalThis as Record<symbol, unknown>)[LOCAL_REQUEST_HANDLER] as T | undefined) ?? options;
 }
 
-const common = () => ({
+/** The settings every client of the Lambdas shares (the bench replays their calls with them too). */
+export const common = () => ({
   retryMode: 'standard',
   // The handlers add no middleware, so each command's stack is resolved once per container, not per call.
   cacheMiddleware: true,

@@ -1,6 +1,6 @@
 /**
  * What the deployer's own SDK calls cost, alone: the calls a run's Lambdas made, replayed with their inputs
- * through clients configured as the Lambdas configure theirs (`lambda/shared/clients.ts`), each answered at
+ * through clients with the Lambdas' own settings (`common()` in `lambda/shared/clients.ts`), each answered at
  * once with an empty JSON object by a handler that does nothing else. No local cloud can run those Lambdas
  * faster than this; the bench prints it beside the measured speeds.
  */
@@ -14,7 +14,7 @@ import * as dynamoDb from '@aws-sdk/client-dynamodb';
 import * as eventBridge from '@aws-sdk/client-eventbridge';
 import * as sfn from '@aws-sdk/client-sfn';
 import { HttpResponse } from '@smithy/core/transport';
-import { SDK_MAX_ATTEMPTS } from '../../lambda/shared/clients';
+import { common, SDK_MAX_ATTEMPTS } from '../../lambda/shared/clients';
 import type { JournalEntry } from '../../local/wire/faults';
 
 /** Answers every request with `200 {}` at once. */
@@ -38,13 +38,12 @@ type Send = (input: Record<string, unknown>) => Promise<unknown>;
 /** A client per target prefix the Lambdas call, and the module its commands come from. */
 function senders(): Map<string, (operation: string) => Send | undefined> {
   const config = {
+    ...common(),
+    maxAttempts: SDK_MAX_ATTEMPTS,
     region: 'us-east-1',
     endpoint: 'http://127.0.0.1:4566',
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
     requestHandler: instant,
-    retryMode: 'standard',
-    cacheMiddleware: true,
-    maxAttempts: SDK_MAX_ATTEMPTS,
   };
   const of =
     (client: { send(command: never): Promise<unknown> }, commands: Record<string, unknown>) =>
